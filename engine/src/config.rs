@@ -1,0 +1,246 @@
+//! Validated engine configuration: sample rate, mains, topology, calibration, energy settings.
+
+use core::fmt;
+
+/// Largest number of input channels in a frame (3P4W: U1, U2, U3, I1, I2, I3, IN).
+pub const MAX_CHANNELS: usize = 7;
+
+/// Largest ADC code magnitude the engine accepts; larger codes are clipped and flagged.
+///
+/// 25-bit signed range: squares fit in 2^48 and a cycle of up to 2^14 samples sums into an `i64`
+/// without overflow, whatever the samples are.
+pub const CODE_LIMIT: i32 = (1 << 24) - 1;
+
+/// Largest phase-correction delay magnitude, in samples.
+pub const MAX_DELAY_SAMPLES: f32 = 2.0;
+
+/// How the meter is connected; fixes the channel order of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Topology {
+    /// One phase: frame `[U1, I1]`.
+    SinglePhase,
+    /// Three phases, four wires: frame `[U1, U2, U3, I1, I2, I3, IN]`, voltages to neutral.
+    ThreePhase4W,
+    /// Three phases, three wires (Aron connection): frame `[U12, U32, I1, I3]`.
+    ///
+    /// Reports carry element 1 (U12, I1) in the phase-1 slots and element 2 (U32, I3) in the
+    /// phase-3 slots; phase-2 slots stay zero. Totals are the sum of the two elements.
+    ThreePhase3W,
+}
+
+impl Topology {
+    /// Number of channels in one frame.
+    pub const fn channels(self) -> usize {
+        match self {
+            Topology::SinglePhase => 2,
+            Topology::ThreePhase4W => 7,
+            Topology::ThreePhase3W => 4,
+        }
+    }
+
+    /// Channel names in frame order.
+    pub const fn channel_names(self) -> &'static [&'static str] {
+        match self {
+            Topology::SinglePhase => &["U1", "I1"],
+            Topology::ThreePhase4W => &["U1", "U2", "U3", "I1", "I2", "I3", "IN"],
+            Topology::ThreePhase3W => &["U12", "U32", "I1", "I3"],
+        }
+    }
+
+    /// Frame index of the voltage and current of each phase slot, and of the neutral current.
+    pub(crate) const fn roles(self) -> Roles {
+        match self {
+            Topology::SinglePhase => Roles {
+                u: [Some(0), None, None],
+                i: [Some(1), None, None],
+                neutral: None,
+            },
+            Topology::ThreePhase4W => Roles {
+                u: [Some(0), Some(1), Some(2)],
+                i: [Some(3), Some(4), Some(5)],
+                neutral: Some(6),
+            },
+            Topology::ThreePhase3W => Roles {
+                u: [Some(0), None, Some(1)],
+                i: [Some(2), None, Some(3)],
+                neutral: None,
+            },
+        }
+    }
+}
+
+/// Frame positions of each phase's voltage and current.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Roles {
+    pub u: [Option<usize>; 3],
+    pub i: [Option<usize>; 3],
+    pub neutral: Option<usize>,
+}
+
+/// Calibration of one channel.
+///
+/// The engineering value of a code is `gain * (code - offset_lsb)`, taken at time
+/// `t - delay_samples / sample_rate` (a positive delay shifts the channel later, i.e. corrects a
+/// channel that leads). The f32 input path quantises volts and amperes to this channel's LSB
+/// (`gain`) before the same processing, so `gain` is also the resolution of that path.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ChannelCal {
+    /// Volts or amperes per ADC code (LSB).
+    pub gain: f32,
+    /// ADC code that means zero volts or amperes.
+    pub offset_lsb: i32,
+    /// Phase correction as a fractional-sample delay, within ±[`MAX_DELAY_SAMPLES`].
+    pub delay_samples: f32,
+}
+
+impl ChannelCal {
+    /// Calibration whose code range (±2^23) spans `±full_scale_peak` volts or amperes.
+    pub fn for_full_scale(full_scale_peak: f32) -> Self {
+        Self {
+            gain: full_scale_peak / 8_388_608.0,
+            offset_lsb: 0,
+            delay_samples: 0.0,
+        }
+    }
+}
+
+impl Default for ChannelCal {
+    fn default() -> Self {
+        Self::for_full_scale(1000.0)
+    }
+}
+
+/// Engine configuration. Build it with [`Config::new`] and adjust the public fields; the
+/// [`crate::Meter`] checks it once at construction.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Config {
+    /// ADC sample rate in Hz, 4 000..=32 000.
+    pub sample_rate_hz: f32,
+    /// Nominal mains frequency in Hz: 50 or 60.
+    pub nominal_hz: f32,
+    /// Declared supply voltage Udin (phase to neutral; line to line for 3P3W), V rms.
+    pub declared_voltage: f32,
+    /// Nominal (CT secondary or primary) current In, A rms; scales the default creep threshold.
+    pub nominal_current: f32,
+    /// Connection and channel order.
+    pub topology: Topology,
+    /// Calibration per channel in frame order; entries past the topology's channel count are ignored.
+    pub calibration: [ChannelCal; MAX_CHANNELS],
+    /// Meter constant in impulses per kWh (and per kvarh for the reactive pulse outputs).
+    pub meter_constant_imp_per_kwh: u32,
+    /// Anti-creep threshold: a phase whose cycle current rms is below this registers no energy, A.
+    pub creep_current: f32,
+    /// Zero-crossing hysteresis of the reference voltage, V (the reference must pass ±this).
+    pub zc_hysteresis_v: f32,
+    /// Reports flagged [`crate::Flags::SETTLING`] after start or reset.
+    pub settle_cycles: u16,
+    /// Subtract each cycle's mean before taking rms (E[x²] - E[x]²). Off by default: rms is the
+    /// true rms including any DC component, as an energy meter sees it.
+    pub dc_removal: bool,
+}
+
+impl Config {
+    /// Defaults of the reference product (230 V, 5 A CT, 10 000 imp/kWh) for a topology, rate
+    /// and nominal frequency. Calibration defaults to ±1000 V / ±1000 A full scale per code range.
+    pub fn new(topology: Topology, sample_rate_hz: f32, nominal_hz: f32) -> Self {
+        let mut calibration = [ChannelCal::default(); MAX_CHANNELS];
+        let roles = topology.roles();
+        for c in roles.i.iter().flatten().chain(roles.neutral.iter()) {
+            calibration[*c] = ChannelCal::for_full_scale(100.0);
+        }
+        let declared_voltage = match topology {
+            Topology::ThreePhase3W => 400.0,
+            _ => 230.0,
+        };
+        Self {
+            sample_rate_hz,
+            nominal_hz,
+            declared_voltage,
+            nominal_current: 5.0,
+            topology,
+            calibration,
+            meter_constant_imp_per_kwh: 10_000,
+            creep_current: 5.0 * 0.0004,
+            zc_hysteresis_v: declared_voltage * 0.02,
+            settle_cycles: 2,
+            dc_removal: false,
+        }
+    }
+
+    /// Check every field; the error names the first bad one.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        use ConfigError::OutOfRange;
+        if !(4_000.0..=32_000.0).contains(&self.sample_rate_hz) {
+            return Err(OutOfRange("sample_rate_hz"));
+        }
+        if self.nominal_hz != 50.0 && self.nominal_hz != 60.0 {
+            return Err(OutOfRange("nominal_hz"));
+        }
+        if !(self.declared_voltage.is_finite() && self.declared_voltage > 0.0) {
+            return Err(OutOfRange("declared_voltage"));
+        }
+        if !(self.nominal_current.is_finite() && self.nominal_current > 0.0) {
+            return Err(OutOfRange("nominal_current"));
+        }
+        if self.meter_constant_imp_per_kwh == 0 || self.meter_constant_imp_per_kwh > 1_000_000 {
+            return Err(OutOfRange("meter_constant_imp_per_kwh"));
+        }
+        if !(self.creep_current.is_finite() && self.creep_current >= 0.0) {
+            return Err(OutOfRange("creep_current"));
+        }
+        if !(self.zc_hysteresis_v.is_finite() && self.zc_hysteresis_v > 0.0) {
+            return Err(OutOfRange("zc_hysteresis_v"));
+        }
+        for cal in &self.calibration[..self.topology.channels()] {
+            if !(cal.gain.is_finite() && cal.gain > 0.0) {
+                return Err(OutOfRange("calibration.gain"));
+            }
+            if cal.offset_lsb.unsigned_abs() > CODE_LIMIT as u32 {
+                return Err(OutOfRange("calibration.offset_lsb"));
+            }
+            if !(cal.delay_samples.is_finite() && cal.delay_samples.abs() <= MAX_DELAY_SAMPLES) {
+                return Err(OutOfRange("calibration.delay_samples"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sample period in seconds.
+    pub fn sample_period_s(&self) -> f64 {
+        1.0 / self.sample_rate_hz as f64
+    }
+}
+
+/// A configuration the engine cannot run with. Raised only by construction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The named field is outside its documented range.
+    OutOfRange(&'static str),
+    /// The sample ring is too short for the longest cycle at this sample rate.
+    RingTooSmall {
+        /// Samples the configuration needs.
+        needed: usize,
+        /// Samples the `Meter` type was built with.
+        ring: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::OutOfRange(field) => {
+                write!(f, "configuration field `{field}` is out of range")
+            }
+            ConfigError::RingTooSmall { needed, ring } => write!(
+                f,
+                "sample ring of {ring} samples is too short: this sample rate needs {needed}"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for ConfigError {}

@@ -1,0 +1,33 @@
+//! percycle engine: per-mains-cycle metrology for electricity meters and power-quality monitors.
+//!
+//! `#![no_std]`, no allocator, no I/O: frames of ADC codes (or volts and amperes) go in, one
+//! [`CycleReport`] per mains cycle and integer [`EnergyRegisters`] come out. The same source runs
+//! on a Cortex-M4F and on the host and gives the same numbers: transcendental functions come only
+//! from `libm`, per-sample accumulation is in integers, and everything else is IEEE-754 f32
+//! arithmetic in a fixed order.
+//!
+//! Data flow: calibration (offset, fractional-sample phase delay) → fundamental tracker (filtered
+//! zero crossings of the reference voltage) → per-cycle integrals → report → energy registers
+//! and pulse outputs.
+#![no_std]
+#![deny(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+mod config;
+mod delay;
+mod energy;
+mod math;
+mod meter;
+mod report;
+mod tracker;
+
+pub use config::{
+    ChannelCal, Config, ConfigError, Topology, CODE_LIMIT, MAX_CHANNELS, MAX_DELAY_SAMPLES,
+};
+pub use delay::BASE_DELAY;
+pub use energy::{EnergyRegisters, Pulses, Registers};
+pub use meter::{Meter, DEFAULT_RING};
+pub use report::{CycleReport, Flags, Phasor};
+pub use tracker::SampleTime;

@@ -1,0 +1,785 @@
+//! The per-cycle engine: frames in, [`CycleReport`]s and energy registers out.
+
+use crate::config::{Config, ConfigError, Roles, Topology, CODE_LIMIT, MAX_CHANNELS};
+use crate::delay::{DelayLine, BASE_DELAY};
+use crate::energy::{Energy, EnergyRegisters};
+use crate::math;
+use crate::report::{CycleReport, Flags, Phasor};
+use crate::tracker::{Boundary, BoundaryKind, SampleTime, Tracker};
+
+/// Samples after a boundary that must have arrived before its cycle is closed (the integration
+/// edge uses the sample after the boundary; one more is kept for interpolating resamplers).
+const CLOSE_LAG: u64 = 2;
+
+/// Exact sine/cosine every this many samples in the fundamental DFT; recursive rotation between.
+const DFT_RESYNC: u64 = 16;
+
+/// Default ring length: enough for sample rates up to 25.6 kHz at 50 Hz (30.7 kHz at 60 Hz);
+/// 32 kHz at 50 Hz needs `Meter<2048>`.
+pub const DEFAULT_RING: usize = 1024;
+
+/// The metrology engine for one meter.
+///
+/// `RING` is the per-channel sample ring in samples (a power of two); it bounds the longest
+/// cycle and so the lowest sample-rate-to-frequency ratio the configuration may use. The state
+/// takes `7 × 4 × RING` bytes of ring plus about 1 KiB (29 KiB for the default 1024).
+///
+/// # Measurement definitions
+///
+/// * Cycle: from one rising zero crossing of the filtered reference to the next (see the
+///   tracker module), with sub-sample boundaries.
+/// * Integrals over a cycle (Σx², Σx, Σu·i, Σu_a·u_b, and the fundamental DFT) are exact integrals
+///   of the piecewise-linear interpolation of the per-sample products between the two boundary
+///   instants (trapezoidal rule with fractional end segments): the sum of the whole samples in
+///   integers, plus two end corrections in f32. Adjacent cycles share their boundary terms, so
+///   the cycles' integrals add up to the integral over the whole stream and no energy is lost or
+///   counted twice. For a periodic signal the error is below 2·10⁻⁶ of the rms at 8 kHz and more.
+/// * rms = √(∫x²/T) (true rms, DC included unless `dc_removal`), P = ∫u·i/T (all harmonics),
+///   S = U rms · I rms, PF = P/S.
+/// * Fundamental phasor X = (√2/T)·∫x(t)·e^(−jθ(t)) dt with θ = 2π(t − t_start)/T;
+///   Q = Im(U·I*) (fundamental reactive power, IEC 62053-24; positive when the current lags).
+/// * Urms(1/2) (IEC 61000-4-30): one-cycle rms, refreshed every half cycle. The half-cycle
+///   instants are the midpoints between rising zero crossings, which are the falling crossings
+///   for a signal without DC or even harmonics.
+///
+/// # Examples
+///
+/// ```
+/// use percycle_engine::{Config, Meter, Topology};
+/// let cfg = Config::new(Topology::SinglePhase, 10_240.0, 50.0);
+/// let mut meter: Meter = Meter::new(cfg).unwrap();
+/// let mut cycles = 0;
+/// for n in 0..10_240u32 {
+///     let t = n as f32 / 10_240.0;
+///     let u = 325.27 * libm::sinf(2.0 * core::f32::consts::PI * 50.0 * t);
+///     let i = 7.07 * libm::sinf(2.0 * core::f32::consts::PI * 50.0 * t);
+///     if let Some(r) = meter.process_f32(&[u, i]) {
+///         cycles += 1;
+///         if cycles > 3 {
+///             assert!((r.u_rms[0] - 230.0).abs() < 0.05);
+///         }
+///     }
+/// }
+/// assert!(cycles >= 48);
+/// ```
+#[derive(Clone)]
+pub struct Meter<const RING: usize = DEFAULT_RING> {
+    cfg: Config,
+    roles: Roles,
+    nch: usize,
+    gain: [f32; MAX_CHANNELS],
+    inv_gain: [f32; MAX_CHANNELS],
+    delays: [DelayLine; MAX_CHANNELS],
+    ring: [[i32; RING]; MAX_CHANNELS],
+    /// Frames received since start or reset.
+    frames: u64,
+    /// Next index of the delay-corrected stream.
+    m_next: u64,
+    /// Partial frame left over by the block paths.
+    carry: [i32; MAX_CHANNELS],
+    carry_len: usize,
+    tracker: Tracker,
+    pending: Option<Boundary>,
+    /// Start of the open cycle.
+    start: SampleTime,
+    /// The open cycle starts at the stream origin (rectangle convention for the first sample).
+    start_is_origin: bool,
+    /// The open cycle starts at a hold-over boundary.
+    start_is_holdover: bool,
+    /// Cycles reported since start or reset.
+    index: u64,
+    /// Sample-level flags gathered since the open cycle started.
+    flags: Flags,
+    /// Second-half ∫u² of the previous cycle per phase (V²·samples) and its midpoint.
+    prev_half: Option<([f32; 3], SampleTime)>,
+    energy: Energy,
+    /// Leading partial segment waiting for the first cycle's reactive power.
+    lead: Option<Segment>,
+    /// Reactive power and creep decision of the last cycle, for the trailing segment.
+    last_q: [f32; 3],
+    last_live: [bool; 3],
+    have_cycle: bool,
+    settle_left: u16,
+}
+
+/// Active power of a partial segment (before the first or after the last boundary).
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    p: [f32; 3],
+    seconds: f32,
+}
+
+/// Integration window on the corrected stream.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    a: SampleTime,
+    b: SampleTime,
+    /// Rectangle convention at the start: the first sample counts in full (stream origin).
+    rect_a: bool,
+    /// Rectangle convention at the end: the last sample counts in full (stream end).
+    rect_b: bool,
+}
+
+/// Integrals over a window, in engineering units × samples.
+#[derive(Clone, Copy, Debug, Default)]
+struct Integrals {
+    len: f32,
+    sq: [f32; MAX_CHANNELS],
+    sum: [f32; MAX_CHANNELS],
+    ui: [f32; 3],
+    uu: [f32; 3],
+    /// ∫u² over the first and the second half of the window, per phase.
+    half: [[f32; 3]; 2],
+    mid: SampleTime,
+    fund: [Phasor; MAX_CHANNELS],
+}
+
+impl<const RING: usize> Meter<RING> {
+    const RING_IS_POWER_OF_TWO: () = assert!(RING.is_power_of_two() && RING >= 64);
+
+    /// Build a meter; the only place a configuration can be rejected.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the first field out of range, or a ring too short for the sample rate.
+    pub fn new(cfg: Config) -> Result<Self, ConfigError> {
+        #[allow(clippy::let_unit_value)]
+        let () = Self::RING_IS_POWER_OF_TWO;
+        cfg.validate()?;
+        let ref_volts_per_code = match cfg.topology {
+            Topology::SinglePhase => cfg.calibration[0].gain,
+            Topology::ThreePhase4W | Topology::ThreePhase3W => cfg.calibration[0].gain / 3.0,
+        };
+        let tracker = Tracker::new(
+            cfg.sample_rate_hz,
+            cfg.nominal_hz,
+            cfg.zc_hysteresis_v,
+            ref_volts_per_code,
+        );
+        let needed = tracker.max_cycle_samples() as usize + 2 * (CLOSE_LAG as usize) + 16;
+        if needed > RING {
+            return Err(ConfigError::RingTooSmall { needed, ring: RING });
+        }
+        let mut gain = [1.0; MAX_CHANNELS];
+        let mut inv_gain = [1.0; MAX_CHANNELS];
+        let mut delays = [DelayLine::new(0.0); MAX_CHANNELS];
+        for c in 0..cfg.topology.channels() {
+            let cal = cfg.calibration[c];
+            gain[c] = cal.gain;
+            inv_gain[c] = 1.0 / cal.gain;
+            delays[c] = DelayLine::new(cal.delay_samples);
+        }
+        Ok(Self {
+            roles: cfg.topology.roles(),
+            nch: cfg.topology.channels(),
+            gain,
+            inv_gain,
+            delays,
+            ring: [[0; RING]; MAX_CHANNELS],
+            frames: 0,
+            m_next: 0,
+            carry: [0; MAX_CHANNELS],
+            carry_len: 0,
+            tracker,
+            pending: None,
+            start: SampleTime::default(),
+            start_is_origin: true,
+            start_is_holdover: false,
+            index: 0,
+            flags: Flags::empty(),
+            prev_half: None,
+            energy: Energy::default(),
+            lead: None,
+            last_q: [0.0; 3],
+            last_live: [false; 3],
+            have_cycle: false,
+            settle_left: cfg.settle_cycles,
+            cfg,
+        })
+    }
+
+    /// The configuration this meter runs with.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Channels per frame.
+    pub fn channels(&self) -> usize {
+        self.nch
+    }
+
+    /// The energy registers and pulse counts.
+    pub fn energy(&self) -> &EnergyRegisters {
+        &self.energy.regs
+    }
+
+    /// Clear the energy registers and pulse counters (a meter's register reset).
+    pub fn clear_energy(&mut self) {
+        self.energy.clear();
+    }
+
+    /// Forget the signal state (filters, cycle, ring) and restart at sample 0; energy registers
+    /// are kept.
+    pub fn reset(&mut self) {
+        for d in &mut self.delays {
+            d.clear();
+        }
+        self.tracker.reset();
+        self.frames = 0;
+        self.m_next = 0;
+        self.carry_len = 0;
+        self.pending = None;
+        self.start = SampleTime::default();
+        self.start_is_origin = true;
+        self.start_is_holdover = false;
+        self.index = 0;
+        self.flags = Flags::empty();
+        self.prev_half = None;
+        self.lead = None;
+        self.have_cycle = false;
+        self.settle_left = self.cfg.settle_cycles;
+    }
+
+    /// Process one frame of ADC codes in the topology's channel order; returns the report of a
+    /// cycle when one closes. Missing channels count as zero (flagged); extra ones are ignored.
+    #[inline(never)]
+    pub fn process(&mut self, frame: &[i32]) -> Option<CycleReport> {
+        let mut codes = [0i32; MAX_CHANNELS];
+        let mut flags = Flags::empty();
+        if frame.len() < self.nch {
+            flags.insert(Flags::SHORT_FRAME);
+        }
+        for (c, (code, &raw)) in codes.iter_mut().zip(frame).take(self.nch).enumerate() {
+            let v = raw as i64 - self.cfg.calibration[c].offset_lsb as i64;
+            *code = clip(v, &mut flags);
+        }
+        self.step(&codes, flags)
+    }
+
+    /// Process one frame in volts and amperes. Each value is quantised to its channel's LSB
+    /// (`calibration.gain`); the offset does not apply. NaN and infinities count as zero (flagged).
+    #[inline(never)]
+    pub fn process_f32(&mut self, frame: &[f32]) -> Option<CycleReport> {
+        let mut codes = [0i32; MAX_CHANNELS];
+        let mut flags = Flags::empty();
+        if frame.len() < self.nch {
+            flags.insert(Flags::SHORT_FRAME);
+        }
+        for (c, (code, &x)) in codes.iter_mut().zip(frame).take(self.nch).enumerate() {
+            if !x.is_finite() {
+                flags.insert(Flags::INVALID_INPUT);
+                continue;
+            }
+            let q = math::round_to_i32(x * self.inv_gain[c]);
+            *code = clip(q as i64, &mut flags);
+        }
+        self.step(&codes, flags)
+    }
+
+    /// Process interleaved ADC codes; `on_cycle` is called for each cycle that closes. A trailing
+    /// partial frame is kept and completed by the next call, so splitting a stream anywhere gives
+    /// the same reports.
+    pub fn process_block(&mut self, samples: &[i32], mut on_cycle: impl FnMut(&CycleReport)) {
+        let nch = self.nch;
+        let mut rest = samples;
+        if self.carry_len > 0 {
+            let take = (nch - self.carry_len).min(rest.len());
+            self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&rest[..take]);
+            self.carry_len += take;
+            rest = &rest[take..];
+            if self.carry_len < nch {
+                return;
+            }
+            self.carry_len = 0;
+            let frame = self.carry;
+            if let Some(r) = self.process(&frame[..nch]) {
+                on_cycle(&r);
+            }
+        }
+        let mut chunks = rest.chunks_exact(nch);
+        for frame in &mut chunks {
+            if let Some(r) = self.process(frame) {
+                on_cycle(&r);
+            }
+        }
+        let tail = chunks.remainder();
+        self.carry[..tail.len()].copy_from_slice(tail);
+        self.carry_len = tail.len();
+    }
+
+    /// Process interleaved volts and amperes; see [`Meter::process_block`] and [`Meter::process_f32`].
+    pub fn process_f32_block(&mut self, samples: &[f32], mut on_cycle: impl FnMut(&CycleReport)) {
+        let nch = self.nch;
+        let mut rest = samples;
+        let mut carry = [0f32; MAX_CHANNELS];
+        // The f32 carry is kept in the code carry through its exact bit pattern.
+        for (dst, &src) in carry.iter_mut().zip(&self.carry[..self.carry_len]) {
+            *dst = f32::from_bits(src as u32);
+        }
+        if self.carry_len > 0 {
+            let take = (nch - self.carry_len).min(rest.len());
+            carry[self.carry_len..self.carry_len + take].copy_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if self.carry_len + take < nch {
+                for (dst, src) in self.carry.iter_mut().zip(&carry[..self.carry_len + take]) {
+                    *dst = src.to_bits() as i32;
+                }
+                self.carry_len += take;
+                return;
+            }
+            self.carry_len = 0;
+            if let Some(r) = self.process_f32(&carry[..nch]) {
+                on_cycle(&r);
+            }
+        }
+        let mut chunks = rest.chunks_exact(nch);
+        for frame in &mut chunks {
+            if let Some(r) = self.process_f32(frame) {
+                on_cycle(&r);
+            }
+        }
+        let tail = chunks.remainder();
+        for (dst, src) in self.carry.iter_mut().zip(tail) {
+            *dst = src.to_bits() as i32;
+        }
+        self.carry_len = tail.len();
+    }
+
+    /// End of the stream: closes a cycle whose boundary is already known (returned), and
+    /// registers the energy of the samples after the last boundary, so that every sample's
+    /// energy is counted once. The next frame starts a new stream at sample 0 (as after
+    /// [`Meter::reset`]); the registers are kept.
+    pub fn finish(&mut self) -> Option<CycleReport> {
+        // Drain the delay lines into the ring (not into the tracker).
+        for _ in 0..BASE_DELAY {
+            if self.frames < BASE_DELAY as u64 {
+                self.frames += 1;
+                continue;
+            }
+            let m = self.m_next;
+            self.m_next += 1;
+            let slot = (m as usize) & (RING - 1);
+            for c in 0..self.nch {
+                self.ring[c][slot] = self.delays[c].push(0);
+            }
+        }
+        let report = self.pending.take().and_then(|b| self.close(b));
+        if self.m_next > 0 {
+            let end = SampleTime {
+                sample: self.m_next - 1,
+                frac: 0.0,
+            };
+            if end.since(self.start) >= 0.0 {
+                let w = Window {
+                    a: self.start,
+                    b: end,
+                    rect_a: self.start_is_origin,
+                    rect_b: true,
+                };
+                let seg = self.segment(&w);
+                if let Some(lead) = self.lead.take() {
+                    self.register_segment(&lead, self.last_q, self.last_live);
+                }
+                self.register_segment(&seg, self.last_q, self.last_live);
+            }
+        }
+        self.reset();
+        report
+    }
+
+    fn step(&mut self, codes: &[i32; MAX_CHANNELS], flags: Flags) -> Option<CycleReport> {
+        self.flags.insert(flags);
+        let mut y = [0i32; MAX_CHANNELS];
+        for c in 0..self.nch {
+            y[c] = self.delays[c].push(codes[c]);
+        }
+        self.frames += 1;
+        if self.frames <= BASE_DELAY as u64 {
+            return None;
+        }
+        let m = self.m_next;
+        self.m_next += 1;
+        let slot = (m as usize) & (RING - 1);
+        for c in 0..self.nch {
+            self.ring[c][slot] = y[c];
+        }
+        let reference = self.reference(&y);
+        let mut report = None;
+        if let Some(b) = self.tracker.step(m, reference) {
+            if let Some(old) = self.pending.replace(b) {
+                report = self.close(old);
+            }
+        }
+        if let Some(b) = self.pending {
+            if m >= b.at.sample + CLOSE_LAG {
+                self.pending = None;
+                report = self.close(b).or(report);
+            }
+        }
+        report
+    }
+
+    /// Integer reference for the tracker: 3·α of the space vector in codes (U1 for single phase).
+    /// Channel gains differ by their calibration only, which does not move α's zero crossings
+    /// beyond the calibration's own tolerance.
+    #[inline]
+    fn reference(&self, y: &[i32; MAX_CHANNELS]) -> i32 {
+        match self.cfg.topology {
+            Topology::SinglePhase => y[0],
+            Topology::ThreePhase4W => 2 * y[0] - y[1] - y[2],
+            Topology::ThreePhase3W => 2 * y[0] - y[1],
+        }
+    }
+
+    #[inline]
+    fn at(&self, c: usize, m: u64) -> i32 {
+        self.ring[c][(m as usize) & (RING - 1)]
+    }
+
+    /// Close the cycle that ends at boundary `b`.
+    fn close(&mut self, b: Boundary) -> Option<CycleReport> {
+        let mut flags = core::mem::take(&mut self.flags);
+        let peak = self.tracker.take_peak_v();
+        let w = Window {
+            a: self.start,
+            b: b.at,
+            rect_a: self.start_is_origin,
+            rect_b: false,
+        };
+        let leading = self.start_is_origin && b.kind == BoundaryKind::Crossing;
+        if b.kind == BoundaryKind::Holdover {
+            flags.insert(Flags::HOLDOVER);
+        } else if self.start_is_holdover {
+            flags.insert(Flags::RESYNC);
+        }
+        self.start = b.at;
+        self.start_is_origin = false;
+        self.start_is_holdover = b.kind == BoundaryKind::Holdover;
+        if leading {
+            // The stream began mid-cycle: no report, energy only (registered with the first
+            // cycle's reactive power, which is not known yet).
+            let seg = self.segment(&w);
+            self.lead = Some(seg);
+            self.prev_half = None;
+            return None;
+        }
+        let x = self.integrate(&w, true);
+        if peak < self.cfg.zc_hysteresis_v {
+            flags.insert(Flags::NO_REFERENCE);
+        }
+        if self.settle_left > 0 {
+            self.settle_left -= 1;
+            flags.insert(Flags::SETTLING);
+        }
+        let mut report = self.report(&x, w.a, flags);
+        let live = self.register_cycle(&report, x.len);
+        if (0..3).any(|p| self.roles.i[p].is_some() && !live[p]) {
+            report.flags.insert(Flags::CREEP);
+        }
+        if let Some(lead) = self.lead.take() {
+            self.register_segment(&lead, report.q_reactive, live);
+        }
+        self.last_q = report.q_reactive;
+        self.last_live = live;
+        self.have_cycle = true;
+        self.index += 1;
+        Some(report)
+    }
+
+    /// Integrals over `w`; with `full`, also the half-cycle split and the fundamental DFT.
+    fn integrate(&self, w: &Window, full: bool) -> Integrals {
+        let mut x = Integrals {
+            len: w.b.since(w.a),
+            ..Integrals::default()
+        };
+        let ma = w.a.sample;
+        let mb = w.b.sample;
+        let mid = w.a.add(0.5 * x.len);
+        x.mid = mid;
+        let roles = self.roles;
+
+        for c in 0..self.nch {
+            let mut sq: i64 = 0;
+            let mut sum: i64 = 0;
+            let mut sq_first: i64 = 0;
+            let split = if full { mid.sample } else { mb };
+            let mut m = ma;
+            while m < split.min(mb) {
+                let v = self.at(c, m) as i64;
+                sq += v * v;
+                sum += v;
+                m += 1;
+            }
+            sq_first = sq_first.wrapping_add(sq);
+            while m < mb {
+                let v = self.at(c, m) as i64;
+                sq += v * v;
+                sum += v;
+                m += 1;
+            }
+            let sqv = |m: u64| {
+                let v = self.at(c, m) as i64;
+                (v * v) as f32
+            };
+            let lin = |m: u64| self.at(c, m) as f32;
+            let g = self.gain[c];
+            x.sq[c] = g * g * self.edges(sq, w, &sqv);
+            x.sum[c] = g * self.edges(sum, w, &lin);
+            if full {
+                if let Some(p) = roles.u.iter().position(|&u| u == Some(c)) {
+                    let first = sq_first as f32
+                        + edge(sqv(mid.sample), sqv(mid.sample + 1), mid.frac)
+                        - self.start_edge(w, &sqv);
+                    x.half[0][p] = g * g * first;
+                    x.half[1][p] = x.sq[c] - x.half[0][p];
+                }
+            }
+        }
+        for p in 0..3 {
+            let (Some(cu), Some(ci)) = (roles.u[p], roles.i[p]) else {
+                continue;
+            };
+            let prod = |m: u64| self.at(cu, m) as i64 * self.at(ci, m) as i64;
+            let mut s: i64 = 0;
+            for m in ma..mb {
+                s += prod(m);
+            }
+            x.ui[p] = self.gain[cu] * self.gain[ci] * self.edges(s, w, &|m| prod(m) as f32);
+        }
+        if self.cfg.topology == Topology::ThreePhase4W {
+            for (k, (a, b)) in [(0usize, 1usize), (1, 2), (2, 0)].into_iter().enumerate() {
+                let prod = |m: u64| self.at(a, m) as i64 * self.at(b, m) as i64;
+                let mut s: i64 = 0;
+                for m in ma..mb {
+                    s += prod(m);
+                }
+                x.uu[k] = self.gain[a] * self.gain[b] * self.edges(s, w, &|m| prod(m) as f32);
+            }
+        }
+        if full {
+            self.fundamental(w, x.len, &mut x.fund);
+        }
+        x
+    }
+
+    /// Integer sum over whole samples plus the trapezoid end corrections of window `w`.
+    #[inline]
+    fn edges(&self, sum: i64, w: &Window, y: &dyn Fn(u64) -> f32) -> f32 {
+        let end = if w.rect_b {
+            y(w.b.sample)
+        } else {
+            edge(y(w.b.sample), y(w.b.sample + 1), w.b.frac)
+        };
+        sum as f32 + end - self.start_edge(w, y)
+    }
+
+    #[inline]
+    fn start_edge(&self, w: &Window, y: &dyn Fn(u64) -> f32) -> f32 {
+        if w.rect_a {
+            0.0
+        } else {
+            edge(y(w.a.sample), y(w.a.sample + 1), w.a.frac)
+        }
+    }
+
+    /// Fundamental phasors of every channel over `w` (not rectangle-ended).
+    fn fundamental(&self, w: &Window, len: f32, out: &mut [Phasor; MAX_CHANNELS]) {
+        let ma = w.a.sample;
+        let mb = w.b.sample;
+        let step = 2.0 * core::f32::consts::PI / len;
+        let (ds, dc) = math::sincosf(step);
+        let mut acc = [(0.0f32, 0.0f32); MAX_CHANNELS];
+        let mut ends = [[(0.0f32, 0.0f32); 4]; MAX_CHANNELS];
+        let (mut zs, mut zc) = (0.0f32, 1.0f32);
+        let mut m = ma;
+        while m <= mb + 1 {
+            let k = m - ma;
+            if k % DFT_RESYNC == 0 {
+                let theta = step * (k as f32 - w.a.frac);
+                let (s, c) = math::sincosf(theta);
+                zs = s;
+                zc = c;
+            }
+            for (c, (acc, ends)) in acc
+                .iter_mut()
+                .zip(ends.iter_mut())
+                .enumerate()
+                .take(self.nch)
+            {
+                let v = self.at(c, m) as f32;
+                // x·e^(−jθ) = x·cos θ − j·x·sin θ
+                let y = (v * zc, -v * zs);
+                if m < mb {
+                    acc.0 += y.0;
+                    acc.1 += y.1;
+                }
+                if m == ma {
+                    ends[0] = y;
+                } else if m == ma + 1 {
+                    ends[1] = y;
+                }
+                if m == mb {
+                    ends[2] = y;
+                } else if m == mb + 1 {
+                    ends[3] = y;
+                }
+            }
+            let (s, c) = (zs * dc + zc * ds, zc * dc - zs * ds);
+            zs = s;
+            zc = c;
+            m += 1;
+        }
+        let scale = core::f32::consts::SQRT_2 / len;
+        for c in 0..self.nch {
+            let e = &ends[c];
+            let re = acc[c].0 + edge(e[2].0, e[3].0, w.b.frac) - edge(e[0].0, e[1].0, w.a.frac);
+            let im = acc[c].1 + edge(e[2].1, e[3].1, w.b.frac) - edge(e[0].1, e[1].1, w.a.frac);
+            out[c] = Phasor {
+                re: re * scale * self.gain[c],
+                im: im * scale * self.gain[c],
+            };
+        }
+    }
+
+    /// Active power of a partial segment.
+    fn segment(&self, w: &Window) -> Segment {
+        let x = self.integrate(w, false);
+        // The rectangle convention widens the segment by half a sample at each stream end.
+        let width = (x.len + 0.5 * (w.rect_a as u8 + w.rect_b as u8) as f32).max(1.0);
+        let mut p = [0.0; 3];
+        for (p, ui) in p.iter_mut().zip(x.ui) {
+            *p = ui / width;
+        }
+        Segment {
+            p,
+            seconds: width / self.cfg.sample_rate_hz,
+        }
+    }
+
+    fn report(&mut self, x: &Integrals, start: SampleTime, flags: Flags) -> CycleReport {
+        let len = x.len;
+        let inv = 1.0 / len;
+        let roles = self.roles;
+        let mut r = CycleReport {
+            index: self.index,
+            start,
+            duration_samples: len,
+            frequency: self.cfg.sample_rate_hz * inv,
+            flags,
+            ..CycleReport::default()
+        };
+        let mut ms = [0.0f32; MAX_CHANNELS];
+        for c in 0..self.nch {
+            r.dc[c] = x.sum[c] * inv;
+            ms[c] = x.sq[c] * inv;
+            if self.cfg.dc_removal {
+                ms[c] -= r.dc[c] * r.dc[c];
+            }
+        }
+        let rms = |v: f32| math::sqrtf(v.max(0.0));
+        for p in 0..3 {
+            if let Some(cu) = roles.u[p] {
+                r.u_rms[p] = rms(ms[cu]);
+                r.u_fund[p] = x.fund[cu];
+                r.u_rms_half[1][p] = r.u_rms[p];
+                r.u_rms_half[0][p] = match self.prev_half {
+                    Some((h, prev_mid)) => {
+                        let span = x.mid.since(prev_mid);
+                        rms((h[p] + x.half[0][p]) / span)
+                    }
+                    None => r.u_rms[p],
+                };
+            }
+            if let Some(ci) = roles.i[p] {
+                r.i_rms[p] = rms(ms[ci]);
+                r.i_fund[p] = x.fund[ci];
+            }
+            if let (Some(_), Some(_)) = (roles.u[p], roles.i[p]) {
+                r.p_active[p] = x.ui[p] * inv;
+                let (u, i) = (r.u_fund[p], r.i_fund[p]);
+                r.q_reactive[p] = u.im * i.re - u.re * i.im;
+                r.s_apparent[p] = r.u_rms[p] * r.i_rms[p];
+                r.power_factor[p] = ratio(r.p_active[p], r.s_apparent[p]);
+            }
+        }
+        self.prev_half = Some((x.half[1], x.mid));
+        if let Some(cn) = roles.neutral {
+            r.in_rms = rms(ms[cn]);
+        }
+        if self.cfg.topology == Topology::ThreePhase4W {
+            for k in 0..3 {
+                let (a, b) = [(0usize, 1usize), (1, 2), (2, 0)][k];
+                r.u_ll_rms[k] = rms((x.sq[a] + x.sq[b] - 2.0 * x.uu[k]) * inv);
+            }
+        }
+        r.p_total = r.p_active.iter().sum();
+        r.q_total = r.q_reactive.iter().sum();
+        r.s_total = r.s_apparent.iter().sum();
+        r.pf_total = ratio(r.p_total, r.s_total);
+        r
+    }
+
+    /// Register one cycle's energy; returns which phases were above the creep threshold.
+    fn register_cycle(&mut self, r: &CycleReport, len: f32) -> [bool; 3] {
+        let seconds = len / self.cfg.sample_rate_hz;
+        let mut live = [false; 3];
+        for p in 0..3 {
+            live[p] = r.i_rms[p] >= self.cfg.creep_current && r.i_rms[p] > 0.0;
+        }
+        let seg = Segment {
+            p: r.p_active,
+            seconds,
+        };
+        self.register_segment(&seg, r.q_reactive, live);
+        live
+    }
+
+    fn register_segment(&mut self, seg: &Segment, q: [f32; 3], live: [bool; 3]) {
+        let k = self.cfg.meter_constant_imp_per_kwh;
+        let scale = seg.seconds * 1.0e6;
+        let (mut pt, mut qt) = (0.0f32, 0.0f32);
+        for p in 0..3 {
+            if self.roles.i[p].is_none() {
+                continue;
+            }
+            let (pe, qe) = if live[p] {
+                (seg.p[p] * scale, q[p] * scale)
+            } else {
+                (0.0, 0.0)
+            };
+            self.energy.register(p, pe, qe, k);
+            pt += pe;
+            qt += qe;
+        }
+        self.energy.register(3, pt, qt, k);
+    }
+}
+
+/// Trapezoid end correction at a boundary `frac` after sample m with values `y0` = y[m] and
+/// `y1` = y[m+1]: the integral of the interpolant from the window's reference to the boundary is
+/// `Σ_{k<m} y_k + edge(y0, y1, frac)`.
+#[inline]
+fn edge(y0: f32, y1: f32, frac: f32) -> f32 {
+    y0 * (0.5 + frac) + 0.5 * frac * frac * (y1 - y0)
+}
+
+#[inline]
+fn ratio(a: f32, b: f32) -> f32 {
+    if b > 0.0 {
+        a / b
+    } else {
+        0.0
+    }
+}
+
+#[inline]
+fn clip(v: i64, flags: &mut Flags) -> i32 {
+    if v > CODE_LIMIT as i64 {
+        flags.insert(Flags::CLIPPED);
+        CODE_LIMIT
+    } else if v < -(CODE_LIMIT as i64) {
+        flags.insert(Flags::CLIPPED);
+        -CODE_LIMIT
+    } else {
+        v as i32
+    }
+}
