@@ -12,12 +12,14 @@
 pub const BASE_DELAY: usize = 3;
 
 const HISTORY: usize = 8;
+const _: () = assert!(HISTORY.is_power_of_two());
 const Q: u32 = 16;
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DelayLine {
-    /// Newest sample at `history[0]`.
+    /// Circular history; the newest sample is at `newest`.
     history: [i32; HISTORY],
+    newest: usize,
     /// Index into `history` of the first of the four taps.
     first: usize,
     taps: [i32; 4],
@@ -49,24 +51,28 @@ impl DelayLine {
         // k in 1..=5 because |delay| <= 2, so taps k-1 ..= k+2 stay inside the history.
         Self {
             history: [0; HISTORY],
+            newest: 0,
             first: k.saturating_sub(1),
             taps,
             identity,
         }
     }
 
+    /// The sample `age` samples before the newest.
+    #[inline]
+    fn back(&self, age: usize) -> i32 {
+        self.history[(self.newest + HISTORY - age) & (HISTORY - 1)]
+    }
+
     #[inline]
     pub fn push(&mut self, x: i32) -> i32 {
-        self.history.copy_within(0..HISTORY - 1, 1);
-        self.history[0] = x;
+        self.newest = (self.newest + 1) & (HISTORY - 1);
+        self.history[self.newest] = x;
         if self.identity {
-            return self.history[BASE_DELAY];
+            return self.back(BASE_DELAY);
         }
-        let h = &self.history[self.first..self.first + 4];
-        let acc: i64 = h
-            .iter()
-            .zip(self.taps)
-            .map(|(&x, t)| x as i64 * t as i64)
+        let acc: i64 = (0..4)
+            .map(|j| self.back(self.first + j) as i64 * self.taps[j] as i64)
             .sum();
         let rounded = (acc + (1 << (Q - 1))) >> Q;
         rounded.clamp(-(crate::CODE_LIMIT as i64), crate::CODE_LIMIT as i64) as i32
@@ -74,5 +80,6 @@ impl DelayLine {
 
     pub fn clear(&mut self) {
         self.history = [0; HISTORY];
+        self.newest = 0;
     }
 }

@@ -178,6 +178,8 @@ pub(crate) struct Tracker {
     locked: bool,
     /// Largest |filtered reference| since the last boundary, filter-output units.
     peak: i64,
+    /// First stream sample at which a hold-over boundary is due (derived from `last`).
+    deadline: u64,
 }
 
 impl Tracker {
@@ -201,7 +203,21 @@ impl Tracker {
             hold_period: nominal_period,
             locked: false,
             peak: 0,
+            deadline: 0,
         }
+        .with_deadline()
+    }
+
+    /// Recompute the hold-over deadline after `last` changed: the first sample `m` with
+    /// `m − delay − last > t_max`.
+    fn with_deadline(mut self) -> Self {
+        self.set_deadline();
+        self
+    }
+
+    fn set_deadline(&mut self) {
+        let due = self.last.add(self.t_max + self.filter.delay());
+        self.deadline = due.sample + 1;
     }
 
     /// Longest cycle the tracker can produce, in samples.
@@ -217,6 +233,7 @@ impl Tracker {
         self.hold_period = self.nominal_period;
         self.locked = false;
         self.peak = 0;
+        self.set_deadline();
     }
 
     /// Largest |filtered reference| since the previous boundary, in volts; cleared by the call.
@@ -262,6 +279,7 @@ impl Tracker {
                         }
                         self.locked = true;
                         self.last = at;
+                        self.set_deadline();
                         found = Some(Boundary {
                             at,
                             kind: BoundaryKind::Crossing,

@@ -1,0 +1,19 @@
+#![doc = include_str!("../README.md")]
+
+mod model;
+
+pub mod formats;
+pub mod suites;
+pub mod synth;
+pub mod truth;
+
+pub use formats::{
+    read_csv, read_recipe, read_truth, read_wav, write_csv, write_recipe, write_truth, write_wav,
+    FormatError, WavChannelMap, WavFormat, WavSidecar,
+};
+pub use suites::{default_full_scale, suite, suite_names, write_vector, FileKind};
+pub use synth::{
+    dequantise, quantise, synthesize, ChannelKind, FrequencySpec, Harmonic, Interharmonic, Noise,
+    PhaseSpec, Quantisation, Recipe, Step, SynthError, Topology, Vector, Waveform,
+};
+pub use truth::{compute_truth, CycleTruth, EnergyRegisters, EnergyTruth, Phasor, Truth};
