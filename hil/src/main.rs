@@ -1,2 +1,92 @@
-//! hil
-fn main() {}
+//! `percycle`: analyze waveform files and certify the engine against vector suites.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use percycle_hil::{analyze, certify};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "percycle", version, about = "per-cycle metrology engine: analysis and certification")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a WAV or CSV recording through the engine; writes cycles.csv and energy.json.
+    Analyze {
+        /// Input file (.wav with a JSON sidecar or --channels/--full-scale, or .csv with a header `t,U1,...`).
+        input: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// WAV channel names in file order, e.g. U1,U2,U3,I1,I2,I3,IN (when there is no sidecar).
+        #[arg(long)]
+        channels: Option<String>,
+        /// WAV full scale per kind, e.g. U=325,I=10: the peak value of a full-scale sample.
+        #[arg(long)]
+        full_scale: Option<String>,
+        /// CSV sample rate in Hz when the file has no `t` column.
+        #[arg(long)]
+        sample_rate: Option<f64>,
+        /// Nominal mains frequency, Hz (50 or 60).
+        #[arg(long, default_value_t = 50.0)]
+        nominal_hz: f32,
+        /// Declared supply voltage Udin, V (default 230, or 400 for 3P3W).
+        #[arg(long)]
+        declared_voltage: Option<f32>,
+    },
+    /// Run a vector suite through the engine and judge it against analytic truth.
+    Certify {
+        /// Suite name (see `percycle-vectors list`).
+        #[arg(long, default_value = "foundation")]
+        suite: String,
+        /// Output directory for vectors, results and the report.
+        #[arg(long, default_value = "target/certify")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<ExitCode> {
+    match Cli::parse().command {
+        Command::Analyze { input, out, channels, full_scale, sample_rate, nominal_hz, declared_voltage } => {
+            let wave = analyze::read_input(&input, channels.as_deref(), full_scale.as_deref(), sample_rate)?;
+            let opts = analyze::Options { nominal_hz: Some(nominal_hz), declared_voltage, progress: true };
+            let a = analyze::analyze_waveform(&wave, &opts)?;
+            for note in &a.notes {
+                eprintln!("note: {note}");
+            }
+            analyze::write_outputs(&out, &a)?;
+            let e = a.energy.total.to_wh();
+            println!(
+                "{}: {:?} at {} Hz, {} samples, {} cycles -> {}",
+                input.display(),
+                a.config.topology,
+                a.config.sample_rate_hz,
+                wave.len(),
+                a.cycles.len(),
+                out.display()
+            );
+            println!("A+ {:.6} Wh, A- {:.6} Wh, R+ {:.6} varh, R- {:.6} varh", e[0], e[1], e[2], e[3]);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Certify { suite, out } => {
+            let results = certify::certify(&suite, &out, true)?;
+            print!("{}", certify::table(&results));
+            println!("report: {}", out.join("report.md").display());
+            Ok(if results.iter().all(|r| r.pass) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}

@@ -406,13 +406,7 @@ pub(crate) fn from_model(recipe: &Recipe, model: &Model) -> Truth {
         total.add_cycle(c.p_total_w, c.q_total_var, t);
     }
 
-    let f_max = model.frequency(0.0).max(model.frequency(duration));
-    let panels = ((duration * f_max * PANELS_PER_CYCLE as f64).ceil() as usize).max(1);
-    let mut energy_ws = 0.0;
-    integrate(0.0, duration, panels, model.edges(), |t, w| {
-        let x = model.eval(t);
-        energy_ws += w * (0..np).map(|p| x.u[p] * x.i[p]).sum::<f64>();
-    });
+    let energy_ws = active_energy_ws(model, 0.0, duration);
 
     Truth {
         topology: recipe.topology,
@@ -424,6 +418,31 @@ pub(crate) fn from_model(recipe: &Recipe, model: &Model) -> Truth {
             active_wh_total_exact: energy_ws / 3600.0,
         },
     }
+}
+
+/// `∫ p_total dt` over `[t0, t1]` of the model, W·s.
+fn active_energy_ws(model: &Model, t0: f64, t1: f64) -> f64 {
+    let np = model.phase_count();
+    let f_max = model.frequency(t0).max(model.frequency(t1));
+    let panels = (((t1 - t0) * f_max * PANELS_PER_CYCLE as f64).ceil() as usize).max(1);
+    let mut energy_ws = 0.0;
+    integrate(t0, t1, panels, model.edges(), |t, w| {
+        let x = model.eval(t);
+        energy_ws += w * (0..np).map(|p| x.u[p] * x.i[p]).sum::<f64>();
+    });
+    energy_ws
+}
+
+/// `∫ p_total dt` over any interval `[t0, t1]` (seconds, may extend before 0 or past the
+/// duration, where the model continues), in Wh. A meter that counts sample `k` for the interval
+/// `[(k − ½)/fs, (k + ½)/fs)` is judged against `[−½/fs, (n − ½)/fs]`.
+///
+/// # Errors
+///
+/// [`SynthError`] naming the first invalid field of the recipe.
+pub fn active_energy_wh(recipe: &Recipe, t0: f64, t1: f64) -> Result<f64, SynthError> {
+    recipe.validate()?;
+    Ok(active_energy_ws(&Model::new(recipe), t0, t1) / 3600.0)
 }
 
 #[cfg(test)]

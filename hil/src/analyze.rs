@@ -1,0 +1,280 @@
+//! `percycle analyze`: a waveform file through the engine, per-cycle table and energy registers out.
+
+use anyhow::{bail, Context, Result};
+use percycle_engine::{ChannelCal, Config, CycleReport, EnergyRegisters, Flags, Meter, Registers, Topology};
+use percycle_vectors::Waveform;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+/// The engine state used for files: 2048 samples of ring cover every rate up to 32 kHz.
+pub type FileMeter = Meter<2048>;
+
+/// Headroom over a channel's largest sample when choosing its quantisation step.
+const HEADROOM: f64 = 1.05;
+
+/// Options of an analysis; `None` picks the default.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Nominal mains frequency (50 or 60 Hz); default 50.
+    pub nominal_hz: Option<f32>,
+    /// Declared voltage Udin, V; default 230 (400 for 3P3W).
+    pub declared_voltage: Option<f32>,
+    /// Show a progress bar on stderr (only drawn on a terminal).
+    pub progress: bool,
+}
+
+/// What an analysis produced.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    /// The configuration the engine ran with.
+    pub config: Config,
+    /// Every cycle report, in order.
+    pub cycles: Vec<CycleReport>,
+    /// Registers after the whole file.
+    pub energy: EnergyRegisters,
+    /// File channel index of each engine channel (frame order); `None` where the file has none.
+    pub mapping: Vec<Option<usize>>,
+    /// Notes for the user (absent channels, ignored channels).
+    pub notes: Vec<String>,
+}
+
+/// Which engine topology a set of channel names fits, with the file index of each frame channel.
+///
+/// # Errors
+/// When the names fit no topology; the message lists the names found and those expected.
+pub fn map_channels(names: &[String]) -> Result<(Topology, Vec<Option<usize>>, Vec<String>)> {
+    let upper: Vec<String> = names.iter().map(|n| n.trim().to_ascii_uppercase()).collect();
+    let find = |n: &str| upper.iter().position(|x| x == n);
+    let has = |list: &[&str]| list.iter().all(|n| find(n).is_some());
+    let topology = if has(&["U1", "U2", "U3", "I1", "I2", "I3"]) {
+        Topology::ThreePhase4W
+    } else if has(&["U12", "U32", "I1", "I3"]) {
+        Topology::ThreePhase3W
+    } else if has(&["U1"]) && find("U2").is_none() {
+        Topology::SinglePhase
+    } else {
+        bail!(
+            "channels [{}] fit no topology: expected U1,U2,U3,I1,I2,I3[,IN] (3P4W), \
+             U12,U32,I1,I3 (3P3W) or U1[,I1] (single phase)",
+            names.join(",")
+        );
+    };
+    let wanted = topology.channel_names();
+    let mapping: Vec<Option<usize>> = wanted.iter().map(|n| find(n)).collect();
+    let mut notes = Vec::new();
+    for (name, m) in wanted.iter().zip(&mapping) {
+        if m.is_none() {
+            notes.push(format!("channel {name} is not in the file: taken as zero"));
+        }
+    }
+    for (k, n) in names.iter().enumerate() {
+        if !mapping.contains(&Some(k)) {
+            notes.push(format!("channel {n} is not used by the {topology:?} topology: ignored"));
+        }
+    }
+    Ok((topology, mapping, notes))
+}
+
+/// Run a waveform through the engine.
+///
+/// # Errors
+/// Channel names that fit no topology, or a configuration the engine rejects (the message names
+/// the field, e.g. a sample rate outside 4..32 kHz).
+pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
+    let (topology, mapping, notes) = map_channels(&w.channels)?;
+    let nominal_hz = opts.nominal_hz.unwrap_or(50.0);
+    let mut config = Config::new(topology, w.sample_rate_hz as f32, nominal_hz);
+    if let Some(v) = opts.declared_voltage {
+        config.declared_voltage = v;
+        config.zc_hysteresis_v = 0.02 * v;
+    }
+    // Quantise each channel with a step that spans its largest sample (with headroom).
+    for (c, m) in mapping.iter().enumerate() {
+        let peak = m
+            .map(|k| w.samples[k].iter().fold(0.0f64, |a, &x| if x.is_finite() { a.max(x.abs()) } else { a }))
+            .unwrap_or(0.0);
+        let full = if peak > 0.0 { peak * HEADROOM } else { 1.0 };
+        config.calibration[c] = ChannelCal::for_full_scale(full as f32);
+    }
+    let mut meter = FileMeter::new(config).map_err(|e| {
+        anyhow::anyhow!(
+            "{e} (file: {} Hz sample rate, {} channels; nominal {nominal_hz} Hz)",
+            w.sample_rate_hz,
+            w.channels.len()
+        )
+    })?;
+
+    let n = w.samples.first().map_or(0, Vec::len);
+    let nch = topology.channels();
+    let bar = if opts.progress && n as f64 / w.sample_rate_hz > 60.0 {
+        let bar = indicatif::ProgressBar::new(n as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}% {pos}/{len} samples, eta {eta}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let mut cycles = Vec::new();
+    const CHUNK: usize = 65_536;
+    let mut block = Vec::with_capacity(CHUNK * nch);
+    let mut start = 0;
+    while start < n {
+        let end = (start + CHUNK).min(n);
+        block.clear();
+        for k in start..end {
+            for m in &mapping {
+                block.push(m.map_or(0.0, |c| w.samples[c][k] as f32));
+            }
+        }
+        meter.process_f32_block(&block, |r| cycles.push(*r));
+        if let Some(b) = &bar {
+            b.set_position(end as u64);
+        }
+        start = end;
+    }
+    cycles.extend(meter.finish());
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    Ok(Analysis { config, energy: *meter.energy(), cycles, mapping, notes })
+}
+
+/// Header of `cycles.csv`.
+pub const CYCLES_HEADER: &str = "cycle,start_s,frequency_hz,u1_rms,u2_rms,u3_rms,i1_rms,i2_rms,i3_rms,in_rms,\
+p1_w,p2_w,p3_w,q1_var,q2_var,q3_var,s1_va,s2_va,s3_va,pf1,pf2,pf3,p_total_w,q_total_var,s_total_va,pf_total,\
+u12_rms,u23_rms,u31_rms,u1_half_rms,u2_half_rms,u3_half_rms,flags";
+
+/// Names of the set flags, joined by `|`.
+pub fn flag_names(f: Flags) -> String {
+    let names = [
+        (Flags::SETTLING, "settling"),
+        (Flags::HOLDOVER, "holdover"),
+        (Flags::NO_REFERENCE, "no_reference"),
+        (Flags::CLIPPED, "clipped"),
+        (Flags::INVALID_INPUT, "invalid_input"),
+        (Flags::CREEP, "creep"),
+        (Flags::SHORT_FRAME, "short_frame"),
+        (Flags::RESYNC, "resync"),
+    ];
+    let set: Vec<&str> = names.iter().filter(|(fl, _)| f.contains(*fl)).map(|(_, n)| *n).collect();
+    set.join("|")
+}
+
+/// One `cycles.csv` row.
+pub fn cycle_row(r: &CycleReport, fs: f32) -> String {
+    let mut s = format!("{},{:.9},{:.6}", r.index, r.start_s(fs), r.frequency);
+    let groups: [&[f32]; 13] = [
+        &r.u_rms,
+        &r.i_rms,
+        std::slice::from_ref(&r.in_rms),
+        &r.p_active,
+        &r.q_reactive,
+        &r.s_apparent,
+        &r.power_factor,
+        std::slice::from_ref(&r.p_total),
+        std::slice::from_ref(&r.q_total),
+        std::slice::from_ref(&r.s_total),
+        std::slice::from_ref(&r.pf_total),
+        &r.u_ll_rms,
+        &r.u_rms_half[0],
+    ];
+    for v in groups.iter().flat_map(|g| g.iter()) {
+        let _ = write!(s, ",{v}");
+    }
+    let _ = write!(s, ",{}", flag_names(r.flags));
+    s
+}
+
+#[derive(Serialize)]
+struct RegistersJson {
+    a_plus_wh: f64,
+    a_minus_wh: f64,
+    r_plus_varh: f64,
+    r_minus_varh: f64,
+    r1_varh: f64,
+    r2_varh: f64,
+    r3_varh: f64,
+    r4_varh: f64,
+}
+
+impl From<&Registers> for RegistersJson {
+    fn from(r: &Registers) -> Self {
+        let [a_plus_wh, a_minus_wh, r_plus_varh, r_minus_varh, r1_varh, r2_varh, r3_varh, r4_varh] = r.to_wh();
+        Self { a_plus_wh, a_minus_wh, r_plus_varh, r_minus_varh, r1_varh, r2_varh, r3_varh, r4_varh }
+    }
+}
+
+#[derive(Serialize)]
+struct EnergyJson {
+    #[serde(flatten)]
+    total: RegistersJson,
+    phases: Vec<RegistersJson>,
+    pulses: percycle_engine::Pulses,
+    meter_constant_imp_per_kwh: u32,
+    resolution: &'static str,
+    raw_total_uws: Registers,
+}
+
+/// Write `cycles.csv` and `energy.json` into `dir` (created if needed).
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_outputs(dir: &Path, a: &Analysis) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating output directory {}", dir.display()))?;
+    let path = dir.join("cycles.csv");
+    let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let fs = a.config.sample_rate_hz;
+    writeln!(out, "{CYCLES_HEADER}").with_context(|| format!("writing {}", path.display()))?;
+    for r in &a.cycles {
+        writeln!(out, "{}", cycle_row(r, fs)).with_context(|| format!("writing {}", path.display()))?;
+    }
+    out.flush().with_context(|| format!("writing {}", path.display()))?;
+
+    let phases = match a.config.topology {
+        Topology::SinglePhase => 1,
+        _ => 3,
+    };
+    let e = &a.energy;
+    let json = EnergyJson {
+        total: (&e.total).into(),
+        phases: e.phase[..phases].iter().map(Into::into).collect(),
+        pulses: e.pulses,
+        meter_constant_imp_per_kwh: a.config.meter_constant_imp_per_kwh,
+        resolution: "1 µW·s (µvar·s) per register unit",
+        raw_total_uws: e.total,
+    };
+    let path = dir.join("energy.json");
+    let text = serde_json::to_string_pretty(&json)?;
+    std::fs::write(&path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Read WAV or CSV by extension.
+///
+/// # Errors
+/// Unknown extension, or the reader's error (which names the file and line).
+pub fn read_input(
+    path: &Path,
+    channels: Option<&str>,
+    full_scale: Option<&str>,
+    sample_rate: Option<f64>,
+) -> Result<Waveform> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("wav") => {
+            let map = match (channels, full_scale) {
+                (Some(c), Some(f)) => Some(percycle_vectors::WavChannelMap::from_cli(c, f)?),
+                (None, None) => None,
+                _ => bail!("--channels and --full-scale go together (for {})", path.display()),
+            };
+            Ok(percycle_vectors::read_wav(path, map)?)
+        }
+        Some("csv") => Ok(percycle_vectors::read_csv(path, sample_rate)?),
+        _ => bail!("{}: unknown input format (expected .wav or .csv)", path.display()),
+    }
+}

@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+//!
+//! Library side of the `percycle` command: running recorded or synthesised waveforms through the
+//! engine ([`analyze`]) and judging the engine against the vector suites' truth ([`certify`]).
+
+pub mod analyze;
+pub mod certify;
