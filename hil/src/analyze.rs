@@ -1,7 +1,9 @@
 //! `percycle analyze`: a waveform file through the engine, per-cycle table and energy registers out.
 
 use anyhow::{bail, Context, Result};
-use percycle_engine::{ChannelCal, Config, CycleReport, EnergyRegisters, Flags, Meter, Registers, Topology};
+use percycle_engine::{
+    ChannelCal, Config, CycleReport, EnergyRegisters, Flags, Meter, Registers, Topology,
+};
 use percycle_vectors::Waveform;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -45,7 +47,10 @@ pub struct Analysis {
 /// # Errors
 /// When the names fit no topology; the message lists the names found and those expected.
 pub fn map_channels(names: &[String]) -> Result<(Topology, Vec<Option<usize>>, Vec<String>)> {
-    let upper: Vec<String> = names.iter().map(|n| n.trim().to_ascii_uppercase()).collect();
+    let upper: Vec<String> = names
+        .iter()
+        .map(|n| n.trim().to_ascii_uppercase())
+        .collect();
     let find = |n: &str| upper.iter().position(|x| x == n);
     let has = |list: &[&str]| list.iter().all(|n| find(n).is_some());
     let topology = if has(&["U1", "U2", "U3", "I1", "I2", "I3"]) {
@@ -71,7 +76,9 @@ pub fn map_channels(names: &[String]) -> Result<(Topology, Vec<Option<usize>>, V
     }
     for (k, n) in names.iter().enumerate() {
         if !mapping.contains(&Some(k)) {
-            notes.push(format!("channel {n} is not used by the {topology:?} topology: ignored"));
+            notes.push(format!(
+                "channel {n} is not used by the {topology:?} topology: ignored"
+            ));
         }
     }
     Ok((topology, mapping, notes))
@@ -93,7 +100,12 @@ pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
     // Quantise each channel with a step that spans its largest sample (with headroom).
     for (c, m) in mapping.iter().enumerate() {
         let peak = m
-            .map(|k| w.samples[k].iter().fold(0.0f64, |a, &x| if x.is_finite() { a.max(x.abs()) } else { a }))
+            .map(|k| {
+                w.samples[k].iter().fold(
+                    0.0f64,
+                    |a, &x| if x.is_finite() { a.max(x.abs()) } else { a },
+                )
+            })
             .unwrap_or(0.0);
         let full = if peak > 0.0 { peak * HEADROOM } else { 1.0 };
         config.calibration[c] = ChannelCal::for_full_scale(full as f32);
@@ -111,8 +123,10 @@ pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
     let bar = if opts.progress && n as f64 / w.sample_rate_hz > 60.0 {
         let bar = indicatif::ProgressBar::new(n as u64);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}% {pos}/{len} samples, eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {percent:>3}% {pos}/{len} samples, eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(bar)
     } else {
@@ -140,7 +154,13 @@ pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok(Analysis { config, energy: *meter.energy(), cycles, mapping, notes })
+    Ok(Analysis {
+        config,
+        energy: *meter.energy(),
+        cycles,
+        mapping,
+        notes,
+    })
 }
 
 /// Header of `cycles.csv`.
@@ -160,7 +180,11 @@ pub fn flag_names(f: Flags) -> String {
         (Flags::SHORT_FRAME, "short_frame"),
         (Flags::RESYNC, "resync"),
     ];
-    let set: Vec<&str> = names.iter().filter(|(fl, _)| f.contains(*fl)).map(|(_, n)| *n).collect();
+    let set: Vec<&str> = names
+        .iter()
+        .filter(|(fl, _)| f.contains(*fl))
+        .map(|(_, n)| *n)
+        .collect();
     set.join("|")
 }
 
@@ -203,8 +227,18 @@ struct RegistersJson {
 
 impl From<&Registers> for RegistersJson {
     fn from(r: &Registers) -> Self {
-        let [a_plus_wh, a_minus_wh, r_plus_varh, r_minus_varh, r1_varh, r2_varh, r3_varh, r4_varh] = r.to_wh();
-        Self { a_plus_wh, a_minus_wh, r_plus_varh, r_minus_varh, r1_varh, r2_varh, r3_varh, r4_varh }
+        let [a_plus_wh, a_minus_wh, r_plus_varh, r_minus_varh, r1_varh, r2_varh, r3_varh, r4_varh] =
+            r.to_wh();
+        Self {
+            a_plus_wh,
+            a_minus_wh,
+            r_plus_varh,
+            r_minus_varh,
+            r1_varh,
+            r2_varh,
+            r3_varh,
+            r4_varh,
+        }
     }
 }
 
@@ -224,16 +258,20 @@ struct EnergyJson {
 /// # Errors
 /// I/O errors naming the file.
 pub fn write_outputs(dir: &Path, a: &Analysis) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating output directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating output directory {}", dir.display()))?;
     let path = dir.join("cycles.csv");
-    let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    let file =
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let fs = a.config.sample_rate_hz;
     writeln!(out, "{CYCLES_HEADER}").with_context(|| format!("writing {}", path.display()))?;
     for r in &a.cycles {
-        writeln!(out, "{}", cycle_row(r, fs)).with_context(|| format!("writing {}", path.display()))?;
+        writeln!(out, "{}", cycle_row(r, fs))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
-    out.flush().with_context(|| format!("writing {}", path.display()))?;
+    out.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
 
     let phases = match a.config.topology {
         Topology::SinglePhase => 1,
@@ -264,17 +302,26 @@ pub fn read_input(
     full_scale: Option<&str>,
     sample_rate: Option<f64>,
 ) -> Result<Waveform> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("wav") => {
             let map = match (channels, full_scale) {
                 (Some(c), Some(f)) => Some(percycle_vectors::WavChannelMap::from_cli(c, f)?),
                 (None, None) => None,
-                _ => bail!("--channels and --full-scale go together (for {})", path.display()),
+                _ => bail!(
+                    "--channels and --full-scale go together (for {})",
+                    path.display()
+                ),
             };
             Ok(percycle_vectors::read_wav(path, map)?)
         }
         Some("csv") => Ok(percycle_vectors::read_csv(path, sample_rate)?),
-        _ => bail!("{}: unknown input format (expected .wav or .csv)", path.display()),
+        _ => bail!(
+            "{}: unknown input format (expected .wav or .csv)",
+            path.display()
+        ),
     }
 }

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "percycle", version, about = "per-cycle metrology engine: analysis and certification")]
+#[command(
+    name = "percycle",
+    version,
+    about = "per-cycle metrology engine: analysis and certification"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,9 +65,26 @@ fn main() -> ExitCode {
 
 fn run() -> Result<ExitCode> {
     match Cli::parse().command {
-        Command::Analyze { input, out, channels, full_scale, sample_rate, nominal_hz, declared_voltage } => {
-            let wave = analyze::read_input(&input, channels.as_deref(), full_scale.as_deref(), sample_rate)?;
-            let opts = analyze::Options { nominal_hz: Some(nominal_hz), declared_voltage, progress: true };
+        Command::Analyze {
+            input,
+            out,
+            channels,
+            full_scale,
+            sample_rate,
+            nominal_hz,
+            declared_voltage,
+        } => {
+            let wave = analyze::read_input(
+                &input,
+                channels.as_deref(),
+                full_scale.as_deref(),
+                sample_rate,
+            )?;
+            let opts = analyze::Options {
+                nominal_hz: Some(nominal_hz),
+                declared_voltage,
+                progress: true,
+            };
             let a = analyze::analyze_waveform(&wave, &opts)?;
             for note in &a.notes {
                 eprintln!("note: {note}");
@@ -79,14 +100,21 @@ fn run() -> Result<ExitCode> {
                 a.cycles.len(),
                 out.display()
             );
-            println!("A+ {:.6} Wh, A- {:.6} Wh, R+ {:.6} varh, R- {:.6} varh", e[0], e[1], e[2], e[3]);
+            println!(
+                "A+ {:.6} Wh, A- {:.6} Wh, R+ {:.6} varh, R- {:.6} varh",
+                e[0], e[1], e[2], e[3]
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Certify { suite, out } => {
             let results = certify::certify(&suite, &out, true)?;
             print!("{}", certify::table(&results));
             println!("report: {}", out.join("report.md").display());
-            Ok(if results.iter().all(|r| r.pass) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if results.iter().all(|r| r.pass) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }

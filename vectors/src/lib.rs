@@ -16,4 +16,6 @@ pub use synth::{
     dequantise, quantise, synthesize, ChannelKind, FrequencySpec, Harmonic, Interharmonic, Noise,
     PhaseSpec, Quantisation, Recipe, Step, SynthError, Topology, Vector, Waveform,
 };
-pub use truth::{active_energy_wh, compute_truth, CycleTruth, EnergyRegisters, EnergyTruth, Phasor, Truth};
+pub use truth::{
+    active_energy_wh, compute_truth, CycleTruth, EnergyRegisters, EnergyTruth, Phasor, Truth,
+};

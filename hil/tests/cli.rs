@@ -1,0 +1,281 @@
+//! The `percycle` command end to end on files it did not write itself.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn percycle() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_percycle"))
+}
+
+fn handmade(kind: &str, dir: &Path) -> PathBuf {
+    let path = dir.join(format!("{kind}.csv"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handmade_csv.py");
+    let status = Command::new("python3")
+        .arg(script)
+        .arg(kind)
+        .arg(&path)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success());
+    path
+}
+
+/// Rows of `cycles.csv` without flags, as maps from column name to value.
+fn clean_rows(dir: &Path) -> Vec<std::collections::HashMap<String, f64>> {
+    let text = std::fs::read_to_string(dir.join("cycles.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .filter(|l| l.ends_with(','))
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split(','))
+                .filter_map(|(h, v)| v.parse::<f64>().ok().map(|v| (h.to_string(), v)))
+                .collect()
+        })
+        .collect()
+}
+
+fn close(got: f64, want: f64, tol: f64, what: &str) {
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got}, want {want} ± {tol}"
+    );
+}
+
+#[test]
+fn analyze_a_handmade_single_phase_csv_gives_the_closed_form_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = handmade("single", dir.path());
+    let out = dir.path().join("out");
+    let o = percycle()
+        .arg("analyze")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let rows = clean_rows(&out);
+    assert!(rows.len() >= 90, "{} clean cycles", rows.len());
+    let s = 230.0 * 10.0;
+    let p = s * 30f64.to_radians().cos();
+    let q = s * 30f64.to_radians().sin();
+    for r in &rows {
+        close(r["frequency_hz"], 50.2, 1e-3, "frequency");
+        close(r["u1_rms"], 230.0, 230.0 * 1e-4, "U1 rms");
+        close(r["i1_rms"], 10.0, 10.0 * 1e-4, "I1 rms");
+        close(r["p1_w"], p, s * 1e-4, "P1");
+        close(r["q1_var"], q, s * 1e-4, "Q1");
+        close(r["pf1"], 30f64.to_radians().cos(), 1e-4, "PF1");
+        close(r["u2_rms"], 0.0, 0.0, "U2 of a single-phase file");
+    }
+
+    let e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("energy.json")).unwrap()).unwrap();
+    // ∫u·i dt = S·cos φ·(b − a) − S·[sin(2ωt − φ)/(2ω)] over the span the engine counts,
+    // [−½, n − ½] sample periods (20 000 samples at 10 kHz).
+    let (w, phi) = (2.0 * std::f64::consts::PI * 50.2, 30f64.to_radians());
+    let (a, b) = (-0.5e-4, 2.0 - 0.5e-4);
+    let osc = |t: f64| (2.0 * w * t - phi).sin() / (2.0 * w);
+    let a_plus = (p * (b - a) - s * (osc(b) - osc(a))) / 3600.0;
+    close(
+        e["a_plus_wh"].as_f64().unwrap(),
+        a_plus,
+        a_plus * 1e-4,
+        "A+",
+    );
+    // Reactive energy is the fundamental Q of each cycle times its duration: Q·2 s.
+    close(
+        e["r1_varh"].as_f64().unwrap(),
+        q * 2.0 / 3600.0,
+        q * 2.0 / 3600.0 * 1e-4,
+        "R1",
+    );
+    for key in [
+        "a_minus_wh",
+        "r3_varh",
+        "r4_varh",
+        "r2_varh",
+        "r_minus_varh",
+    ] {
+        assert_eq!(e[key].as_f64().unwrap(), 0.0, "{key}");
+    }
+    assert_eq!(e["phases"].as_array().unwrap().len(), 1);
+    // 1.106 Wh at 10 000 imp/kWh.
+    assert_eq!(e["pulses"]["a_plus"].as_u64().unwrap(), 11);
+}
+
+#[test]
+fn analyze_a_three_phase_csv_without_time_column_uses_the_given_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = handmade("three", dir.path());
+    let out = dir.path().join("out");
+    let missing = percycle()
+        .arg("analyze")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    let msg = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        msg.contains("three.csv") && msg.to_lowercase().contains("sample"),
+        "{msg}"
+    );
+
+    let o = percycle()
+        .args([
+            "analyze",
+            "--sample-rate",
+            "8000",
+            "--declared-voltage",
+            "240",
+        ])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("IN is not in the file"));
+    let rows = clean_rows(&out);
+    assert!(rows.len() >= 60);
+    let u = 240.0 * (1.0f64 + 0.03 * 0.03).sqrt();
+    let p = 3.0 * 240.0 * 4.0 * 20f64.to_radians().cos();
+    let q = -3.0 * 240.0 * 4.0 * 20f64.to_radians().sin();
+    for r in &rows {
+        close(r["frequency_hz"], 49.8, 1e-3, "frequency");
+        for k in ["u1_rms", "u2_rms", "u3_rms"] {
+            close(r[k], u, u * 1e-4, k);
+        }
+        close(
+            r["u12_rms"],
+            240.0 * 3f64.sqrt() * (1.0f64 + 0.03 * 0.03).sqrt(),
+            0.05,
+            "U12",
+        );
+        close(r["p_total_w"], p, 2880.0 * 1e-4, "P total");
+        close(r["q_total_var"], q, 2880.0 * 1e-4, "Q total");
+    }
+    let e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("energy.json")).unwrap()).unwrap();
+    assert!(e["r4_varh"].as_f64().unwrap() > 0.0 && e["r1_varh"].as_f64().unwrap() == 0.0);
+}
+
+#[test]
+fn a_malformed_csv_is_reported_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = handmade("broken", dir.path());
+    let o = percycle()
+        .arg("analyze")
+        .arg(&input)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let msg = String::from_utf8_lossy(&o.stderr);
+    assert!(msg.contains("broken.csv") && msg.contains('5'), "{msg}");
+    assert!(!dir.path().join("o/cycles.csv").exists());
+}
+
+#[test]
+fn a_wav_without_sidecar_or_channel_map_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bare.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&path, spec).unwrap();
+    for k in 0..1600 {
+        let x = (1000.0 * (k as f64 * 0.04).sin()) as i16;
+        w.write_sample(x).unwrap();
+        w.write_sample(x / 2).unwrap();
+    }
+    w.finalize().unwrap();
+    let o = percycle()
+        .arg("analyze")
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("bare.wav"));
+    // With a map it runs, and the rms follows the full scale given.
+    let o = percycle()
+        .args([
+            "analyze",
+            "--channels",
+            "U1,I1",
+            "--full-scale",
+            "U=327.68,I=3.2768",
+        ])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn recorded_mains_wav_at_400_hz_is_refused_with_the_parameter_named() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/vectors/recorded/wav-enf-whu-mains-50hz/001_ref.wav");
+    if !path.exists() {
+        println!(
+            "skipped: {} is absent (the shared recordings are not beside this checkout)",
+            path.display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = percycle()
+        .args(["analyze", "--channels", "U1", "--full-scale", "U=311"])
+        .arg(&path)
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let msg = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        msg.contains("sample_rate_hz") && msg.contains("400"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn certify_smoke_suite_passes_and_writes_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = percycle()
+        .args(["certify", "--suite", "smoke", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(report["results"].as_array().unwrap().len(), 2);
+    let unknown = percycle()
+        .args(["certify", "--suite", "nope", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown suite `nope`"));
+}

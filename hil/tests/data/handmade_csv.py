@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Writes waveform CSVs with the standard library only, independently of percycle's own writers.
+
+usage: handmade_csv.py single OUT.csv   -> t,U1,I1: 230 V, 10 A lagging 30 deg, 50.2 Hz, 10 kHz, 2 s
+       handmade_csv.py three OUT.csv    -> U1,U2,U3,I1,I2,I3 (no t column): 240 V, 4 A leading 20 deg,
+                                           49.8 Hz, 8 kHz, 1.5 s, 3 % 5th harmonic in U
+       handmade_csv.py broken OUT.csv   -> a t,U1,I1 file whose line 5 holds a non-number
+"""
+import math
+import sys
+
+
+def single(path):
+    fs, f, n = 10000.0, 50.2, 20000
+    phi = math.radians(30.0)
+    with open(path, "w") as out:
+        out.write("t,U1,I1\n")
+        for k in range(n):
+            t = k / fs
+            w = 2 * math.pi * f * t
+            u = math.sqrt(2) * 230.0 * math.sin(w)
+            i = math.sqrt(2) * 10.0 * math.sin(w - phi)
+            out.write("%.7f,%.6f,%.6f\n" % (t, u, i))
+
+
+def three(path):
+    fs, f, n = 8000.0, 49.8, 12000
+    phi = math.radians(-20.0)
+    with open(path, "w") as out:
+        out.write("U1,U2,U3,I1,I2,I3\n")
+        for k in range(n):
+            w = 2 * math.pi * f * k / fs
+            row = []
+            for p in range(3):
+                s = -p * 2 * math.pi / 3
+                row.append(math.sqrt(2) * 240.0 * (math.sin(w + s) + 0.03 * math.sin(5 * (w + s))))
+            for p in range(3):
+                s = -p * 2 * math.pi / 3
+                row.append(math.sqrt(2) * 4.0 * math.sin(w + s - phi))
+            out.write(",".join("%.6f" % v for v in row) + "\n")
+
+
+def broken(path):
+    with open(path, "w") as out:
+        out.write("t,U1,I1\n0.0,0,0\n0.0001,1,1\n0.0002,2,2\n0.0003,x3,3\n")
+
+
+{"single": single, "three": three, "broken": broken}[sys.argv[1]](sys.argv[2])
