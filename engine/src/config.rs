@@ -137,7 +137,7 @@ pub struct Config {
     pub zc_hysteresis_v: f32,
     /// Reports flagged [`crate::Flags::SETTLING`] after start or reset.
     pub settle_cycles: u16,
-    /// Subtract each cycle's mean before taking rms (E[x²] - E[x]²). Off by default: rms is the
+    /// Subtract each cycle's mean before taking rms (`E[x²] − E[x]²`). Off by default: rms is the
     /// true rms including any DC component, as an energy meter sees it.
     pub dc_removal: bool,
 }

@@ -9,6 +9,8 @@
 //! Data flow: calibration (offset, fractional-sample phase delay) → fundamental tracker (filtered
 //! zero crossings of the reference voltage) → per-cycle integrals → report → energy registers
 //! and pulse outputs.
+//!
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![deny(missing_docs)]
 

@@ -399,8 +399,8 @@ impl<const RING: usize> Meter<RING> {
         let m = self.m_next;
         self.m_next += 1;
         let slot = (m as usize) & (RING - 1);
-        for c in 0..self.nch {
-            self.ring[c][slot] = y[c];
+        for (ring, &v) in self.ring.iter_mut().zip(&y).take(self.nch) {
+            ring[slot] = v;
         }
         let reference = self.reference(&y);
         let mut report = None;
@@ -668,11 +668,11 @@ impl<const RING: usize> Meter<RING> {
             ..CycleReport::default()
         };
         let mut ms = [0.0f32; MAX_CHANNELS];
-        for c in 0..self.nch {
+        for (c, ms) in ms.iter_mut().enumerate().take(self.nch) {
             r.dc[c] = x.sum[c] * inv;
-            ms[c] = x.sq[c] * inv;
+            *ms = x.sq[c] * inv;
             if self.cfg.dc_removal {
-                ms[c] -= r.dc[c] * r.dc[c];
+                *ms -= r.dc[c] * r.dc[c];
             }
         }
         let rms = |v: f32| math::sqrtf(v.max(0.0));
@@ -721,10 +721,7 @@ impl<const RING: usize> Meter<RING> {
     /// Register one cycle's energy; returns which phases were above the creep threshold.
     fn register_cycle(&mut self, r: &CycleReport, len: f32) -> [bool; 3] {
         let seconds = len / self.cfg.sample_rate_hz;
-        let mut live = [false; 3];
-        for p in 0..3 {
-            live[p] = r.i_rms[p] >= self.cfg.creep_current && r.i_rms[p] > 0.0;
-        }
+        let live = r.i_rms.map(|i| i >= self.cfg.creep_current && i > 0.0);
         let seg = Segment {
             p: r.p_active,
             seconds,

@@ -4,6 +4,9 @@ mod common;
 use common::*;
 use percycle_engine::{Config, Flags, Topology};
 
+/// (order, % of fundamental) pairs.
+type Harmonics<'a> = &'a [(f64, f64)];
+
 fn steady(r: &percycle_engine::CycleReport) -> bool {
     !r.flags
         .intersects(Flags::SETTLING | Flags::HOLDOVER | Flags::RESYNC)
@@ -136,7 +139,7 @@ fn active_energy_is_within_0_01_percent_at_iec_62053_22_test_points() {
             for &u_pct in &[80.0, 100.0, 115.0] {
                 for &f in &[47.5, 50.0, 52.5] {
                     for harmonics in [false, true] {
-                        let (uh, ih): (&[(f64, f64)], &[(f64, f64)]) = if harmonics {
+                        let (uh, ih): (Harmonics, Harmonics) = if harmonics {
                             (&[(5.0, 10.0)], &[(5.0, 40.0)])
                         } else {
                             (&[], &[])
