@@ -227,6 +227,13 @@ pub enum ConfigError {
         /// Samples the `Meter` type was built with.
         ring: usize,
     },
+    /// The interval window is too short for the 50th harmonic at this nominal frequency.
+    WindowTooSmall {
+        /// Points the configuration needs.
+        needed: usize,
+        /// Points the `Meter` type was built with.
+        window: usize,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -238,6 +245,10 @@ impl fmt::Display for ConfigError {
             ConfigError::RingTooSmall { needed, ring } => write!(
                 f,
                 "sample ring of {ring} samples is too short: this sample rate needs {needed}"
+            ),
+            ConfigError::WindowTooSmall { needed, window } => write!(
+                f,
+                "interval window of {window} points is too short: this nominal frequency needs {needed}"
             ),
         }
     }

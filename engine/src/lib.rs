@@ -23,6 +23,8 @@ mod energy;
 mod math;
 mod meter;
 mod report;
+mod resample;
+mod spectrum;
 mod tracker;
 
 pub use config::{
@@ -30,6 +32,7 @@ pub use config::{
 };
 pub use delay::BASE_DELAY;
 pub use energy::{EnergyRegisters, Pulses, Registers};
-pub use meter::{Meter, DEFAULT_RING};
+pub use meter::{Meter, Output, DEFAULT_RING, DEFAULT_WINDOW};
 pub use report::{CycleReport, Flags, Phasor};
+pub use spectrum::{CycleSpectrum, IntervalReport, CYCLE_POINTS, MAX_ORDER};
 pub use tracker::SampleTime;

@@ -5,11 +5,13 @@ use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
 use crate::math;
 use crate::report::{CycleReport, Flags, Phasor};
+use crate::resample::{self, LOOKAHEAD, LOOKBEHIND};
+use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
 use crate::tracker::{Boundary, BoundaryKind, SampleTime, Tracker};
 
-/// Samples after a boundary that must have arrived before its cycle is closed (the integration
-/// edge uses the sample after the boundary; one more is kept for interpolating resamplers).
-const CLOSE_LAG: u64 = 2;
+/// Samples after a boundary that must have arrived before its cycle is closed: the resampler's
+/// taps reach [`LOOKAHEAD`] samples past the last point.
+const CLOSE_LAG: u64 = LOOKAHEAD;
 
 /// Exact sine/cosine every this many samples in the fundamental DFT; recursive rotation between.
 const DFT_RESYNC: u64 = 16;
@@ -18,11 +20,25 @@ const DFT_RESYNC: u64 = 16;
 /// 32 kHz at 50 Hz needs `Meter<2048>`.
 pub const DEFAULT_RING: usize = 1024;
 
+/// Default interval window: 2048 points, enough for 50 and 60 Hz (1024 suffices for 50 Hz).
+pub const DEFAULT_WINDOW: usize = 2048;
+
+/// What a block call hands to its sink.
+#[derive(Clone, Copy, Debug)]
+pub enum Output<'a> {
+    /// A cycle closed: its report and its harmonics.
+    Cycle(&'a CycleReport, &'a CycleSpectrum),
+    /// A 10/12-cycle interval closed (right after the cycle that completed it).
+    Interval(&'a IntervalReport),
+}
+
 /// The metrology engine for one meter.
 ///
 /// `RING` is the per-channel sample ring in samples (a power of two); it bounds the longest
-/// cycle and so the lowest sample-rate-to-frequency ratio the configuration may use. The state
-/// takes `7 × 4 × RING` bytes of ring plus about 1 KiB (29 KiB for the default 1024).
+/// cycle and so the lowest sample-rate-to-frequency ratio the configuration may use. `WINDOW` is
+/// the IEC 61000-4-7 interval's FFT length: 1024 covers the 50th harmonic and its interharmonic
+/// subgroup at 50 Hz (10 cycles), 60 Hz (12 cycles) needs 2048. The state takes
+/// `7 × 4 × (RING + WINDOW)` bytes plus about 7 KiB of reports (43 KiB for `Meter<512, 1024>`).
 ///
 /// # Measurement definitions
 ///
@@ -63,7 +79,7 @@ pub const DEFAULT_RING: usize = 1024;
 /// assert!(cycles >= 48);
 /// ```
 #[derive(Clone)]
-pub struct Meter<const RING: usize = DEFAULT_RING> {
+pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT_WINDOW> {
     cfg: Config,
     roles: Roles,
     nch: usize,
@@ -100,6 +116,29 @@ pub struct Meter<const RING: usize = DEFAULT_RING> {
     last_live: [bool; 3],
     have_cycle: bool,
     settle_left: u16,
+    /// Harmonics of the last cycle.
+    spectrum: CycleSpectrum,
+    /// Cycles per interval window (10 at 50 Hz, 12 at 60 Hz).
+    window_cycles: usize,
+    /// The interval window being filled, per channel.
+    window: [[f32; WINDOW]; MAX_CHANNELS],
+    /// Cycles already in the window, and their time-domain sums.
+    window_fill: usize,
+    window_acc: WindowAcc,
+    /// The last completed interval, and whether it has been taken.
+    interval: IntervalReport,
+    interval_ready: bool,
+    interval_index: u64,
+}
+
+/// Time-domain sums of the cycles in the interval window.
+#[derive(Clone, Copy, Debug, Default)]
+struct WindowAcc {
+    start: SampleTime,
+    len: f32,
+    sq: [f32; MAX_CHANNELS],
+    sum: [f32; MAX_CHANNELS],
+    flags: Flags,
 }
 
 /// Active power of a partial segment (before the first or after the last boundary).
@@ -134,8 +173,9 @@ struct Integrals {
     fund: [Phasor; MAX_CHANNELS],
 }
 
-impl<const RING: usize> Meter<RING> {
+impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     const RING_IS_POWER_OF_TWO: () = assert!(RING.is_power_of_two() && RING >= 64);
+    const WINDOW_IS_SUPPORTED: () = assert!(WINDOW == 1024 || WINDOW == 2048);
 
     /// Build a meter; the only place a configuration can be rejected.
     ///
@@ -144,6 +184,8 @@ impl<const RING: usize> Meter<RING> {
     pub fn new(cfg: Config) -> Result<Self, ConfigError> {
         #[allow(clippy::let_unit_value)]
         let () = Self::RING_IS_POWER_OF_TWO;
+        #[allow(clippy::let_unit_value)]
+        let () = Self::WINDOW_IS_SUPPORTED;
         cfg.validate()?;
         let ref_volts_per_code = match cfg.topology {
             Topology::SinglePhase => cfg.calibration[0].gain,
@@ -155,9 +197,18 @@ impl<const RING: usize> Meter<RING> {
             cfg.zc_hysteresis_v,
             ref_volts_per_code,
         );
-        let needed = tracker.max_cycle_samples() as usize + 2 * (CLOSE_LAG as usize) + 16;
+        let needed = tracker.max_cycle_samples() as usize + (CLOSE_LAG + LOOKBEHIND) as usize + 16;
         if needed > RING {
             return Err(ConfigError::RingTooSmall { needed, ring: RING });
+        }
+        let window_cycles = if cfg.nominal_hz == 60.0 { 12 } else { 10 };
+        // Highest bin used: the interharmonic subgroup above order 50.
+        let needed = 2 * (window_cycles * (spectrum::MAX_ORDER + 1) - 1);
+        if needed > WINDOW {
+            return Err(ConfigError::WindowTooSmall {
+                needed,
+                window: WINDOW,
+            });
         }
         let mut gain = [1.0; MAX_CHANNELS];
         let mut inv_gain = [1.0; MAX_CHANNELS];
@@ -193,6 +244,14 @@ impl<const RING: usize> Meter<RING> {
             last_live: [false; 3],
             have_cycle: false,
             settle_left: cfg.settle_cycles,
+            spectrum: CycleSpectrum::default(),
+            window_cycles,
+            window: [[0.0; WINDOW]; MAX_CHANNELS],
+            window_fill: 0,
+            window_acc: WindowAcc::default(),
+            interval: IntervalReport::default(),
+            interval_ready: false,
+            interval_index: 0,
             cfg,
         })
     }
@@ -205,6 +264,21 @@ impl<const RING: usize> Meter<RING> {
     /// Channels per frame.
     pub fn channels(&self) -> usize {
         self.nch
+    }
+
+    /// Harmonics of the last closed cycle (valid once a [`CycleReport`] has been returned).
+    pub fn cycle_spectrum(&self) -> &CycleSpectrum {
+        &self.spectrum
+    }
+
+    /// The interval completed by the last closed cycle, once: later calls return `None` until
+    /// the next interval completes.
+    pub fn take_interval(&mut self) -> Option<&IntervalReport> {
+        if core::mem::take(&mut self.interval_ready) {
+            Some(&self.interval)
+        } else {
+            None
+        }
     }
 
     /// The energy registers and pulse counts.
@@ -237,6 +311,9 @@ impl<const RING: usize> Meter<RING> {
         self.lead = None;
         self.have_cycle = false;
         self.settle_left = self.cfg.settle_cycles;
+        self.window_fill = 0;
+        self.interval_ready = false;
+        self.interval_index = 0;
     }
 
     /// Process one frame of ADC codes in the topology's channel order; returns the report of a
@@ -279,69 +356,75 @@ impl<const RING: usize> Meter<RING> {
     /// partial frame is kept and completed by the next call, so splitting a stream anywhere gives
     /// the same reports.
     pub fn process_block(&mut self, samples: &[i32], mut on_cycle: impl FnMut(&CycleReport)) {
-        let nch = self.nch;
-        let mut rest = samples;
-        if self.carry_len > 0 {
-            let take = (nch - self.carry_len).min(rest.len());
-            self.carry[self.carry_len..self.carry_len + take].copy_from_slice(&rest[..take]);
-            self.carry_len += take;
-            rest = &rest[take..];
-            if self.carry_len < nch {
-                return;
+        self.block(samples, &mut |o| {
+            if let Output::Cycle(r, _) = o {
+                on_cycle(r)
             }
-            self.carry_len = 0;
-            let frame = self.carry;
-            if let Some(r) = self.process(&frame[..nch]) {
-                on_cycle(&r);
-            }
-        }
-        let mut chunks = rest.chunks_exact(nch);
-        for frame in &mut chunks {
-            if let Some(r) = self.process(frame) {
-                on_cycle(&r);
-            }
-        }
-        let tail = chunks.remainder();
-        self.carry[..tail.len()].copy_from_slice(tail);
-        self.carry_len = tail.len();
+        });
     }
 
     /// Process interleaved volts and amperes; see [`Meter::process_block`] and [`Meter::process_f32`].
     pub fn process_f32_block(&mut self, samples: &[f32], mut on_cycle: impl FnMut(&CycleReport)) {
+        self.block(samples, &mut |o| {
+            if let Output::Cycle(r, _) = o {
+                on_cycle(r)
+            }
+        });
+    }
+
+    /// As [`Meter::process_block`], handing every output (cycle report with its harmonics, and
+    /// each completed interval) to `sink`.
+    pub fn process_block_with(&mut self, samples: &[i32], mut sink: impl FnMut(Output<'_>)) {
+        self.block(samples, &mut sink);
+    }
+
+    /// As [`Meter::process_f32_block`], handing every output to `sink`.
+    pub fn process_f32_block_with(&mut self, samples: &[f32], mut sink: impl FnMut(Output<'_>)) {
+        self.block(samples, &mut sink);
+    }
+
+    fn block<T: Sample>(&mut self, samples: &[T], sink: &mut dyn FnMut(Output<'_>)) {
         let nch = self.nch;
         let mut rest = samples;
-        let mut carry = [0f32; MAX_CHANNELS];
-        // The f32 carry is kept in the code carry through its exact bit pattern.
-        for (dst, &src) in carry.iter_mut().zip(&self.carry[..self.carry_len]) {
-            *dst = f32::from_bits(src as u32);
-        }
         if self.carry_len > 0 {
+            let mut frame = [T::default(); MAX_CHANNELS];
+            for (dst, &src) in frame.iter_mut().zip(&self.carry[..self.carry_len]) {
+                *dst = T::load(src);
+            }
             let take = (nch - self.carry_len).min(rest.len());
-            carry[self.carry_len..self.carry_len + take].copy_from_slice(&rest[..take]);
+            frame[self.carry_len..self.carry_len + take].copy_from_slice(&rest[..take]);
             rest = &rest[take..];
             if self.carry_len + take < nch {
-                for (dst, src) in self.carry.iter_mut().zip(&carry[..self.carry_len + take]) {
-                    *dst = src.to_bits() as i32;
+                for (dst, src) in self.carry.iter_mut().zip(&frame[..self.carry_len + take]) {
+                    *dst = src.store();
                 }
                 self.carry_len += take;
                 return;
             }
             self.carry_len = 0;
-            if let Some(r) = self.process_f32(&carry[..nch]) {
-                on_cycle(&r);
-            }
+            let r = T::feed(self, &frame[..nch]);
+            self.emit(r, sink);
         }
         let mut chunks = rest.chunks_exact(nch);
         for frame in &mut chunks {
-            if let Some(r) = self.process_f32(frame) {
-                on_cycle(&r);
-            }
+            let r = T::feed(self, frame);
+            self.emit(r, sink);
         }
         let tail = chunks.remainder();
         for (dst, src) in self.carry.iter_mut().zip(tail) {
-            *dst = src.to_bits() as i32;
+            *dst = src.store();
         }
         self.carry_len = tail.len();
+    }
+
+    #[inline]
+    fn emit(&mut self, r: Option<CycleReport>, sink: &mut dyn FnMut(Output<'_>)) {
+        if let Some(r) = r {
+            sink(Output::Cycle(&r, &self.spectrum));
+            if let Some(iv) = self.take_interval() {
+                sink(Output::Interval(iv));
+            }
+        }
     }
 
     /// End of the stream: closes a cycle whose boundary is already known (returned), and
@@ -478,11 +561,100 @@ impl<const RING: usize> Meter<RING> {
         if let Some(lead) = self.lead.take() {
             self.register_segment(&lead, report.q_reactive, live);
         }
+        self.harmonics(&w, &x, &mut report);
         self.last_q = report.q_reactive;
         self.last_live = live;
         self.have_cycle = true;
         self.index += 1;
         Some(report)
+    }
+
+    /// Resampled value of every channel at sample `n0` + `mu`, in V or A.
+    #[inline]
+    fn interpolate(&self, n0: u64, mu: f32, mut put: impl FnMut(usize, f32)) {
+        let taps = resample::taps(mu);
+        let first = n0.wrapping_sub(LOOKBEHIND - 1);
+        for c in 0..self.nch {
+            let mut acc = 0.0f32;
+            for (k, t) in taps.iter().enumerate() {
+                acc += t * self.at(c, first.wrapping_add(k as u64)) as f32;
+            }
+            put(c, acc * self.gain[c]);
+        }
+    }
+
+    /// Per-cycle harmonics, and this cycle's share of the interval window.
+    fn harmonics(&mut self, w: &Window, x: &Integrals, report: &mut CycleReport) {
+        let len = x.len;
+        let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
+        for j in 0..CYCLE_POINTS {
+            let (n0, mu) = resample::position(w.a, len, j, CYCLE_POINTS);
+            self.interpolate(n0, mu, |c, v| points[c][j] = v);
+        }
+        for (c, p) in points.iter_mut().enumerate().take(self.nch) {
+            let (thd, thd40) = spectrum::cycle_harmonics(p, &mut self.spectrum.harmonics[c]);
+            self.spectrum.thd_pct[c] = thd;
+            self.spectrum.thd40_pct[c] = thd40;
+        }
+        self.spectrum.index = report.index;
+        report.thd_pct = self.spectrum.thd_pct;
+
+        // Intervals start with the first cycle after settling and run back to back.
+        if report.flags.contains(Flags::SETTLING) {
+            return;
+        }
+        let wc = self.window_cycles;
+        let c = self.window_fill;
+        if c == 0 {
+            self.window_acc = WindowAcc {
+                start: w.a,
+                ..WindowAcc::default()
+            };
+        }
+        let j0 = (c * WINDOW).div_ceil(wc);
+        let j1 = ((c + 1) * WINDOW).div_ceil(wc);
+        for j in j0..j1 {
+            let (n0, mu) = resample::position(w.a, len, j * wc - c * WINDOW, WINDOW);
+            let mut vals = [0.0f32; MAX_CHANNELS];
+            self.interpolate(n0, mu, |ch, v| vals[ch] = v);
+            for (win, v) in self.window.iter_mut().zip(vals) {
+                win[j] = v;
+            }
+        }
+        let acc = &mut self.window_acc;
+        acc.len += len;
+        for ch in 0..self.nch {
+            acc.sq[ch] += x.sq[ch];
+            acc.sum[ch] += x.sum[ch];
+        }
+        acc.flags.insert(report.flags);
+        self.window_fill += 1;
+        if self.window_fill == wc {
+            self.window_fill = 0;
+            self.close_interval();
+        }
+    }
+
+    fn close_interval(&mut self) {
+        let acc = self.window_acc;
+        let wc = self.window_cycles;
+        let r = &mut self.interval;
+        *r = IntervalReport {
+            index: self.interval_index,
+            start: acc.start,
+            duration_samples: acc.len,
+            cycles: wc as u32,
+            frequency: wc as f32 * self.cfg.sample_rate_hz / acc.len,
+            flags: acc.flags,
+            ..IntervalReport::default()
+        };
+        for c in 0..self.nch {
+            r.rms[c] = math::sqrtf((acc.sq[c] / acc.len).max(0.0));
+            r.dc[c] = acc.sum[c] / acc.len;
+            spectrum::interval_groups(&mut self.window[c], wc, r, c);
+        }
+        self.interval_index += 1;
+        self.interval_ready = true;
     }
 
     /// Integrals over `w`; with `full`, also the half-cycle split and the fundamental DFT.
@@ -748,6 +920,46 @@ impl<const RING: usize> Meter<RING> {
             qt += qe;
         }
         self.energy.register(3, pt, qt, k);
+    }
+}
+
+/// An input sample type of the block paths; the partial-frame carry keeps its bit pattern.
+trait Sample: Copy + Default {
+    fn store(self) -> i32;
+    fn load(v: i32) -> Self;
+    fn feed<const R: usize, const W: usize>(
+        m: &mut Meter<R, W>,
+        frame: &[Self],
+    ) -> Option<CycleReport>;
+}
+
+impl Sample for i32 {
+    fn store(self) -> i32 {
+        self
+    }
+    fn load(v: i32) -> Self {
+        v
+    }
+    fn feed<const R: usize, const W: usize>(
+        m: &mut Meter<R, W>,
+        frame: &[Self],
+    ) -> Option<CycleReport> {
+        m.process(frame)
+    }
+}
+
+impl Sample for f32 {
+    fn store(self) -> i32 {
+        self.to_bits() as i32
+    }
+    fn load(v: i32) -> Self {
+        f32::from_bits(v as u32)
+    }
+    fn feed<const R: usize, const W: usize>(
+        m: &mut Meter<R, W>,
+        frame: &[Self],
+    ) -> Option<CycleReport> {
+        m.process_f32(frame)
     }
 }
 

@@ -122,6 +122,9 @@ pub struct CycleReport {
     pub u_fund: [Phasor; 3],
     /// Fundamental current phasors, A rms.
     pub i_fund: [Phasor; 3],
+    /// THD of each channel over orders 2..=50, % of the fundamental (frame order); the
+    /// harmonics themselves are in the cycle's [`crate::CycleSpectrum`].
+    pub thd_pct: [f32; crate::MAX_CHANNELS],
     /// Mean value of each channel over the cycle (frame order), V or A.
     pub dc: [f32; crate::MAX_CHANNELS],
     /// Conditions of this cycle.

@@ -1,0 +1,206 @@
+//! Harmonics: per-cycle spectrum (orders 1..=50, THD) and the IEC 61000-4-7 interval (10 cycles
+//! at 50 Hz, 12 at 60 Hz): harmonic subgroups, centred interharmonic subgroups, THDS.
+//!
+//! Per cycle, every channel is resampled synchronously to [`CYCLE_POINTS`] points between its
+//! zero-crossing boundaries (see `resample`) and transformed with a 128-point real FFT; bin h is
+//! harmonic h exactly. For the interval, each cycle is resampled into its share of an
+//! `IV`-point window (102.4 points per cycle for 1024 points over 10 cycles), so the window is
+//! synchronous cycle by cycle, and one `IV`-point real FFT gives bins 5 Hz apart.
+//!
+//! Decision and measured reason (FFT): microfft 0.6, whose sizes live in the types and whose
+//! twiddles are constant tables, so host and target compute the same f32 values; in the same
+//! QEMU harness it runs as many instructions as CMSIS-DSP's `arm_rfft_fast_f32` (performance.md
+//! §2.1). A purpose-built real FFT is a later optimisation behind the same functions.
+//!
+//! Grouping (bins C_k in rms, N = cycles per window): harmonic subgroup
+//! `G_sg,h² = C_{Nh−1}² + C_{Nh}² + C_{Nh+1}²` (h ≥ 1; `G_sg,0 = C_1`, DC is reported apart),
+//! centred interharmonic subgroup `C_isg,h² = Σ_{k=Nh+2}^{Nh+N−2} C_k²` (between orders h and
+//! h+1). Bins 1..=50N+N−2 are each counted once, so the groups add up to rms² − DC² for a signal
+//! without content above that. THD (single bins) and THDS (subgroups) are in percent of the
+//! fundamental, over orders 2..=50 and 2..=40 (EN 50160).
+
+use crate::config::MAX_CHANNELS;
+use crate::math;
+use crate::report::{Flags, Phasor};
+use crate::tracker::SampleTime;
+
+/// Points per cycle of the per-cycle spectrum.
+pub const CYCLE_POINTS: usize = 128;
+/// Highest harmonic order reported.
+pub const MAX_ORDER: usize = 50;
+
+/// Harmonics of every channel over one cycle.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CycleSpectrum {
+    /// Cycle counter of the [`crate::CycleReport`] this belongs to.
+    pub index: u64,
+    /// Harmonic phasors per channel (frame order), V or A rms; `[c][h]` for h = 0..=50, `[c][0]`
+    /// is the mean. Phase convention as [`Phasor`]: x ≈ Σ √2·|X_h|·cos(h·θ + arg X_h), θ = 0 at
+    /// the cycle start.
+    pub harmonics: [[Phasor; MAX_ORDER + 1]; MAX_CHANNELS],
+    /// THD over orders 2..=50, % of the fundamental, per channel.
+    pub thd_pct: [f32; MAX_CHANNELS],
+    /// THD over orders 2..=40 (EN 50160), % of the fundamental, per channel.
+    pub thd40_pct: [f32; MAX_CHANNELS],
+}
+
+impl Default for CycleSpectrum {
+    fn default() -> Self {
+        Self {
+            index: 0,
+            harmonics: [[Phasor::default(); MAX_ORDER + 1]; MAX_CHANNELS],
+            thd_pct: [0.0; MAX_CHANNELS],
+            thd40_pct: [0.0; MAX_CHANNELS],
+        }
+    }
+}
+
+/// One IEC 61000-4-30 basic interval (10 cycles at 50 Hz, 12 at 60 Hz) with IEC 61000-4-7 groups.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IntervalReport {
+    /// Interval counter since start or reset.
+    pub index: u64,
+    /// Start of the first cycle.
+    pub start: SampleTime,
+    /// Length in samples.
+    pub duration_samples: f32,
+    /// Cycles in the window.
+    pub cycles: u32,
+    /// Frequency: cycles / duration, Hz.
+    pub frequency: f32,
+    /// rms over the window per channel (frame order), from the time-domain integrals, V or A.
+    pub rms: [f32; MAX_CHANNELS],
+    /// Mean per channel, V or A.
+    pub dc: [f32; MAX_CHANNELS],
+    /// Harmonic subgroups G_sg,h per channel, h = 0..=50, rms.
+    pub subgroups: [[f32; MAX_ORDER + 1]; MAX_CHANNELS],
+    /// Centred interharmonic subgroups C_isg,h per channel, h = 0..=50 (between h and h+1), rms.
+    pub interharmonic_subgroups: [[f32; MAX_ORDER + 1]; MAX_CHANNELS],
+    /// Single-bin harmonic values C_{Nh} per channel, rms.
+    pub harmonics: [[f32; MAX_ORDER + 1]; MAX_CHANNELS],
+    /// THD from single bins, orders 2..=50, %.
+    pub thd_pct: [f32; MAX_CHANNELS],
+    /// THDS from subgroups, orders 2..=50, %.
+    pub thds_pct: [f32; MAX_CHANNELS],
+    /// THDS from subgroups, orders 2..=40 (EN 50160), %.
+    pub thds40_pct: [f32; MAX_CHANNELS],
+    /// Union of the flags of the cycles in the window.
+    pub flags: Flags,
+}
+
+impl Default for IntervalReport {
+    fn default() -> Self {
+        Self {
+            index: 0,
+            start: SampleTime::default(),
+            duration_samples: 0.0,
+            cycles: 0,
+            frequency: 0.0,
+            rms: [0.0; MAX_CHANNELS],
+            dc: [0.0; MAX_CHANNELS],
+            subgroups: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
+            interharmonic_subgroups: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
+            harmonics: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
+            thd_pct: [0.0; MAX_CHANNELS],
+            thds_pct: [0.0; MAX_CHANNELS],
+            thds40_pct: [0.0; MAX_CHANNELS],
+            flags: Flags::empty(),
+        }
+    }
+}
+
+/// Per-cycle harmonics of one channel from its resampled cycle (destroyed).
+pub(crate) fn cycle_harmonics(
+    points: &mut [f32; CYCLE_POINTS],
+    out: &mut [Phasor; MAX_ORDER + 1],
+) -> (f32, f32) {
+    let spectrum = microfft::real::rfft_128(points);
+    let n = CYCLE_POINTS as f32;
+    // X_0 holds the DC sum in .re (and the Nyquist bin in .im).
+    out[0] = Phasor {
+        re: spectrum[0].re / n,
+        im: 0.0,
+    };
+    let scale = core::f32::consts::SQRT_2 / n;
+    for (h, o) in out.iter_mut().enumerate().skip(1) {
+        let x = spectrum[h];
+        *o = Phasor {
+            re: x.re * scale,
+            im: x.im * scale,
+        };
+    }
+    thd(|h| {
+        let p = out[h];
+        p.re * p.re + p.im * p.im
+    })
+}
+
+/// THD over 2..=50 and 2..=40 in percent from squared values of orders 1..=50.
+fn thd(sq: impl Fn(usize) -> f32) -> (f32, f32) {
+    let fund = sq(1);
+    let mut s40 = 0.0f32;
+    let mut s50 = 0.0f32;
+    for h in 2..=MAX_ORDER {
+        let v = sq(h);
+        if h <= 40 {
+            s40 += v;
+        }
+        s50 += v;
+    }
+    if fund > 0.0 {
+        (
+            100.0 * math::sqrtf(s50 / fund),
+            100.0 * math::sqrtf(s40 / fund),
+        )
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// Groups of one channel's interval window (destroyed), `n` cycles per window.
+pub(crate) fn interval_groups<const IV: usize>(
+    window: &mut [f32; IV],
+    n: usize,
+    r: &mut IntervalReport,
+    c: usize,
+) {
+    let spectrum: &[microfft::Complex32] = match IV {
+        1024 => match <&mut [f32; 1024]>::try_from(&mut window[..]) {
+            Ok(w) => &microfft::real::rfft_1024(w)[..],
+            Err(_) => return,
+        },
+        2048 => match <&mut [f32; 2048]>::try_from(&mut window[..]) {
+            Ok(w) => &microfft::real::rfft_2048(w)[..],
+            Err(_) => return,
+        },
+        _ => return,
+    };
+    let scale = 2.0 / (IV as f32 * IV as f32);
+    // Squared rms of bin k (k >= 1; the Nyquist bin is past every group).
+    let c2 = |k: usize| -> f32 {
+        match spectrum.get(k) {
+            Some(x) if k > 0 => (x.re * x.re + x.im * x.im) * scale,
+            _ => 0.0,
+        }
+    };
+    r.subgroups[c][0] = math::sqrtf(c2(1));
+    for h in 1..=MAX_ORDER {
+        let k = n * h;
+        r.subgroups[c][h] = math::sqrtf(c2(k - 1) + c2(k) + c2(k + 1));
+        r.harmonics[c][h] = math::sqrtf(c2(k));
+    }
+    for h in 0..=MAX_ORDER {
+        let k = n * h;
+        let mut s = 0.0f32;
+        for j in k + 2..=k + n - 2 {
+            s += c2(j);
+        }
+        r.interharmonic_subgroups[c][h] = math::sqrtf(s);
+    }
+    let g = r.subgroups[c];
+    let b = r.harmonics[c];
+    let (thds, thds40) = thd(|h| g[h] * g[h]);
+    r.thds_pct[c] = thds;
+    r.thds40_pct[c] = thds40;
+    r.thd_pct[c] = thd(|h| b[h] * b[h]).0;
+}
