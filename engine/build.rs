@@ -26,11 +26,7 @@ fn kernel(t: f64) -> f64 {
     if t.abs() >= half {
         return 0.0;
     }
-    let sinc = if t == 0.0 {
-        1.0
-    } else {
-        (PI * t).sin() / (PI * t)
-    };
+    let sinc = if t == 0.0 { 1.0 } else { (PI * t).sin() / (PI * t) };
     sinc * bessel_i0(BETA * (1.0 - (t / half).powi(2)).sqrt()) / bessel_i0(BETA)
 }
 
@@ -39,13 +35,7 @@ fn main() {
     writeln!(s, "/// Polyphase windowed-sinc kernel: row i holds the taps for a fractional position i/{PHASES}.").unwrap();
     writeln!(s, "pub(crate) const KERNEL_PHASES: usize = {PHASES};").unwrap();
     writeln!(s, "pub(crate) const KERNEL_HALF: usize = {HALF};").unwrap();
-    writeln!(
-        s,
-        "pub(crate) static KERNEL: [[f32; {}]; {}] = [",
-        2 * HALF,
-        PHASES + 1
-    )
-    .unwrap();
+    writeln!(s, "pub(crate) static KERNEL: [[f32; {}]; {}] = [", 2 * HALF, PHASES + 1).unwrap();
     for i in 0..=PHASES {
         let mu = i as f64 / PHASES as f64;
         // Tap k multiplies x[n0 + k] for k = -HALF+1 ..= HALF; normalised to unit DC gain.

@@ -56,19 +56,15 @@ fn per_cycle_core(c: &mut Criterion) {
     let codes = signal(&cfg);
     let mut group = c.benchmark_group("cycle_core_7ch_1s");
     group.throughput(Throughput::Elements(FS as u64));
-    group.bench_with_input(
-        BenchmarkId::new("engine", "10.24kHz"),
-        &codes,
-        |b, codes| {
-            let mut meter: Meter = Meter::new(cfg).unwrap();
-            b.iter(|| {
-                let mut sum = 0.0f32;
-                meter.process_block(black_box(codes), |r| sum += r.p_total);
-                meter.reset();
-                black_box(sum)
-            })
-        },
-    );
+    group.bench_with_input(BenchmarkId::new("engine", "10.24kHz"), &codes, |b, codes| {
+        let mut meter: Meter = Meter::new(cfg).unwrap();
+        b.iter(|| {
+            let mut sum = 0.0f32;
+            meter.process_block(black_box(codes), |r| sum += r.p_total);
+            meter.reset();
+            black_box(sum)
+        })
+    });
     group.bench_with_input(
         BenchmarkId::new("naive_fixed_window", "10.24kHz"),
         &codes,

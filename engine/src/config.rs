@@ -51,21 +51,17 @@ impl Topology {
     /// Frame index of the voltage and current of each phase slot, and of the neutral current.
     pub(crate) const fn roles(self) -> Roles {
         match self {
-            Topology::SinglePhase => Roles {
-                u: [Some(0), None, None],
-                i: [Some(1), None, None],
-                neutral: None,
-            },
+            Topology::SinglePhase => {
+                Roles { u: [Some(0), None, None], i: [Some(1), None, None], neutral: None }
+            }
             Topology::ThreePhase4W => Roles {
                 u: [Some(0), Some(1), Some(2)],
                 i: [Some(3), Some(4), Some(5)],
                 neutral: Some(6),
             },
-            Topology::ThreePhase3W => Roles {
-                u: [Some(0), None, Some(1)],
-                i: [Some(2), None, Some(3)],
-                neutral: None,
-            },
+            Topology::ThreePhase3W => {
+                Roles { u: [Some(0), None, Some(1)], i: [Some(2), None, Some(3)], neutral: None }
+            }
         }
     }
 }
@@ -98,11 +94,7 @@ pub struct ChannelCal {
 impl ChannelCal {
     /// Calibration whose code range (±2^23) spans `±full_scale_peak` volts or amperes.
     pub fn for_full_scale(full_scale_peak: f32) -> Self {
-        Self {
-            gain: full_scale_peak / 8_388_608.0,
-            offset_lsb: 0,
-            delay_samples: 0.0,
-        }
+        Self { gain: full_scale_peak / 8_388_608.0, offset_lsb: 0, delay_samples: 0.0 }
     }
 }
 

@@ -49,13 +49,7 @@ impl DelayLine {
         let sum: i32 = taps.iter().sum();
         taps[1] += (1 << Q) - sum;
         // k in 1..=5 because |delay| <= 2, so taps k-1 ..= k+2 stay inside the history.
-        Self {
-            history: [0; HISTORY],
-            newest: 0,
-            first: k.saturating_sub(1),
-            taps,
-            identity,
-        }
+        Self { history: [0; HISTORY], newest: 0, first: k.saturating_sub(1), taps, identity }
     }
 
     /// The sample `age` samples before the newest.
@@ -71,9 +65,7 @@ impl DelayLine {
         if self.identity {
             return self.back(BASE_DELAY);
         }
-        let acc: i64 = (0..4)
-            .map(|j| self.back(self.first + j) as i64 * self.taps[j] as i64)
-            .sum();
+        let acc: i64 = (0..4).map(|j| self.back(self.first + j) as i64 * self.taps[j] as i64).sum();
         let rounded = (acc + (1 << (Q - 1))) >> Q;
         rounded.clamp(-(crate::CODE_LIMIT as i64), crate::CODE_LIMIT as i64) as i32
     }

@@ -120,11 +120,7 @@ impl Energy {
             } else {
                 added[3] = accumulate(&mut regs.r_minus, &mut carry[3], mag);
             }
-            accumulate(
-                &mut regs.r_quadrant[quadrant],
-                &mut carry[4 + quadrant],
-                mag,
-            );
+            accumulate(&mut regs.r_quadrant[quadrant], &mut carry[4 + quadrant], mag);
         }
         if slot == 3 {
             let k = meter_constant as u64;

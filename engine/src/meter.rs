@@ -205,10 +205,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         // Highest bin used: the interharmonic subgroup above order 50.
         let needed = 2 * (window_cycles * (spectrum::MAX_ORDER + 1) - 1);
         if needed > WINDOW {
-            return Err(ConfigError::WindowTooSmall {
-                needed,
-                window: WINDOW,
-            });
+            return Err(ConfigError::WindowTooSmall { needed, window: WINDOW });
         }
         let mut gain = [1.0; MAX_CHANNELS];
         let mut inv_gain = [1.0; MAX_CHANNELS];
@@ -447,17 +444,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
         let report = self.pending.take().and_then(|b| self.close(b));
         if self.m_next > 0 {
-            let end = SampleTime {
-                sample: self.m_next - 1,
-                frac: 0.0,
-            };
+            let end = SampleTime { sample: self.m_next - 1, frac: 0.0 };
             if end.since(self.start) >= 0.0 {
-                let w = Window {
-                    a: self.start,
-                    b: end,
-                    rect_a: self.start_is_origin,
-                    rect_b: true,
-                };
+                let w =
+                    Window { a: self.start, b: end, rect_a: self.start_is_origin, rect_b: true };
                 let seg = self.segment(&w);
                 if let Some(lead) = self.lead.take() {
                     self.register_segment(&lead, self.last_q, self.last_live);
@@ -522,12 +512,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     fn close(&mut self, b: Boundary) -> Option<CycleReport> {
         let mut flags = core::mem::take(&mut self.flags);
         let peak = self.tracker.take_peak_v();
-        let w = Window {
-            a: self.start,
-            b: b.at,
-            rect_a: self.start_is_origin,
-            rect_b: false,
-        };
+        let w = Window { a: self.start, b: b.at, rect_a: self.start_is_origin, rect_b: false };
         let leading = self.start_is_origin && b.kind == BoundaryKind::Crossing;
         if b.kind == BoundaryKind::Holdover {
             flags.insert(Flags::HOLDOVER);
@@ -587,6 +572,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     fn harmonics(&mut self, w: &Window, x: &Integrals, report: &mut CycleReport) {
         let len = x.len;
         let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
+        #[allow(clippy::needless_range_loop)] // j is the point index across all channels
         for j in 0..CYCLE_POINTS {
             let (n0, mu) = resample::position(w.a, len, j, CYCLE_POINTS);
             self.interpolate(n0, mu, |c, v| points[c][j] = v);
@@ -606,10 +592,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         let wc = self.window_cycles;
         let c = self.window_fill;
         if c == 0 {
-            self.window_acc = WindowAcc {
-                start: w.a,
-                ..WindowAcc::default()
-            };
+            self.window_acc = WindowAcc { start: w.a, ..WindowAcc::default() };
         }
         let j0 = (c * WINDOW).div_ceil(wc);
         let j1 = ((c + 1) * WINDOW).div_ceil(wc);
@@ -659,10 +642,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 
     /// Integrals over `w`; with `full`, also the half-cycle split and the fundamental DFT.
     fn integrate(&self, w: &Window, full: bool) -> Integrals {
-        let mut x = Integrals {
-            len: w.b.since(w.a),
-            ..Integrals::default()
-        };
+        let mut x = Integrals { len: w.b.since(w.a), ..Integrals::default() };
         let ma = w.a.sample;
         let mb = w.b.sample;
         let mid = w.a.add(0.5 * x.len);
@@ -736,11 +716,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// Integer sum over whole samples plus the trapezoid end corrections of window `w`.
     #[inline]
     fn edges(&self, sum: i64, w: &Window, y: &dyn Fn(u64) -> f32) -> f32 {
-        let end = if w.rect_b {
-            y(w.b.sample)
-        } else {
-            edge(y(w.b.sample), y(w.b.sample + 1), w.b.frac)
-        };
+        let end =
+            if w.rect_b { y(w.b.sample) } else { edge(y(w.b.sample), y(w.b.sample + 1), w.b.frac) };
         sum as f32 + end - self.start_edge(w, y)
     }
 
@@ -771,12 +748,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 zs = s;
                 zc = c;
             }
-            for (c, (acc, ends)) in acc
-                .iter_mut()
-                .zip(ends.iter_mut())
-                .enumerate()
-                .take(self.nch)
-            {
+            for (c, (acc, ends)) in acc.iter_mut().zip(ends.iter_mut()).enumerate().take(self.nch) {
                 let v = self.at(c, m) as f32;
                 // x·e^(−jθ) = x·cos θ − j·x·sin θ
                 let y = (v * zc, -v * zs);
@@ -805,10 +777,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             let e = &ends[c];
             let re = acc[c].0 + edge(e[2].0, e[3].0, w.b.frac) - edge(e[0].0, e[1].0, w.a.frac);
             let im = acc[c].1 + edge(e[2].1, e[3].1, w.b.frac) - edge(e[0].1, e[1].1, w.a.frac);
-            out[c] = Phasor {
-                re: re * scale * self.gain[c],
-                im: im * scale * self.gain[c],
-            };
+            out[c] = Phasor { re: re * scale * self.gain[c], im: im * scale * self.gain[c] };
         }
     }
 
@@ -821,10 +790,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         for (p, ui) in p.iter_mut().zip(x.ui) {
             *p = ui / width;
         }
-        Segment {
-            p,
-            seconds: width / self.cfg.sample_rate_hz,
-        }
+        Segment { p, seconds: width / self.cfg.sample_rate_hz }
     }
 
     fn report(&mut self, x: &Integrals, start: SampleTime, flags: Flags) -> CycleReport {
@@ -894,10 +860,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     fn register_cycle(&mut self, r: &CycleReport, len: f32) -> [bool; 3] {
         let seconds = len / self.cfg.sample_rate_hz;
         let live = r.i_rms.map(|i| i >= self.cfg.creep_current && i > 0.0);
-        let seg = Segment {
-            p: r.p_active,
-            seconds,
-        };
+        let seg = Segment { p: r.p_active, seconds };
         self.register_segment(&seg, r.q_reactive, live);
         live
     }
@@ -910,11 +873,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             if self.roles.i[p].is_none() {
                 continue;
             }
-            let (pe, qe) = if live[p] {
-                (seg.p[p] * scale, q[p] * scale)
-            } else {
-                (0.0, 0.0)
-            };
+            let (pe, qe) = if live[p] { (seg.p[p] * scale, q[p] * scale) } else { (0.0, 0.0) };
             self.energy.register(p, pe, qe, k);
             pt += pe;
             qt += qe;

@@ -25,8 +25,8 @@ pub(crate) fn taps(mu: f32) -> [f32; 2 * KERNEL_HALF] {
     let w = x - i as f32;
     let (a, b) = (&KERNEL[i], &KERNEL[i + 1]);
     let mut t = [0.0f32; 2 * KERNEL_HALF];
-    for k in 0..2 * KERNEL_HALF {
-        t[k] = a[k] + w * (b[k] - a[k]);
+    for ((t, a), b) in t.iter_mut().zip(a).zip(b) {
+        *t = a + w * (b - a);
     }
     t
 }

@@ -117,17 +117,11 @@ pub(crate) fn cycle_harmonics(
     let spectrum = microfft::real::rfft_128(points);
     let n = CYCLE_POINTS as f32;
     // X_0 holds the DC sum in .re (and the Nyquist bin in .im).
-    out[0] = Phasor {
-        re: spectrum[0].re / n,
-        im: 0.0,
-    };
+    out[0] = Phasor { re: spectrum[0].re / n, im: 0.0 };
     let scale = core::f32::consts::SQRT_2 / n;
     for (h, o) in out.iter_mut().enumerate().skip(1) {
         let x = spectrum[h];
-        *o = Phasor {
-            re: x.re * scale,
-            im: x.im * scale,
-        };
+        *o = Phasor { re: x.re * scale, im: x.im * scale };
     }
     thd(|h| {
         let p = out[h];
@@ -148,10 +142,7 @@ fn thd(sq: impl Fn(usize) -> f32) -> (f32, f32) {
         s50 += v;
     }
     if fund > 0.0 {
-        (
-            100.0 * math::sqrtf(s50 / fund),
-            100.0 * math::sqrtf(s40 / fund),
-        )
+        (100.0 * math::sqrtf(s50 / fund), 100.0 * math::sqrtf(s40 / fund))
     } else {
         (0.0, 0.0)
     }

@@ -51,11 +51,7 @@ impl SampleTime {
         let whole = math::floor64(samples as f64 + self.frac as f64);
         let frac = (samples as f64 + self.frac as f64 - whole) as f32;
         // `frac` may round up to 1.0 in f32; keep it in [0, 1).
-        let (whole, frac) = if frac >= 1.0 {
-            (whole + 1.0, 0.0)
-        } else {
-            (whole, frac)
-        };
+        let (whole, frac) = if frac >= 1.0 { (whole + 1.0, 0.0) } else { (whole, frac) };
         let sample = if whole >= 0.0 {
             self.sample.saturating_add(whole as u64)
         } else {
@@ -275,11 +271,8 @@ impl Tracker {
                     self.state = ZcState::Crossed;
                     // Exact integer difference, one rounding to f32.
                     let frac = (-y_prev) as f32 / (x - y_prev) as f32;
-                    let at = SampleTime {
-                        sample: m - 1,
-                        frac: 0.0,
-                    }
-                    .add(frac - self.filter.delay());
+                    let at =
+                        SampleTime { sample: m - 1, frac: 0.0 }.add(frac - self.filter.delay());
                     let elapsed = at.since(self.last);
                     if elapsed >= self.t_min {
                         if self.locked && elapsed <= self.t_max {
@@ -288,28 +281,18 @@ impl Tracker {
                         self.locked = true;
                         self.last = at;
                         self.set_deadline();
-                        found = Some(Boundary {
-                            at,
-                            kind: BoundaryKind::Crossing,
-                        });
+                        found = Some(Boundary { at, kind: BoundaryKind::Crossing });
                     }
                 }
             }
         }
         if found.is_none() {
-            let now = SampleTime {
-                sample: m,
-                frac: 0.0,
-            }
-            .add(-self.filter.delay());
+            let now = SampleTime { sample: m, frac: 0.0 }.add(-self.filter.delay());
             if now.since(self.last) > self.t_max {
                 let at = self.last.add(self.hold_period);
                 self.last = at;
                 self.locked = false;
-                found = Some(Boundary {
-                    at,
-                    kind: BoundaryKind::Holdover,
-                });
+                found = Some(Boundary { at, kind: BoundaryKind::Holdover });
             }
         }
         found

@@ -8,9 +8,7 @@ use percycle_engine::{Config, Flags, Topology};
 type Harmonics<'a> = &'a [(f64, f64)];
 
 fn steady(r: &percycle_engine::CycleReport) -> bool {
-    !r.flags
-        .intersects(Flags::SETTLING | Flags::HOLDOVER | Flags::RESYNC)
-        && r.index >= 3
+    !r.flags.intersects(Flags::SETTLING | Flags::HOLDOVER | Flags::RESYNC) && r.index >= 3
 }
 
 #[test]
@@ -34,23 +32,12 @@ fn cycle_rms_and_frequency_match_closed_form_across_rates_and_frequencies() {
                 230.0,
                 5.0,
                 30.0,
-                &[
-                    (3.0, 5.0),
-                    (5.0, 10.0),
-                    (7.0, 5.0),
-                    (11.0, 3.5),
-                    (13.0, 3.0),
-                    (50.0, 0.5),
-                ],
+                &[(3.0, 5.0), (5.0, 10.0), (7.0, 5.0), (11.0, 3.5), (13.0, 3.0), (50.0, 0.5)],
                 &[(3.0, 20.0), (5.0, 40.0), (7.0, 10.0)],
             );
             let (reports, _) = run_f32(cfg, &sig, (fs * 0.5) as usize);
             let steady: Vec<_> = reports.iter().filter(|r| steady(r)).collect();
-            assert!(
-                steady.len() >= 15,
-                "fs {fs} f {f}: {} steady cycles",
-                steady.len()
-            );
+            assert!(steady.len() >= 15, "fs {fs} f {f}: {} steady cycles", steady.len());
             for r in steady {
                 for p in 0..3 {
                     let eu = rel(r.u_rms[p] as f64, sig.rms(p));
@@ -85,9 +72,7 @@ fn cycle_rms_and_frequency_match_closed_form_across_rates_and_frequencies() {
 
 #[test]
 fn power_and_fundamental_reactive_power_match_closed_form_in_all_quadrants() {
-    for angle in [
-        0.0, 30.0, 60.0, 120.0, 150.0, 180.0, 210.0, 240.0, 300.0, 330.0, -36.87,
-    ] {
+    for angle in [0.0, 30.0, 60.0, 120.0, 150.0, 180.0, 210.0, 240.0, 300.0, 330.0, -36.87] {
         let cfg = Config::new(Topology::ThreePhase4W, 10_240.0, 50.0);
         let sig = balanced(
             Topology::ThreePhase4W,
@@ -118,11 +103,7 @@ fn power_and_fundamental_reactive_power_match_closed_form_in_all_quadrants() {
             }
             let ull = 230.0 * 3f64.sqrt() * (1.0f64 + 0.01).sqrt();
             // 5th harmonic is negative sequence: its line-to-line value is also √3 larger.
-            assert!(
-                rel(r.u_ll_rms[0] as f64, ull) < 1e-4,
-                "U12 {}",
-                r.u_ll_rms[0]
-            );
+            assert!(rel(r.u_ll_rms[0] as f64, ull) < 1e-4, "U12 {}", r.u_ll_rms[0]);
             assert!(r.in_rms < 1e-3, "balanced IN {}", r.in_rms);
         }
     }
@@ -139,11 +120,8 @@ fn active_energy_is_within_0_01_percent_at_iec_62053_22_test_points() {
             for &u_pct in &[80.0, 100.0, 115.0] {
                 for &f in &[47.5, 50.0, 52.5] {
                     for harmonics in [false, true] {
-                        let (uh, ih): (Harmonics, Harmonics) = if harmonics {
-                            (&[(5.0, 10.0)], &[(5.0, 40.0)])
-                        } else {
-                            (&[], &[])
-                        };
+                        let (uh, ih): (Harmonics, Harmonics) =
+                            if harmonics { (&[(5.0, 10.0)], &[(5.0, 40.0)]) } else { (&[], &[]) };
                         let cfg = Config::new(Topology::ThreePhase4W, fs as f32, 50.0);
                         let sig = balanced(
                             Topology::ThreePhase4W,
@@ -197,11 +175,7 @@ fn quadrant_registers_follow_the_signs_of_p_and_q() {
         // |Q|·duration over one second, in µvar·s.
         let q = 230.0 * 5.0 * f64::sin(f64::to_radians(angle)).abs() * 1.0e6;
         let r = t.r_quadrant[quadrant] as f64;
-        assert!(
-            rel(r, q) < 2e-3,
-            "angle {angle}: R{} {r} vs {q}",
-            quadrant + 1
-        );
+        assert!(rel(r, q) < 2e-3, "angle {angle}: R{} {r} vs {q}", quadrant + 1);
         assert_eq!(t.r_plus + t.r_minus, t.r_quadrant.iter().sum::<u64>());
     }
 }
@@ -209,15 +183,7 @@ fn quadrant_registers_follow_the_signs_of_p_and_q() {
 #[test]
 fn no_load_at_115_percent_voltage_registers_nothing_and_emits_no_pulse() {
     let cfg = Config::new(Topology::ThreePhase4W, 10_240.0, 50.0);
-    let sig = balanced(
-        Topology::ThreePhase4W,
-        50.0,
-        230.0 * 1.15,
-        0.0,
-        0.0,
-        &[],
-        &[],
-    );
+    let sig = balanced(Topology::ThreePhase4W, 50.0, 230.0 * 1.15, 0.0, 0.0, &[], &[]);
     // ADC noise of a few LSB on the current channels must not creep either.
     let mut data = codes(&cfg, &sig, 10_240 * 3);
     let mut state = 0x2545_f491_u32;
@@ -253,9 +219,5 @@ fn pulses_match_the_register_at_the_meter_constant() {
     let per_pulse_uws = 3_600_000_000_000 / 100_000;
     let expected = e.total.a_plus / per_pulse_uws;
     assert_eq!(e.pulses.a_plus, expected);
-    assert!(
-        (760..=770).contains(&e.pulses.a_plus),
-        "{}",
-        e.pulses.a_plus
-    );
+    assert!((760..=770).contains(&e.pulses.a_plus), "{}", e.pulses.a_plus);
 }

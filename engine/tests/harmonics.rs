@@ -1,4 +1,5 @@
 //! Harmonics against closed-form truth: per-cycle spectrum and IEC 61000-4-7 interval groups.
+#![allow(clippy::needless_range_loop)] // orders index several parallel arrays
 //!
 //! Required accuracy (1/10 of IEC 61000-4-7 Class I): harmonic subgroups within 0.5 % of reading
 //! when at least 1 % of nominal and within 0.005 % of nominal below; THD within 0.05 percentage
@@ -55,27 +56,12 @@ fn check(what: &str, got: f64, truth: f64, nominal: f64) -> Result<(), String> {
 
 fn single(f: f64, comps: &[(f64, f64, f64)]) -> Signal {
     // comps: (order or frequency ratio, % of fundamental, phase rad)
-    let mut u = vec![Comp {
-        order: 1.0,
-        rms: UN,
-        phase: 0.3,
-    }];
+    let mut u = vec![Comp { order: 1.0, rms: UN, phase: 0.3 }];
     for &(order, pct, phase) in comps {
-        u.push(Comp {
-            order,
-            rms: UN * pct / 100.0,
-            phase,
-        });
+        u.push(Comp { order, rms: UN * pct / 100.0, phase });
     }
-    let i = vec![Comp {
-        order: 1.0,
-        rms: 5.0,
-        phase: 0.0,
-    }];
-    Signal {
-        f,
-        chans: vec![u, i],
-    }
+    let i = vec![Comp { order: 1.0, rms: 5.0, phase: 0.0 }];
+    Signal { f, chans: vec![u, i] }
 }
 
 fn truth_subgroups(sig: &Signal) -> [f64; MAX_ORDER + 1] {
@@ -129,12 +115,9 @@ fn single_harmonics_at_every_order_are_within_class_i_over_10_at_8_khz() {
                 }
                 for s in &cycles {
                     let got = s.harmonics[0][h].magnitude() as f64;
-                    if let Err(e) = check(
-                        &format!("f {f} h {h} {pct}%: cycle harmonic"),
-                        got,
-                        g[h],
-                        UN,
-                    ) {
+                    if let Err(e) =
+                        check(&format!("f {f} h {h} {pct}%: cycle harmonic"), got, g[h], UN)
+                    {
                         failures.push(e);
                     }
                     if (s.thd_pct[0] as f64 - thd(&g, 50)).abs() > 0.05 {
@@ -188,11 +171,8 @@ fn en50160_limit_spectrum_is_within_class_i_over_10_from_42_5_to_57_5_hz() {
     for h in 26..=50 {
         comps.push((h as f64, 0.5));
     }
-    let comps: Vec<(f64, f64, f64)> = comps
-        .iter()
-        .enumerate()
-        .map(|(k, &(h, p))| (h, p, 0.37 * k as f64))
-        .collect();
+    let comps: Vec<(f64, f64, f64)> =
+        comps.iter().enumerate().map(|(k, &(h, p))| (h, p, 0.37 * k as f64)).collect();
     for (nominal, f, fs) in [
         (50.0, 42.5, 8_000.0),
         (50.0, 47.5, 8_000.0),
@@ -209,13 +189,8 @@ fn en50160_limit_spectrum_is_within_class_i_over_10_from_42_5_to_57_5_hz() {
         assert!(intervals.len() >= 2);
         for iv in &intervals {
             for k in 0..=MAX_ORDER {
-                check(
-                    &format!("{f} Hz subgroup {k}"),
-                    iv.subgroups[0][k] as f64,
-                    g[k],
-                    UN,
-                )
-                .unwrap();
+                check(&format!("{f} Hz subgroup {k}"), iv.subgroups[0][k] as f64, g[k], UN)
+                    .unwrap();
             }
             assert!(
                 (iv.thds_pct[0] as f64 - thd(&g, 50)).abs() < 0.05,
@@ -299,15 +274,7 @@ fn rectifier_current_with_thd_over_100_percent_is_measured_on_every_channel() {
         (13.0, 7.0),
         (15.0, 5.0),
     ];
-    let sig = balanced(
-        Topology::ThreePhase4W,
-        50.0,
-        230.0,
-        2.0,
-        10.0,
-        &[(5.0, 3.0)],
-        &spectrum,
-    );
+    let sig = balanced(Topology::ThreePhase4W, 50.0, 230.0, 2.0, 10.0, &[(5.0, 3.0)], &spectrum);
     let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
     let mut intervals = Vec::new();
     let data: Vec<f32> = (0..10_240)
@@ -322,12 +289,8 @@ fn rectifier_current_with_thd_over_100_percent_is_measured_on_every_channel() {
             intervals.push(*iv)
         }
     });
-    let thd_true = 100.0
-        * spectrum
-            .iter()
-            .map(|(_, p)| (p / 100.0) * (p / 100.0))
-            .sum::<f64>()
-            .sqrt();
+    let thd_true =
+        100.0 * spectrum.iter().map(|(_, p)| (p / 100.0) * (p / 100.0)).sum::<f64>().sqrt();
     assert!(thd_true > 100.0);
     assert!(intervals.len() >= 4);
     for iv in &intervals {
@@ -352,11 +315,7 @@ fn rectifier_current_with_thd_over_100_percent_is_measured_on_every_channel() {
         // Triplen harmonics add up in the neutral: IN carries 3× the 3rd, 9th and 15th.
         let in3 = 3.0 * 2.0 * 0.85;
         check("IN order 3", iv.subgroups[6][3] as f64, in3, 2.0).unwrap();
-        assert!(
-            (iv.subgroups[6][1] as f64) < 1e-3,
-            "IN fundamental {}",
-            iv.subgroups[6][1]
-        );
+        assert!((iv.subgroups[6][1] as f64) < 1e-3, "IN fundamental {}", iv.subgroups[6][1]);
     }
 }
 

@@ -9,15 +9,7 @@ use proptest::prelude::*;
 
 fn three_phase_codes(n: usize, f: f64) -> (Config, Vec<i32>) {
     let cfg = Config::new(Topology::ThreePhase4W, 8_000.0, 50.0);
-    let sig = balanced(
-        Topology::ThreePhase4W,
-        f,
-        230.0,
-        5.0,
-        25.0,
-        &[(5.0, 6.0)],
-        &[(3.0, 30.0)],
-    );
+    let sig = balanced(Topology::ThreePhase4W, f, 230.0, 5.0, 25.0, &[(5.0, 6.0)], &[(3.0, 30.0)]);
     let data = codes(&cfg, &sig, n);
     (cfg, data)
 }
@@ -135,20 +127,8 @@ fn finite(r: &CycleReport) -> bool {
         r.s_total,
         r.pf_total,
     ];
-    v.extend(
-        r.u_rms
-            .iter()
-            .chain(&r.i_rms)
-            .chain(&r.u_ll_rms)
-            .chain(&r.p_active),
-    );
-    v.extend(
-        r.q_reactive
-            .iter()
-            .chain(&r.s_apparent)
-            .chain(&r.power_factor)
-            .chain(&r.dc),
-    );
+    v.extend(r.u_rms.iter().chain(&r.i_rms).chain(&r.u_ll_rms).chain(&r.p_active));
+    v.extend(r.q_reactive.iter().chain(&r.s_apparent).chain(&r.power_factor).chain(&r.dc));
     v.extend(r.u_rms_half.iter().flatten());
     v.iter().all(|x| x.is_finite())
 }
@@ -159,17 +139,9 @@ fn silence_gives_holdover_cycles_at_the_nominal_period_flagged_without_reference
     let mut meter: Meter = Meter::new(cfg).unwrap();
     let mut reports = Vec::new();
     meter.process_block(&vec![0i32; 7 * 10_240], |r| reports.push(*r));
-    assert!(
-        (48..=51).contains(&reports.len()),
-        "{} cycles",
-        reports.len()
-    );
+    assert!((48..=51).contains(&reports.len()), "{} cycles", reports.len());
     for r in &reports {
-        assert!(
-            r.flags.contains(Flags::HOLDOVER | Flags::NO_REFERENCE),
-            "{:?}",
-            r.flags
-        );
+        assert!(r.flags.contains(Flags::HOLDOVER | Flags::NO_REFERENCE), "{:?}", r.flags);
         assert!((r.frequency - 50.0).abs() < 1e-3);
         assert_eq!(r.u_rms, [0.0; 3]);
     }
@@ -188,11 +160,7 @@ fn off_band_frequencies_do_not_invent_cycles() {
         let held = late.iter().any(|r| r.flags.contains(Flags::HOLDOVER));
         assert_eq!(held, expect_holdover, "{f} Hz");
         for r in late {
-            assert!(
-                r.frequency >= 35.0 && r.frequency <= 71.5,
-                "{f} Hz: {}",
-                r.frequency
-            );
+            assert!(r.frequency >= 35.0 && r.frequency <= 71.5, "{f} Hz: {}", r.frequency);
         }
     }
 }
@@ -253,11 +221,7 @@ fn dc_removal_takes_the_mean_out_of_the_rms() {
         cfg.dc_removal = dc_removal;
         let (reports, _) = run_f32(cfg, &sig, 8_192);
         let r = &reports[10];
-        assert!(
-            rel(r.u_rms[0] as f64, expected) < 1e-5,
-            "{dc_removal}: {}",
-            r.u_rms[0]
-        );
+        assert!(rel(r.u_rms[0] as f64, expected) < 1e-5, "{dc_removal}: {}", r.u_rms[0]);
         assert!((r.dc[0] - 10.0).abs() < 1e-3);
     }
 }
@@ -286,18 +250,9 @@ fn phase_correction_delay_restores_the_true_angle() {
     }
     let q = sig.q_fund(0, 1);
     let p = sig.power(0, 1);
-    assert!(
-        rel(q_raw as f64, q) > 5e-3,
-        "uncorrected Q {q_raw} should be off"
-    );
-    assert!(
-        rel(q_fixed as f64, q) < 1e-4,
-        "corrected Q {q_fixed} vs {q}"
-    );
-    assert!(
-        rel(p_fixed as f64, p) < 1e-4,
-        "corrected P {p_fixed} vs {p}"
-    );
+    assert!(rel(q_raw as f64, q) > 5e-3, "uncorrected Q {q_raw} should be off");
+    assert!(rel(q_fixed as f64, q) < 1e-4, "corrected Q {q_fixed} vs {q}");
+    assert!(rel(p_fixed as f64, p) < 1e-4, "corrected P {p_fixed} vs {p}");
 }
 
 #[test]
@@ -317,64 +272,19 @@ fn three_wire_aron_connection_measures_total_power() {
 fn invalid_configurations_name_the_field() {
     let base = Config::new(Topology::SinglePhase, 8_000.0, 50.0);
     let cases: Vec<(Config, &str)> = vec![
+        (Config { sample_rate_hz: 3_000.0, ..base }, "sample_rate_hz"),
+        (Config { sample_rate_hz: f32::NAN, ..base }, "sample_rate_hz"),
+        (Config { nominal_hz: 55.0, ..base }, "nominal_hz"),
+        (Config { declared_voltage: -1.0, ..base }, "declared_voltage"),
+        (Config { meter_constant_imp_per_kwh: 0, ..base }, "meter_constant_imp_per_kwh"),
+        (Config { creep_current: f32::INFINITY, ..base }, "creep_current"),
         (
-            Config {
-                sample_rate_hz: 3_000.0,
-                ..base
-            },
-            "sample_rate_hz",
-        ),
-        (
-            Config {
-                sample_rate_hz: f32::NAN,
-                ..base
-            },
-            "sample_rate_hz",
-        ),
-        (
-            Config {
-                nominal_hz: 55.0,
-                ..base
-            },
-            "nominal_hz",
-        ),
-        (
-            Config {
-                declared_voltage: -1.0,
-                ..base
-            },
-            "declared_voltage",
-        ),
-        (
-            Config {
-                meter_constant_imp_per_kwh: 0,
-                ..base
-            },
-            "meter_constant_imp_per_kwh",
-        ),
-        (
-            Config {
-                creep_current: f32::INFINITY,
-                ..base
-            },
-            "creep_current",
-        ),
-        (
-            Config {
-                calibration: [ChannelCal {
-                    gain: 0.0,
-                    ..ChannelCal::default()
-                }; 7],
-                ..base
-            },
+            Config { calibration: [ChannelCal { gain: 0.0, ..ChannelCal::default() }; 7], ..base },
             "calibration.gain",
         ),
         (
             Config {
-                calibration: [ChannelCal {
-                    delay_samples: 2.5,
-                    ..ChannelCal::default()
-                }; 7],
+                calibration: [ChannelCal { delay_samples: 2.5, ..ChannelCal::default() }; 7],
                 ..base
             },
             "calibration.delay_samples",
@@ -386,9 +296,6 @@ fn invalid_configurations_name_the_field() {
         assert!(err.to_string().contains(field));
     }
     let fast = Config::new(Topology::SinglePhase, 32_000.0, 50.0);
-    assert!(matches!(
-        Meter::<512>::new(fast),
-        Err(ConfigError::RingTooSmall { .. })
-    ));
+    assert!(matches!(Meter::<512>::new(fast), Err(ConfigError::RingTooSmall { .. })));
     assert!(Meter::<2048>::new(fast).is_ok());
 }

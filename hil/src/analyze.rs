@@ -2,7 +2,8 @@
 
 use anyhow::{bail, Context, Result};
 use percycle_engine::{
-    ChannelCal, Config, CycleReport, EnergyRegisters, Flags, Meter, Registers, Topology,
+    ChannelCal, Config, CycleReport, CycleSpectrum, EnergyRegisters, Flags, IntervalReport, Meter,
+    Output, Registers, Topology, MAX_ORDER,
 };
 use percycle_vectors::Waveform;
 use serde::Serialize;
@@ -27,6 +28,9 @@ pub struct Options {
     pub progress: bool,
 }
 
+/// Receives each cycle's report with its harmonics while the file is processed.
+pub type CycleSink<'a> = &'a mut dyn FnMut(&CycleReport, &CycleSpectrum);
+
 /// What an analysis produced.
 #[derive(Clone, Debug)]
 pub struct Analysis {
@@ -34,6 +38,8 @@ pub struct Analysis {
     pub config: Config,
     /// Every cycle report, in order.
     pub cycles: Vec<CycleReport>,
+    /// Every 10/12-cycle interval, in order.
+    pub intervals: Vec<IntervalReport>,
     /// Registers after the whole file.
     pub energy: EnergyRegisters,
     /// File channel index of each engine channel (frame order); `None` where the file has none.
@@ -47,10 +53,7 @@ pub struct Analysis {
 /// # Errors
 /// When the names fit no topology; the message lists the names found and those expected.
 pub fn map_channels(names: &[String]) -> Result<(Topology, Vec<Option<usize>>, Vec<String>)> {
-    let upper: Vec<String> = names
-        .iter()
-        .map(|n| n.trim().to_ascii_uppercase())
-        .collect();
+    let upper: Vec<String> = names.iter().map(|n| n.trim().to_ascii_uppercase()).collect();
     let find = |n: &str| upper.iter().position(|x| x == n);
     let has = |list: &[&str]| list.iter().all(|n| find(n).is_some());
     let topology = if has(&["U1", "U2", "U3", "I1", "I2", "I3"]) {
@@ -76,9 +79,7 @@ pub fn map_channels(names: &[String]) -> Result<(Topology, Vec<Option<usize>>, V
     }
     for (k, n) in names.iter().enumerate() {
         if !mapping.contains(&Some(k)) {
-            notes.push(format!(
-                "channel {n} is not used by the {topology:?} topology: ignored"
-            ));
+            notes.push(format!("channel {n} is not used by the {topology:?} topology: ignored"));
         }
     }
     Ok((topology, mapping, notes))
@@ -90,6 +91,18 @@ pub fn map_channels(names: &[String]) -> Result<(Topology, Vec<Option<usize>>, V
 /// Channel names that fit no topology, or a configuration the engine rejects (the message names
 /// the field, e.g. a sample rate outside 4..32 kHz).
 pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
+    analyze_waveform_with(w, opts, &mut |_, _| {})
+}
+
+/// As [`analyze_waveform`], handing every cycle's harmonics to `per_cycle` as they come.
+///
+/// # Errors
+/// As [`analyze_waveform`].
+pub fn analyze_waveform_with(
+    w: &Waveform,
+    opts: &Options,
+    per_cycle: CycleSink<'_>,
+) -> Result<Analysis> {
     let (topology, mapping, notes) = map_channels(&w.channels)?;
     let nominal_hz = opts.nominal_hz.unwrap_or(50.0);
     let mut config = Config::new(topology, w.sample_rate_hz as f32, nominal_hz);
@@ -101,22 +114,21 @@ pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
     for (c, m) in mapping.iter().enumerate() {
         let peak = m
             .map(|k| {
-                w.samples[k].iter().fold(
-                    0.0f64,
-                    |a, &x| if x.is_finite() { a.max(x.abs()) } else { a },
-                )
+                w.samples[k]
+                    .iter()
+                    .fold(0.0f64, |a, &x| if x.is_finite() { a.max(x.abs()) } else { a })
             })
             .unwrap_or(0.0);
         let full = if peak > 0.0 { peak * HEADROOM } else { 1.0 };
         config.calibration[c] = ChannelCal::for_full_scale(full as f32);
     }
-    let mut meter = FileMeter::new(config).map_err(|e| {
+    let mut meter = Box::new(FileMeter::new(config).map_err(|e| {
         anyhow::anyhow!(
             "{e} (file: {} Hz sample rate, {} channels; nominal {nominal_hz} Hz)",
             w.sample_rate_hz,
             w.channels.len()
         )
-    })?;
+    })?);
 
     let n = w.samples.first().map_or(0, Vec::len);
     let nch = topology.channels();
@@ -133,6 +145,7 @@ pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
         None
     };
     let mut cycles = Vec::new();
+    let mut intervals = Vec::new();
     const CHUNK: usize = 65_536;
     let mut block = Vec::with_capacity(CHUNK * nch);
     let mut start = 0;
@@ -144,7 +157,13 @@ pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
                 block.push(m.map_or(0.0, |c| w.samples[c][k] as f32));
             }
         }
-        meter.process_f32_block(&block, |r| cycles.push(*r));
+        meter.process_f32_block_with(&block, |o| match o {
+            Output::Cycle(r, s) => {
+                per_cycle(r, s);
+                cycles.push(*r);
+            }
+            Output::Interval(iv) => intervals.push(*iv),
+        });
         if let Some(b) = &bar {
             b.set_position(end as u64);
         }
@@ -154,13 +173,7 @@ pub fn analyze_waveform(w: &Waveform, opts: &Options) -> Result<Analysis> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok(Analysis {
-        config,
-        energy: *meter.energy(),
-        cycles,
-        mapping,
-        notes,
-    })
+    Ok(Analysis { config, energy: *meter.energy(), cycles, intervals, mapping, notes })
 }
 
 /// Header of `cycles.csv`.
@@ -180,11 +193,7 @@ pub fn flag_names(f: Flags) -> String {
         (Flags::SHORT_FRAME, "short_frame"),
         (Flags::RESYNC, "resync"),
     ];
-    let set: Vec<&str> = names
-        .iter()
-        .filter(|(fl, _)| f.contains(*fl))
-        .map(|(_, n)| *n)
-        .collect();
+    let set: Vec<&str> = names.iter().filter(|(fl, _)| f.contains(*fl)).map(|(_, n)| *n).collect();
     set.join("|")
 }
 
@@ -270,8 +279,7 @@ pub fn write_outputs(dir: &Path, a: &Analysis) -> Result<()> {
         writeln!(out, "{}", cycle_row(r, fs))
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    out.flush()
-        .with_context(|| format!("writing {}", path.display()))?;
+    out.flush().with_context(|| format!("writing {}", path.display()))?;
 
     let phases = match a.config.topology {
         Topology::SinglePhase => 1,
@@ -289,7 +297,134 @@ pub fn write_outputs(dir: &Path, a: &Analysis) -> Result<()> {
     let path = dir.join("energy.json");
     let text = serde_json::to_string_pretty(&json)?;
     std::fs::write(&path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    write_interval_outputs(dir, a)
+}
+
+/// Header of `intervals.csv`.
+pub const INTERVALS_HEADER: &str = "interval,start_s,frequency_hz,\
+u1_rms,u2_rms,u3_rms,i1_rms,i2_rms,i3_rms,in_rms,\
+thd_u1_pct,thd_u2_pct,thd_u3_pct,thd_i1_pct,thd_i2_pct,thd_i3_pct,thd_in_pct,\
+thd40_u1_pct,thd40_u2_pct,thd40_u3_pct,thd40_i1_pct,thd40_i2_pct,thd40_i3_pct,flags";
+
+/// Frame channel of each column slot U1..U3, I1..I3, IN (`None` where the topology has none).
+fn slots(t: Topology) -> [Option<usize>; 7] {
+    match t {
+        Topology::SinglePhase => [Some(0), None, None, Some(1), None, None, None],
+        Topology::ThreePhase4W => [Some(0), Some(1), Some(2), Some(3), Some(4), Some(5), Some(6)],
+        Topology::ThreePhase3W => [Some(0), None, Some(1), Some(2), None, Some(3), None],
+    }
+}
+
+/// One `intervals.csv` row: rms and THDS (subgroups, orders 2..=50; `thd40` over 2..=40).
+pub fn interval_row(r: &IntervalReport, topology: Topology, fs: f32) -> String {
+    let slot = slots(topology);
+    let pick = |v: &[f32; 7], k: usize| slot[k].map_or(0.0, |c| v[c]);
+    let mut s = format!("{},{:.9},{:.6}", r.index, r.start.seconds(fs), r.frequency);
+    for k in 0..7 {
+        let _ = write!(s, ",{}", pick(&r.rms, k));
+    }
+    for k in 0..7 {
+        let _ = write!(s, ",{}", pick(&r.thds_pct, k));
+    }
+    for k in 0..6 {
+        let _ = write!(s, ",{}", pick(&r.thds40_pct, k));
+    }
+    let _ = write!(s, ",{}", flag_names(r.flags));
+    s
+}
+
+/// Write `intervals.csv` and `harmonics.csv` (long form: subgroups and centred interharmonic
+/// subgroups of every channel and order 0..=50 of every interval).
+///
+/// # Errors
+/// I/O errors naming the file.
+pub fn write_interval_outputs(dir: &Path, a: &Analysis) -> Result<()> {
+    let fs = a.config.sample_rate_hz;
+    let names = a.config.topology.channel_names();
+    let ctx = |p: &Path| format!("writing {}", p.display());
+    let path = dir.join("intervals.csv");
+    let file = std::fs::File::create(&path).with_context(|| ctx(&path))?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "{INTERVALS_HEADER}").with_context(|| ctx(&path))?;
+    for r in &a.intervals {
+        writeln!(out, "{}", interval_row(r, a.config.topology, fs)).with_context(|| ctx(&path))?;
+    }
+    out.flush().with_context(|| ctx(&path))?;
+
+    let path = dir.join("harmonics.csv");
+    let file = std::fs::File::create(&path).with_context(|| ctx(&path))?;
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "interval,channel,order,rms,pct_of_fundamental,interharmonic_rms")
+        .with_context(|| ctx(&path))?;
+    for r in &a.intervals {
+        for (c, name) in names.iter().enumerate() {
+            let g = &r.subgroups[c];
+            for h in 0..=MAX_ORDER {
+                let pct = if g[1] > 0.0 { 100.0 * g[h] / g[1] } else { 0.0 };
+                let ih = r.interharmonic_subgroups[c][h];
+                writeln!(out, "{},{name},{h},{},{pct},{ih}", r.index, g[h])
+                    .with_context(|| ctx(&path))?;
+            }
+        }
+    }
+    out.flush().with_context(|| ctx(&path))?;
     Ok(())
+}
+
+/// Streams per-cycle harmonics into `cycle_harmonics.csv` (long form, orders 0..=50).
+pub struct CycleHarmonicsWriter {
+    out: std::io::BufWriter<std::fs::File>,
+    path: std::path::PathBuf,
+    names: &'static [&'static str],
+    error: Option<std::io::Error>,
+}
+
+impl CycleHarmonicsWriter {
+    /// Create `dir/cycle_harmonics.csv` for a topology's channels.
+    ///
+    /// # Errors
+    /// I/O errors naming the file.
+    pub fn create(dir: &Path, topology: Topology) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating output directory {}", dir.display()))?;
+        let path = dir.join("cycle_harmonics.csv");
+        let file =
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        writeln!(out, "cycle,channel,order,rms,phase_deg,pct_of_fundamental")
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(Self { out, path, names: topology.channel_names(), error: None })
+    }
+
+    /// Append one cycle; an I/O error is kept for [`CycleHarmonicsWriter::finish`].
+    pub fn write(&mut self, r: &CycleReport, s: &CycleSpectrum) {
+        if self.error.is_some() {
+            return;
+        }
+        for (c, name) in self.names.iter().enumerate() {
+            let fund = s.harmonics[c][1].magnitude();
+            for (h, p) in s.harmonics[c].iter().enumerate() {
+                let m = if h == 0 { p.re.abs() } else { p.magnitude() };
+                let phase = if h == 0 { 0.0 } else { p.im.atan2(p.re).to_degrees() };
+                let pct = if fund > 0.0 { 100.0 * m / fund } else { 0.0 };
+                if let Err(e) = writeln!(self.out, "{},{name},{h},{m},{phase},{pct}", r.index) {
+                    self.error = Some(e);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Flush, reporting the first error met.
+    ///
+    /// # Errors
+    /// The first I/O error, naming the file.
+    pub fn finish(mut self) -> Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e).with_context(|| format!("writing {}", self.path.display()));
+        }
+        self.out.flush().with_context(|| format!("writing {}", self.path.display()))
+    }
 }
 
 /// Read WAV or CSV by extension.
@@ -302,26 +437,17 @@ pub fn read_input(
     full_scale: Option<&str>,
     sample_rate: Option<f64>,
 ) -> Result<Waveform> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("wav") => {
             let map = match (channels, full_scale) {
                 (Some(c), Some(f)) => Some(percycle_vectors::WavChannelMap::from_cli(c, f)?),
                 (None, None) => None,
-                _ => bail!(
-                    "--channels and --full-scale go together (for {})",
-                    path.display()
-                ),
+                _ => bail!("--channels and --full-scale go together (for {})", path.display()),
             };
             Ok(percycle_vectors::read_wav(path, map)?)
         }
         Some("csv") => Ok(percycle_vectors::read_csv(path, sample_rate)?),
-        _ => bail!(
-            "{}: unknown input format (expected .wav or .csv)",
-            path.display()
-        ),
+        _ => bail!("{}: unknown input format (expected .wav or .csv)", path.display()),
     }
 }

@@ -99,11 +99,8 @@ pub fn certify(suite_name: &str, out: &Path, progress: bool) -> Result<Vec<Vecto
 pub fn judge(recipe: &Recipe, truth: &Truth, a: &Analysis) -> Result<VectorResult> {
     let fs = a.config.sample_rate_hz as f64;
     let phases = truth.cycles.first().map_or(0, |c| c.u_rms.len());
-    let edges: Vec<f64> = recipe
-        .events
-        .iter()
-        .flat_map(|s| [s.start_s, s.start_s + s.duration_s])
-        .collect();
+    let edges: Vec<f64> =
+        recipe.events.iter().flat_map(|s| [s.start_s, s.start_s + s.duration_s]).collect();
     let mut r = VectorResult {
         name: recipe.name.clone(),
         cycles_reported: a.cycles.len(),
@@ -124,23 +121,19 @@ pub fn judge(recipe: &Recipe, truth: &Truth, a: &Analysis) -> Result<VectorResul
             a.abs()
         }
     };
-    for rep in a.cycles.iter().filter(|c| {
-        !c.flags
-            .intersects(Flags::SETTLING | Flags::HOLDOVER | Flags::RESYNC)
-    }) {
+    for rep in a
+        .cycles
+        .iter()
+        .filter(|c| !c.flags.intersects(Flags::SETTLING | Flags::HOLDOVER | Flags::RESYNC))
+    {
         let start = rep.start_s(a.config.sample_rate_hz);
-        let Some(t) = truth
-            .cycles
-            .iter()
-            .find(|t| (t.start_s - start).abs() < 0.25 * (t.end_s - t.start_s))
+        let Some(t) =
+            truth.cycles.iter().find(|t| (t.start_s - start).abs() < 0.25 * (t.end_s - t.start_s))
         else {
             continue;
         };
         let period = t.end_s - t.start_s;
-        if edges
-            .iter()
-            .any(|&e| e > t.start_s - 3.0 * period && e < t.end_s + 3.0 * period)
-        {
+        if edges.iter().any(|&e| e > t.start_s - 3.0 * period && e < t.end_s + 3.0 * period) {
             r.cycles_near_steps += 1;
             continue;
         }
@@ -158,77 +151,49 @@ pub fn judge(recipe: &Recipe, truth: &Truth, a: &Analysis) -> Result<VectorResul
                 r.power_rel_err = r.power_rel_err.max(dp).max(dq);
             }
         }
-        r.freq_err_hz = r
-            .freq_err_hz
-            .max((rep.frequency as f64 - t.frequency_hz).abs());
+        r.freq_err_hz = r.freq_err_hz.max((rep.frequency as f64 - t.frequency_hz).abs());
     }
     let n = a.cycles.len();
     let samples = (recipe.duration_s * fs).round();
     let exact = active_energy_wh(recipe, -0.5 / fs, (samples - 0.5) / fs)?;
     let wh = a.energy.total.to_wh();
     let got = wh[0] - wh[1];
-    r.energy_rel_err = if exact.abs() > 1e-9 {
-        rel(got, exact)
-    } else {
-        got.abs()
-    };
+    r.energy_rel_err = if exact.abs() > 1e-9 { rel(got, exact) } else { got.abs() };
     // A quadrant register counts as used when it holds more than 0.01 % of the apparent energy
     // (a PF 1 load leaves rounding-level reactive energy in R1 and R4).
     let t = &truth.energy.total;
-    let s_wh: f64 = truth
-        .cycles
-        .iter()
-        .map(|c| c.s_va.iter().sum::<f64>() * c.period_s())
-        .sum::<f64>()
-        / 3600.0;
+    let s_wh: f64 =
+        truth.cycles.iter().map(|c| c.s_va.iter().sum::<f64>() * c.period_s()).sum::<f64>()
+            / 3600.0;
     let floor_varh = (1e-4 * s_wh).max(1e-9);
     let truth_nonzero = [t.r1_varh, t.r2_varh, t.r3_varh, t.r4_varh].map(|v| v.abs() > floor_varh);
-    let engine_nonzero = a
-        .energy
-        .total
-        .r_quadrant
-        .map(|v| v as f64 / 3.6e9 > floor_varh);
+    let engine_nonzero = a.energy.total.r_quadrant.map(|v| v as f64 / 3.6e9 > floor_varh);
     r.registers_ok = truth_nonzero == engine_nonzero;
     if exact.abs() <= 1e-9
         && (a.energy.pulses != Default::default() || a.energy.total != Default::default())
     {
         r.registers_ok = false;
-        r.failures
-            .push("energy registered or pulses emitted at no load".into());
+        r.failures.push("energy registered or pulses emitted at no load".into());
     }
 
     if n == 0 || r.cycles_compared == 0 {
-        r.failures.push(format!(
-            "{} cycles reported, {} compared",
-            n, r.cycles_compared
-        ));
+        r.failures.push(format!("{} cycles reported, {} compared", n, r.cycles_compared));
     }
     if r.rms_rel_err > RMS_LIMIT {
-        r.failures
-            .push(format!("rms error {:.2e} > {RMS_LIMIT:.0e}", r.rms_rel_err));
+        r.failures.push(format!("rms error {:.2e} > {RMS_LIMIT:.0e}", r.rms_rel_err));
     }
     if r.freq_err_hz > FREQ_LIMIT_HZ {
-        r.failures.push(format!(
-            "frequency error {:.3} mHz > 1 mHz",
-            r.freq_err_hz * 1e3
-        ));
+        r.failures.push(format!("frequency error {:.3} mHz > 1 mHz", r.freq_err_hz * 1e3));
     }
     if r.power_rel_err > POWER_LIMIT {
-        r.failures.push(format!(
-            "P/Q error {:.2e} of S > {POWER_LIMIT:.0e}",
-            r.power_rel_err
-        ));
+        r.failures.push(format!("P/Q error {:.2e} of S > {POWER_LIMIT:.0e}", r.power_rel_err));
     }
     if r.energy_rel_err > ENERGY_LIMIT {
-        r.failures.push(format!(
-            "active energy error {:.2e} > {ENERGY_LIMIT:.0e}",
-            r.energy_rel_err
-        ));
+        r.failures
+            .push(format!("active energy error {:.2e} > {ENERGY_LIMIT:.0e}", r.energy_rel_err));
     }
     if !r.registers_ok && !r.failures.iter().any(|f| f.contains("no load")) {
-        r.failures.push(format!(
-            "quadrant registers {engine_nonzero:?}, truth {truth_nonzero:?}"
-        ));
+        r.failures.push(format!("quadrant registers {engine_nonzero:?}, truth {truth_nonzero:?}"));
     }
     r.pass = r.failures.is_empty();
     Ok(r)
@@ -251,11 +216,7 @@ pub fn table(results: &[VectorResult]) -> String {
             r.power_rel_err * 100.0,
             r.energy_rel_err * 100.0,
             if r.registers_ok { "ok" } else { "BAD" },
-            if r.pass {
-                "PASS".to_string()
-            } else {
-                format!("FAIL: {}", r.failures.join("; "))
-            },
+            if r.pass { "PASS".to_string() } else { format!("FAIL: {}", r.failures.join("; ")) },
         ));
     }
     let passed = results.iter().filter(|r| r.pass).count();
@@ -292,10 +253,7 @@ fn write_report(out: &Path, suite_name: &str, results: &[VectorResult]) -> Resul
     let path = out.join("report.md");
     std::fs::write(
         &path,
-        format!(
-            "# Certification: suite `{suite_name}`\n\n```text\n{}```\n",
-            table(results)
-        ),
+        format!("# Certification: suite `{suite_name}`\n\n```text\n{}```\n", table(results)),
     )
     .with_context(|| format!("writing {}", path.display()))?;
     Ok(())

@@ -41,6 +41,9 @@ enum Command {
         /// Declared supply voltage Udin, V (default 230, or 400 for 3P3W).
         #[arg(long)]
         declared_voltage: Option<f32>,
+        /// Also write cycle_harmonics.csv: orders 0..50 of every channel for every cycle.
+        #[arg(long)]
+        per_cycle_harmonics: bool,
     },
     /// Run a vector suite through the engine and judge it against analytic truth.
     Certify {
@@ -73,6 +76,7 @@ fn run() -> Result<ExitCode> {
             sample_rate,
             nominal_hz,
             declared_voltage,
+            per_cycle_harmonics,
         } => {
             let wave = analyze::read_input(
                 &input,
@@ -80,24 +84,31 @@ fn run() -> Result<ExitCode> {
                 full_scale.as_deref(),
                 sample_rate,
             )?;
-            let opts = analyze::Options {
-                nominal_hz: Some(nominal_hz),
-                declared_voltage,
-                progress: true,
+            let opts =
+                analyze::Options { nominal_hz: Some(nominal_hz), declared_voltage, progress: true };
+            let a = if per_cycle_harmonics {
+                let (topology, _, _) = analyze::map_channels(&wave.channels)?;
+                let mut writer = analyze::CycleHarmonicsWriter::create(&out, topology)?;
+                let a =
+                    analyze::analyze_waveform_with(&wave, &opts, &mut |r, s| writer.write(r, s))?;
+                writer.finish()?;
+                a
+            } else {
+                analyze::analyze_waveform(&wave, &opts)?
             };
-            let a = analyze::analyze_waveform(&wave, &opts)?;
             for note in &a.notes {
                 eprintln!("note: {note}");
             }
             analyze::write_outputs(&out, &a)?;
             let e = a.energy.total.to_wh();
             println!(
-                "{}: {:?} at {} Hz, {} samples, {} cycles -> {}",
+                "{}: {:?} at {} Hz, {} samples, {} cycles, {} intervals -> {}",
                 input.display(),
                 a.config.topology,
                 a.config.sample_rate_hz,
                 wave.len(),
                 a.cycles.len(),
+                a.intervals.len(),
                 out.display()
             );
             println!(
@@ -110,11 +121,7 @@ fn run() -> Result<ExitCode> {
             let results = certify::certify(&suite, &out, true)?;
             print!("{}", certify::table(&results));
             println!("report: {}", out.join("report.md").display());
-            Ok(if results.iter().all(|r| r.pass) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(if results.iter().all(|r| r.pass) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
     }
 }

@@ -10,12 +10,8 @@ fn percycle() -> Command {
 fn handmade(kind: &str, dir: &Path) -> PathBuf {
     let path = dir.join(format!("{kind}.csv"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/handmade_csv.py");
-    let status = Command::new("python3")
-        .arg(script)
-        .arg(kind)
-        .arg(&path)
-        .status()
-        .expect("python3 runs");
+    let status =
+        Command::new("python3").arg(script).arg(kind).arg(&path).status().expect("python3 runs");
     assert!(status.success());
     path
 }
@@ -38,10 +34,7 @@ fn clean_rows(dir: &Path) -> Vec<std::collections::HashMap<String, f64>> {
 }
 
 fn close(got: f64, want: f64, tol: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= tol,
-        "{what}: got {got}, want {want} ± {tol}"
-    );
+    assert!((got - want).abs() <= tol, "{what}: got {got}, want {want} ± {tol}");
 }
 
 #[test]
@@ -49,13 +42,7 @@ fn analyze_a_handmade_single_phase_csv_gives_the_closed_form_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let input = handmade("single", dir.path());
     let out = dir.path().join("out");
-    let o = percycle()
-        .arg("analyze")
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let o = percycle().arg("analyze").arg(&input).arg("--out").arg(&out).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     let rows = clean_rows(&out);
@@ -81,26 +68,10 @@ fn analyze_a_handmade_single_phase_csv_gives_the_closed_form_numbers() {
     let (a, b) = (-0.5e-4, 2.0 - 0.5e-4);
     let osc = |t: f64| (2.0 * w * t - phi).sin() / (2.0 * w);
     let a_plus = (p * (b - a) - s * (osc(b) - osc(a))) / 3600.0;
-    close(
-        e["a_plus_wh"].as_f64().unwrap(),
-        a_plus,
-        a_plus * 1e-4,
-        "A+",
-    );
+    close(e["a_plus_wh"].as_f64().unwrap(), a_plus, a_plus * 1e-4, "A+");
     // Reactive energy is the fundamental Q of each cycle times its duration: Q·2 s.
-    close(
-        e["r1_varh"].as_f64().unwrap(),
-        q * 2.0 / 3600.0,
-        q * 2.0 / 3600.0 * 1e-4,
-        "R1",
-    );
-    for key in [
-        "a_minus_wh",
-        "r3_varh",
-        "r4_varh",
-        "r2_varh",
-        "r_minus_varh",
-    ] {
+    close(e["r1_varh"].as_f64().unwrap(), q * 2.0 / 3600.0, q * 2.0 / 3600.0 * 1e-4, "R1");
+    for key in ["a_minus_wh", "r3_varh", "r4_varh", "r2_varh", "r_minus_varh"] {
         assert_eq!(e[key].as_f64().unwrap(), 0.0, "{key}");
     }
     assert_eq!(e["phases"].as_array().unwrap().len(), 1);
@@ -113,28 +84,13 @@ fn analyze_a_three_phase_csv_without_time_column_uses_the_given_rate() {
     let dir = tempfile::tempdir().unwrap();
     let input = handmade("three", dir.path());
     let out = dir.path().join("out");
-    let missing = percycle()
-        .arg("analyze")
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let missing = percycle().arg("analyze").arg(&input).arg("--out").arg(&out).output().unwrap();
     assert!(!missing.status.success());
     let msg = String::from_utf8_lossy(&missing.stderr);
-    assert!(
-        msg.contains("three.csv") && msg.to_lowercase().contains("sample"),
-        "{msg}"
-    );
+    assert!(msg.contains("three.csv") && msg.to_lowercase().contains("sample"), "{msg}");
 
     let o = percycle()
-        .args([
-            "analyze",
-            "--sample-rate",
-            "8000",
-            "--declared-voltage",
-            "240",
-        ])
+        .args(["analyze", "--sample-rate", "8000", "--declared-voltage", "240"])
         .arg(&input)
         .arg("--out")
         .arg(&out)
@@ -152,12 +108,7 @@ fn analyze_a_three_phase_csv_without_time_column_uses_the_given_rate() {
         for k in ["u1_rms", "u2_rms", "u3_rms"] {
             close(r[k], u, u * 1e-4, k);
         }
-        close(
-            r["u12_rms"],
-            240.0 * 3f64.sqrt() * (1.0f64 + 0.03 * 0.03).sqrt(),
-            0.05,
-            "U12",
-        );
+        close(r["u12_rms"], 240.0 * 3f64.sqrt() * (1.0f64 + 0.03 * 0.03).sqrt(), 0.05, "U12");
         close(r["p_total_w"], p, 2880.0 * 1e-4, "P total");
         close(r["q_total_var"], q, 2880.0 * 1e-4, "Q total");
     }
@@ -211,13 +162,7 @@ fn a_wav_without_sidecar_or_channel_map_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("bare.wav"));
     // With a map it runs, and the rms follows the full scale given.
     let o = percycle()
-        .args([
-            "analyze",
-            "--channels",
-            "U1,I1",
-            "--full-scale",
-            "U=327.68,I=3.2768",
-        ])
+        .args(["analyze", "--channels", "U1,I1", "--full-scale", "U=327.68,I=3.2768"])
         .arg(&path)
         .arg("--out")
         .arg(dir.path().join("o"))
@@ -247,35 +192,22 @@ fn recorded_mains_wav_at_400_hz_is_refused_with_the_parameter_named() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let msg = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        msg.contains("sample_rate_hz") && msg.contains("400"),
-        "{msg}"
-    );
+    assert!(msg.contains("sample_rate_hz") && msg.contains("400"), "{msg}");
 }
 
 #[test]
 fn certify_smoke_suite_passes_and_writes_its_report() {
     let dir = tempfile::tempdir().unwrap();
-    let o = percycle()
-        .args(["certify", "--suite", "smoke", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let o =
+        percycle().args(["certify", "--suite", "smoke", "--out"]).arg(dir.path()).output().unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
             .unwrap();
     assert_eq!(report["results"].as_array().unwrap().len(), 2);
-    let unknown = percycle()
-        .args(["certify", "--suite", "nope", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let unknown =
+        percycle().args(["certify", "--suite", "nope", "--out"]).arg(dir.path()).output().unwrap();
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown suite `nope`"));
 }

@@ -212,24 +212,15 @@ pub enum FormatError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FormatError + '_ {
-    move |source| FormatError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| FormatError::Io { path: path.to_path_buf(), source }
 }
 
 fn wav_err(path: &Path) -> impl FnOnce(hound::Error) -> FormatError + '_ {
-    move |source| FormatError::Wav {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| FormatError::Wav { path: path.to_path_buf(), source }
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> FormatError {
-    FormatError::Invalid {
-        path: path.to_path_buf(),
-        message: message.into(),
-    }
+    FormatError::Invalid { path: path.to_path_buf(), message: message.into() }
 }
 
 /// Sample encoding of a WAV file.
@@ -304,9 +295,7 @@ impl FromStr for WavFormat {
             "i24" => Ok(WavFormat::I24),
             "i32" => Ok(WavFormat::I32),
             "f32" => Ok(WavFormat::F32),
-            _ => Err(format!(
-                "unknown WAV format {s:?} (expected i16, i24, i32 or f32)"
-            )),
+            _ => Err(format!("unknown WAV format {s:?} (expected i16, i24, i32 or f32)")),
         }
     }
 }
@@ -375,23 +364,16 @@ impl WavChannelMap {
             }
         }
         let mut scales: Vec<(String, f64)> = Vec::new();
-        for item in full_scale
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let (key, value) = item
-                .split_once('=')
-                .ok_or_else(|| bad(format!("{item:?} is not KEY=VALUE")))?;
+        for item in full_scale.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (key, value) =
+                item.split_once('=').ok_or_else(|| bad(format!("{item:?} is not KEY=VALUE")))?;
             let key = key.trim().to_string();
             let value: f64 = value
                 .trim()
                 .parse()
                 .map_err(|_| bad(format!("full scale {value:?} for {key} is not a number")))?;
             if !(value.is_finite() && value > 0.0) {
-                return Err(bad(format!(
-                    "full scale for {key} must be > 0 (got {value})"
-                )));
+                return Err(bad(format!("full scale for {key} must be > 0 (got {value})")));
             }
             scales.push((key, value));
         }
@@ -404,16 +386,11 @@ impl WavChannelMap {
                     _ => "I",
                 };
                 lookup(n).or_else(|| lookup(kind_key)).ok_or_else(|| {
-                    bad(format!(
-                        "no full scale for {n} (give {kind_key}=… or {n}=…)"
-                    ))
+                    bad(format!("no full scale for {n} (give {kind_key}=… or {n}=…)"))
                 })
             })
             .collect::<Result<Vec<f64>, _>>()?;
-        Ok(WavChannelMap {
-            channels: names,
-            full_scale,
-        })
+        Ok(WavChannelMap { channels: names, full_scale })
     }
 }
 
@@ -439,10 +416,7 @@ fn check_waveform(path: &Path, w: &Waveform) -> Result<(), FormatError> {
         ));
     }
     if !(w.sample_rate_hz.is_finite() && w.sample_rate_hz > 0.0) {
-        return Err(invalid(
-            path,
-            format!("sample rate must be > 0 (got {})", w.sample_rate_hz),
-        ));
+        return Err(invalid(path, format!("sample rate must be > 0 (got {})", w.sample_rate_hz)));
     }
     Ok(())
 }
@@ -477,10 +451,7 @@ pub fn write_wav(
     }
     let rate = waveform.sample_rate_hz;
     if rate.fract() != 0.0 || rate > f64::from(u32::MAX) {
-        return Err(invalid(
-            path,
-            format!("WAV needs a whole sample rate in Hz (got {rate})"),
-        ));
+        return Err(invalid(path, format!("WAV needs a whole sample rate in Hz (got {rate})")));
     }
     let channels = u16::try_from(nch)
         .map_err(|_| invalid(path, format!("{nch} channels do not fit in a WAV file")))?;
@@ -544,10 +515,7 @@ pub fn read_wav(
         None => {
             let sidecar = sidecar_path(path);
             if !sidecar.exists() {
-                return Err(FormatError::MissingChannelMap {
-                    path: path.to_path_buf(),
-                    sidecar,
-                });
+                return Err(FormatError::MissingChannelMap { path: path.to_path_buf(), sidecar });
             }
             let sc: WavSidecar = read_json(&sidecar)?;
             if sc.format != format {
@@ -576,10 +544,7 @@ pub fn read_wav(
         }
     };
     let nch = usize::from(spec.channels);
-    for (what, given) in [
-        ("channel names", channels.len()),
-        ("full scales", full_scale.len()),
-    ] {
+    for (what, given) in [("channel names", channels.len()), ("full scales", full_scale.len())] {
         if given != nch {
             return Err(FormatError::ChannelCount {
                 path: path.to_path_buf(),
@@ -609,11 +574,7 @@ pub fn read_wav(
     if samples.iter().any(|s| s.len() != samples[0].len()) {
         return Err(invalid(path, "the last frame is incomplete"));
     }
-    Ok(Waveform {
-        sample_rate_hz: rate,
-        channels,
-        samples,
-    })
+    Ok(Waveform { sample_rate_hz: rate, channels, samples })
 }
 
 /// Writes a waveform as CSV: header `t,<channels>`, then `n / rate` and the values per row.
@@ -627,10 +588,7 @@ pub fn write_csv(path: impl AsRef<Path>, waveform: &Waveform) -> Result<(), Form
     if let Some(bad) = waveform.channels.iter().find(|c| {
         c.is_empty() || c.trim() != c.as_str() || c.contains([',', '\n', '\r', '#']) || *c == "t"
     }) {
-        return Err(invalid(
-            path,
-            format!("{bad:?} cannot be a CSV column name"),
-        ));
+        return Err(invalid(path, format!("{bad:?} cannot be a CSV column name")));
     }
     let file = File::create(path).map_err(io_err(path))?;
     let mut w = BufWriter::new(file);
@@ -670,10 +628,7 @@ pub fn read_csv(
     let p = || path.to_path_buf();
     if let Some(rate) = sample_rate_hz {
         if !(rate.is_finite() && rate > 0.0) {
-            return Err(invalid(
-                path,
-                format!("sample rate must be > 0 (got {rate})"),
-            ));
+            return Err(invalid(path, format!("sample rate must be > 0 (got {rate})")));
         }
     }
     let file = File::open(path).map_err(io_err(path))?;
@@ -703,17 +658,9 @@ pub fn read_csv(
         return Err(FormatError::Empty { path: p() });
     }
     let header_line = line_no;
-    let names: Vec<String> = buf
-        .trim()
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .collect();
+    let names: Vec<String> = buf.trim().split(',').map(|s| s.trim().to_string()).collect();
     for (k, n) in names.iter().enumerate() {
-        let bad = |message: String| FormatError::Header {
-            path: p(),
-            line: header_line,
-            message,
-        };
+        let bad = |message: String| FormatError::Header { path: p(), line: header_line, message };
         if n.is_empty() {
             return Err(bad(format!("column {} has no name", k + 1)));
         }
@@ -731,10 +678,7 @@ pub fn read_csv(
         });
     }
     if t_col.is_none() && sample_rate_hz.is_none() {
-        return Err(FormatError::MissingSampleRate {
-            path: p(),
-            line: header_line,
-        });
+        return Err(FormatError::MissingSampleRate { path: p(), line: header_line });
     }
 
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); channels.len()];
@@ -797,10 +741,7 @@ pub fn read_csv(
     }
     let rows = samples[0].len();
     if rows == 0 {
-        return Err(FormatError::NoData {
-            path: p(),
-            line: header_line,
-        });
+        return Err(FormatError::NoData { path: p(), line: header_line });
     }
 
     let rate = match (t_col, sample_rate_hz) {
@@ -823,11 +764,7 @@ pub fn read_csv(
             let derived = (rows - 1) as f64 / (times[rows - 1] - times[0]);
             if let Some(given) = given {
                 if (given - derived).abs() > 1e-3 * given {
-                    return Err(FormatError::SampleRateMismatch {
-                        path: p(),
-                        given,
-                        derived,
-                    });
+                    return Err(FormatError::SampleRateMismatch { path: p(), given, derived });
                 }
             }
             derived
@@ -844,11 +781,7 @@ pub fn read_csv(
         }
         (None, None) => unreachable!("checked after the header"),
     };
-    Ok(Waveform {
-        sample_rate_hz: rate,
-        channels,
-        samples,
-    })
+    Ok(Waveform { sample_rate_hz: rate, channels, samples })
 }
 
 /// Decimal places a number is printed to: `0.000098` → 6, `9.8e-5` → 6, `12` → 0.
@@ -864,19 +797,15 @@ fn printed_decimals(text: &str) -> i32 {
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FormatError> {
     let file = File::create(path).map_err(io_err(path))?;
     let mut w = BufWriter::new(file);
-    serde_json::to_writer_pretty(&mut w, value).map_err(|source| FormatError::Json {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    serde_json::to_writer_pretty(&mut w, value)
+        .map_err(|source| FormatError::Json { path: path.to_path_buf(), source })?;
     writeln!(w).and_then(|_| w.flush()).map_err(io_err(path))
 }
 
 fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, FormatError> {
     let file = File::open(path).map_err(io_err(path))?;
-    serde_json::from_reader(BufReader::new(file)).map_err(|source| FormatError::Json {
-        path: path.to_path_buf(),
-        source,
-    })
+    serde_json::from_reader(BufReader::new(file))
+        .map_err(|source| FormatError::Json { path: path.to_path_buf(), source })
 }
 
 /// Writes truth as pretty JSON.
@@ -940,12 +869,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let w = noisy_3p4w();
         let fs = [400.0, 400.0, 400.0, 10.0, 10.0, 10.0, 10.0];
-        for format in [
-            WavFormat::I16,
-            WavFormat::I24,
-            WavFormat::I32,
-            WavFormat::F32,
-        ] {
+        for format in [WavFormat::I16, WavFormat::I24, WavFormat::I32, WavFormat::F32] {
             let path = dir.path().join(format!("rt_{format}.wav"));
             write_wav(&path, &w, format, &fs).unwrap();
             let sc: WavSidecar = read_json(&sidecar_path(&path)).unwrap();
@@ -961,15 +885,8 @@ mod tests {
                     WavFormat::F32 => fs[ch] * 2f64.powi(-24),
                     _ => 0.5 * fs[ch] / max_code(u32::from(format.bits())),
                 };
-                let worst = a
-                    .iter()
-                    .zip(b)
-                    .map(|(x, y)| (x - y).abs())
-                    .fold(0.0, f64::max);
-                assert!(
-                    worst <= step * (1.0 + 1e-9),
-                    "{format} ch{ch}: {worst} > {step}"
-                );
+                let worst = a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+                assert!(worst <= step * (1.0 + 1e-9), "{format} ch{ch}: {worst} > {step}");
                 if format == WavFormat::I16 {
                     assert!(worst > step * 0.5, "the i16 path must really quantise");
                 }
@@ -1006,10 +923,7 @@ mod tests {
 
         let short = WavChannelMap::from_cli("U1,U2,I1", "U=400,I=10").unwrap();
         let e = read_wav(&path, Some(short)).unwrap_err().to_string();
-        assert!(
-            e.contains("bare.wav") && e.contains('7') && e.contains('3'),
-            "{e}"
-        );
+        assert!(e.contains("bare.wav") && e.contains('7') && e.contains('3'), "{e}");
 
         let map = WavChannelMap::from_cli("U1,U2,U3,I1,I2,I3,IN", "U=400,I=10").unwrap();
         let back = read_wav(&path, Some(map)).unwrap();
@@ -1043,10 +957,7 @@ mod tests {
             ("U1", "U325"),
         ] {
             let e = WavChannelMap::from_cli(ch, fs).unwrap_err();
-            assert!(
-                matches!(e, FormatError::ChannelMap { .. }),
-                "{ch} {fs}: {e}"
-            );
+            assert!(matches!(e, FormatError::ChannelMap { .. }), "{ch} {fs}: {e}");
         }
     }
 
@@ -1089,11 +1000,7 @@ mod tests {
         }
         fs::write(&path, text).unwrap();
         let w = read_csv(&path, None).unwrap();
-        assert!(
-            (w.sample_rate_hz / 10_240.0 - 1.0).abs() < 1e-4,
-            "{}",
-            w.sample_rate_hz
-        );
+        assert!((w.sample_rate_hz / 10_240.0 - 1.0).abs() < 1e-4, "{}", w.sample_rate_hz);
         assert_eq!(w.len(), 1000);
         assert_eq!(printed_decimals("0.000098"), 6);
         assert_eq!(printed_decimals("9.8e-5"), 6);
@@ -1105,28 +1012,10 @@ mod tests {
     fn every_malformed_csv_names_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         // (name, content, rate, expected line, extra text the message must contain)
-        type Case = (
-            &'static str,
-            &'static str,
-            Option<f64>,
-            Option<usize>,
-            &'static str,
-        );
+        type Case = (&'static str, &'static str, Option<f64>, Option<usize>, &'static str);
         let cases: [Case; 10] = [
-            (
-                "number.csv",
-                "t,U1,I1\n0,1,2\n0.1,1,x2\n",
-                None,
-                Some(3),
-                "column 3",
-            ),
-            (
-                "ragged.csv",
-                "t,U1\n0,1\n0.1,1,2\n",
-                None,
-                Some(3),
-                "3 fields",
-            ),
+            ("number.csv", "t,U1,I1\n0,1,2\n0.1,1,x2\n", None, Some(3), "column 3"),
+            ("ragged.csv", "t,U1\n0,1\n0.1,1,2\n", None, Some(3), "3 fields"),
             ("short.csv", "U1,I1\n1\n", Some(1e3), Some(2), "1 fields"),
             (
                 "nonuni.csv",
@@ -1135,29 +1024,11 @@ mod tests {
                 Some(5),
                 "non-uniform",
             ),
-            (
-                "back.csv",
-                "t,U1\n0,1\n0.1,1\n0.1,1\n",
-                None,
-                Some(4),
-                "does not increase",
-            ),
-            (
-                "norate.csv",
-                "# c\nU1,I1\n1,2\n",
-                None,
-                Some(2),
-                "sample rate",
-            ),
+            ("back.csv", "t,U1\n0,1\n0.1,1\n0.1,1\n", None, Some(4), "does not increase"),
+            ("norate.csv", "# c\nU1,I1\n1,2\n", None, Some(2), "sample rate"),
             ("header.csv", "t,U1\n# nothing\n", None, Some(1), "no data"),
             ("dup.csv", "U1,U1\n1,2\n", Some(1e3), Some(1), "twice"),
-            (
-                "blankname.csv",
-                "U1,,I1\n1,2,3\n",
-                Some(1e3),
-                Some(1),
-                "no name",
-            ),
+            ("blankname.csv", "U1,,I1\n1,2,3\n", Some(1e3), Some(1), "no name"),
             ("empty.csv", "# only a comment\n\n", None, None, "empty"),
         ];
         for (name, text, rate, line, extra) in cases {
@@ -1171,10 +1042,7 @@ mod tests {
             assert!(e.contains(extra), "{e}");
         }
         let missing = dir.path().join("missing.csv");
-        assert!(read_csv(&missing, None)
-            .unwrap_err()
-            .to_string()
-            .contains("missing.csv"));
+        assert!(read_csv(&missing, None).unwrap_err().to_string().contains("missing.csv"));
     }
 
     #[test]

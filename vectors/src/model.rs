@@ -27,13 +27,7 @@ impl ChannelModel {
             phase_cycles: phase_deg / 360.0,
             harmonics: harmonics
                 .iter()
-                .map(|h| {
-                    (
-                        f64::from(h.order),
-                        SQRT_2 * rms * h.pct / 100.0,
-                        h.phase_deg / 360.0,
-                    )
-                })
+                .map(|h| (f64::from(h.order), SQRT_2 * rms * h.pct / 100.0, h.phase_deg / 360.0))
                 .collect(),
             interharmonics: interharmonics
                 .iter()

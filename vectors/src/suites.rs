@@ -57,30 +57,22 @@ fn foundation() -> Vec<Recipe> {
         Recipe::new("1p_12800hz_pf05_ind", Topology::SinglePhase)
             .with_sample_rate(12_800.0)
             .with_load_angle(60.0),
-        base("3p4w_60hz_15360hz")
-            .with_frequency(60.0)
-            .with_sample_rate(15_360.0),
+        base("3p4w_60hz_15360hz").with_frequency(60.0).with_sample_rate(15_360.0),
         base("3p4w_47p5hz").with_frequency(47.5),
         base("3p4w_52p5hz").with_frequency(52.5),
         base("3p4w_u80pct").with_voltage(0.8 * UN),
         base("3p4w_u115pct").with_voltage(1.15 * UN),
         base("3p4w_i1pct").with_current(0.01 * IN),
-        base("3p4w_h5_u10pct_i40pct")
-            .with_u_harmonic(5, 10.0, 0.0)
-            .with_i_harmonic(5, 40.0, 0.0),
+        base("3p4w_h5_u10pct_i40pct").with_u_harmonic(5, 10.0, 0.0).with_i_harmonic(5, 40.0, 0.0),
         en50160_mix(),
-        base("3p4w_ramp_49_51hz")
-            .with_frequency(49.0)
-            .with_ramp(2.0),
+        base("3p4w_ramp_49_51hz").with_frequency(49.0).with_ramp(2.0),
         base("3p4w_adc16_noise")
             .with_load_angle(30.0)
             .with_noise(0.05, 0.001)
             .with_seed(16)
             .with_quantisation(16, 400.0, 10.0),
         base("3p4w_dip50pct_l1").with_step(Step::dip(0.4, 0.2, &[0], 0.5)),
-        base("no_load_115pct")
-            .with_voltage(1.15 * UN)
-            .with_current(0.0),
+        base("no_load_115pct").with_voltage(1.15 * UN).with_current(0.0),
     ]);
     v
 }
@@ -112,14 +104,8 @@ fn en50160_mix() -> Recipe {
         (13, 2.0, 90.0),
     ];
     for p in &mut r.phases {
-        p.u_harmonics = u
-            .iter()
-            .map(|&(h, pct, ph)| Harmonic::new(h, pct, ph))
-            .collect();
-        p.i_harmonics = i
-            .iter()
-            .map(|&(h, pct, ph)| Harmonic::new(h, pct, ph))
-            .collect();
+        p.u_harmonics = u.iter().map(|&(h, pct, ph)| Harmonic::new(h, pct, ph)).collect();
+        p.i_harmonics = i.iter().map(|&(h, pct, ph)| Harmonic::new(h, pct, ph)).collect();
     }
     r
 }
@@ -127,9 +113,7 @@ fn en50160_mix() -> Recipe {
 fn smoke() -> Vec<Recipe> {
     vec![
         Recipe::new("smoke_1p_pf1", Topology::SinglePhase).with_duration(0.2),
-        base("smoke_3p4w_pf05_ind")
-            .with_duration(0.2)
-            .with_load_angle(60.0),
+        base("smoke_3p4w_pf05_ind").with_duration(0.2).with_load_angle(60.0),
     ]
 }
 
@@ -197,10 +181,8 @@ pub fn write_vector(
     kind: FileKind,
 ) -> Result<PathBuf, FormatError> {
     let dir = dir.as_ref();
-    std::fs::create_dir_all(dir).map_err(|source| FormatError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|source| FormatError::Io { path: dir.to_path_buf(), source })?;
     let name = &vector.recipe.name;
     let wave_path = match kind {
         FileKind::Wav(format) => {
@@ -247,11 +229,7 @@ mod tests {
     #[test]
     fn foundation_covers_the_required_points() {
         let f = suite("foundation").unwrap();
-        let get = |n: &str| {
-            f.iter()
-                .find(|r| r.name == n)
-                .unwrap_or_else(|| panic!("{n}"))
-        };
+        let get = |n: &str| f.iter().find(|r| r.name == n).unwrap_or_else(|| panic!("{n}"));
         for r in &f {
             assert!((1.0..=2.0).contains(&r.duration_s), "{}", r.name);
         }
@@ -269,10 +247,7 @@ mod tests {
         }
         let nl = get("no_load_115pct");
         assert_eq!(nl.topology, Topology::ThreePhase4W);
-        assert!(nl
-            .phases
-            .iter()
-            .all(|p| p.i_rms_a == 0.0 && p.u_rms_v == 1.15 * UN));
+        assert!(nl.phases.iter().all(|p| p.i_rms_a == 0.0 && p.u_rms_v == 1.15 * UN));
         assert_eq!(get("3p4w_adc16_noise").quantisation.unwrap().bits, 16);
         assert_eq!(get("3p4w_ramp_49_51hz").frequency.ramp_hz_per_s, Some(2.0));
 
@@ -302,10 +277,7 @@ mod tests {
         let csv = write_vector(dir.path(), &v, FileKind::Csv).unwrap();
         assert_eq!(read_csv(&csv, None).unwrap().samples, v.waveform.samples);
         let stem = dir.path().join("smoke_3p4w_pf05_ind");
-        assert_eq!(
-            read_truth(stem.with_extension("truth.json")).unwrap(),
-            v.truth
-        );
+        assert_eq!(read_truth(stem.with_extension("truth.json")).unwrap(), v.truth);
         assert_eq!(read_recipe(stem.with_extension("recipe.json")).unwrap(), r);
     }
 

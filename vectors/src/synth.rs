@@ -168,10 +168,7 @@ pub struct FrequencySpec {
 
 impl Default for FrequencySpec {
     fn default() -> Self {
-        FrequencySpec {
-            f0_hz: 50.0,
-            ramp_hz_per_s: None,
-        }
+        FrequencySpec { f0_hz: 50.0, ramp_hz_per_s: None }
     }
 }
 
@@ -191,11 +188,7 @@ pub struct Harmonic {
 impl Harmonic {
     /// A harmonic of `order` at `pct` % of the fundamental with `phase_deg`.
     pub fn new(order: u32, pct: f64, phase_deg: f64) -> Self {
-        Harmonic {
-            order,
-            pct,
-            phase_deg,
-        }
+        Harmonic { order, pct, phase_deg }
     }
 }
 
@@ -344,13 +337,7 @@ impl Step {
     /// assert_eq!(dip.phase_jump_deg, 0.0);
     /// ```
     pub fn dip(start_s: f64, duration_s: f64, phases: &[usize], u_factor: f64) -> Self {
-        Step {
-            start_s,
-            duration_s,
-            phases: phases.to_vec(),
-            u_factor,
-            phase_jump_deg: 0.0,
-        }
+        Step { start_s, duration_s, phases: phases.to_vec(), u_factor, phase_jump_deg: 0.0 }
     }
 }
 
@@ -526,18 +513,14 @@ impl Recipe {
     /// Adds a voltage harmonic to every phase.
     pub fn with_u_harmonic(mut self, order: u32, pct: f64, phase_deg: f64) -> Self {
         let h = Harmonic::new(order, pct, phase_deg);
-        self.phases
-            .iter_mut()
-            .for_each(|p| p.u_harmonics.push(h.clone()));
+        self.phases.iter_mut().for_each(|p| p.u_harmonics.push(h.clone()));
         self
     }
 
     /// Adds a current harmonic to every phase.
     pub fn with_i_harmonic(mut self, order: u32, pct: f64, phase_deg: f64) -> Self {
         let h = Harmonic::new(order, pct, phase_deg);
-        self.phases
-            .iter_mut()
-            .for_each(|p| p.i_harmonics.push(h.clone()));
+        self.phases.iter_mut().for_each(|p| p.i_harmonics.push(h.clone()));
         self
     }
 
@@ -560,11 +543,7 @@ impl Recipe {
         u_full_scale_v: f64,
         i_full_scale_a: f64,
     ) -> Self {
-        self.quantisation = Some(Quantisation {
-            bits,
-            u_full_scale_v,
-            i_full_scale_a,
-        });
+        self.quantisation = Some(Quantisation { bits, u_full_scale_v, i_full_scale_a });
         self
     }
 
@@ -650,9 +629,7 @@ impl Validator<'_> {
         let r = self.recipe;
         let name_ok = !r.name.is_empty()
             && !r.name.starts_with('.')
-            && r.name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            && r.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !name_ok {
             return Err(self.err(
                 "name",
@@ -695,11 +672,7 @@ impl Validator<'_> {
         if r.phases.len() != want {
             return Err(self.err(
                 "phases",
-                format!(
-                    "{:?} needs {want} phase(s), got {}",
-                    r.topology,
-                    r.phases.len()
-                ),
+                format!("{:?} needs {want} phase(s), got {}", r.topology, r.phases.len()),
             ));
         }
         for (p, ph) in r.phases.iter().enumerate() {
@@ -708,10 +681,7 @@ impl Validator<'_> {
             self.finite(&f("u_phase_deg"), ph.u_phase_deg)?;
             self.non_negative(&f("i_rms_a"), ph.i_rms_a)?;
             self.finite(&f("load_angle_deg"), ph.load_angle_deg)?;
-            for (list, hs) in [
-                ("u_harmonics", &ph.u_harmonics),
-                ("i_harmonics", &ph.i_harmonics),
-            ] {
+            for (list, hs) in [("u_harmonics", &ph.u_harmonics), ("i_harmonics", &ph.i_harmonics)] {
                 for (k, h) in hs.iter().enumerate() {
                     let hf = |s: &str| format!("phases[{p}].{list}[{k}].{s}");
                     if h.order < 2 {
@@ -780,10 +750,9 @@ impl Validator<'_> {
         }
         if let Some(q) = &r.quantisation {
             if !(2..=32).contains(&q.bits) {
-                return Err(self.err(
-                    "quantisation.bits",
-                    format!("must be in 2..=32 (got {})", q.bits),
-                ));
+                return Err(
+                    self.err("quantisation.bits", format!("must be in 2..=32 (got {})", q.bits))
+                );
             }
             self.positive("quantisation.u_full_scale_v", q.u_full_scale_v)?;
             self.positive("quantisation.i_full_scale_a", q.i_full_scale_a)?;
@@ -865,9 +834,7 @@ pub fn synthesize(recipe: &Recipe) -> Result<Vector, SynthError> {
     let neutral = names.iter().position(|&n| n == "IN");
     let n = recipe.sample_count();
     let mut samples = vec![Vec::with_capacity(n); names.len()];
-    let mut rng = recipe
-        .noise
-        .map(|noise| (noise, ChaCha8Rng::seed_from_u64(recipe.seed)));
+    let mut rng = recipe.noise.map(|noise| (noise, ChaCha8Rng::seed_from_u64(recipe.seed)));
     let mut frame = [0.0f64; 7];
     for k in 0..n {
         let t = k as f64 / recipe.sample_rate_hz;
@@ -947,10 +914,7 @@ mod tests {
             Topology::ThreePhase4W.channel_names(),
             ["U1", "U2", "U3", "I1", "I2", "I3", "IN"]
         );
-        assert_eq!(
-            Topology::ThreePhase3W.channel_names(),
-            ["U12", "U32", "I1", "I3"]
-        );
+        assert_eq!(Topology::ThreePhase3W.channel_names(), ["U12", "U32", "I1", "I3"]);
     }
 
     #[test]
@@ -1004,9 +968,7 @@ mod tests {
     fn balanced_sinusoidal_load_has_no_neutral_current() {
         let v =
             synthesize(&Recipe::new("bal", Topology::ThreePhase4W).with_load_angle(25.0)).unwrap();
-        let max_in = v.waveform.samples[6]
-            .iter()
-            .fold(0.0f64, |m, x| m.max(x.abs()));
+        let max_in = v.waveform.samples[6].iter().fold(0.0f64, |m, x| m.max(x.abs()));
         assert!(max_in < 1e-12, "max |IN| = {max_in}");
     }
 
@@ -1038,30 +1000,14 @@ mod tests {
         let b = synthesize(&r).unwrap().waveform;
         assert_eq!(a, b);
         let c = synthesize(&r.clone().with_seed(8)).unwrap().waveform;
-        let differing = a.samples[0]
-            .iter()
-            .zip(&c.samples[0])
-            .filter(|(x, y)| x != y)
-            .count();
+        let differing = a.samples[0].iter().zip(&c.samples[0]).filter(|(x, y)| x != y).count();
         assert!(differing > a.len() * 9 / 10);
-        let clean = synthesize(&Recipe {
-            noise: None,
-            ..r.clone()
-        })
-        .unwrap()
-        .waveform;
+        let clean = synthesize(&Recipe { noise: None, ..r.clone() }).unwrap().waveform;
         let n = a.len() as f64;
-        let var_u = a.samples[0]
-            .iter()
-            .zip(&clean.samples[0])
-            .map(|(x, y)| (x - y).powi(2))
-            .sum::<f64>()
-            / n;
-        assert!(
-            (var_u.sqrt() / 0.5 - 1.0).abs() < 0.05,
-            "σ_u = {}",
-            var_u.sqrt()
-        );
+        let var_u =
+            a.samples[0].iter().zip(&clean.samples[0]).map(|(x, y)| (x - y).powi(2)).sum::<f64>()
+                / n;
+        assert!((var_u.sqrt() / 0.5 - 1.0).abs() < 0.05, "σ_u = {}", var_u.sqrt());
         // IN stays the sum of the noisy phase currents.
         for k in [0, 100, 2047] {
             let s = a.samples[3][k] + a.samples[4][k] + a.samples[5][k];
@@ -1104,11 +1050,7 @@ mod tests {
             .with_duration(0.02)
             .with_quantisation(8, 300.0, 10.0);
         let v = synthesize(&r).unwrap();
-        let clean = synthesize(&Recipe {
-            quantisation: None,
-            ..r.clone()
-        })
-        .unwrap();
+        let clean = synthesize(&Recipe { quantisation: None, ..r.clone() }).unwrap();
         let codes = v.codes.as_ref().unwrap();
         assert_eq!(codes[0].iter().copied().max(), Some(127));
         assert_eq!(codes[0].iter().copied().min(), Some(-128));
@@ -1132,39 +1074,15 @@ mod tests {
             (base.clone().with_name("a/b"), "name"),
             (base.clone().with_frequency(f64::NAN), "frequency.f0_hz"),
             (base.clone().with_ramp(-60.0), "frequency.ramp_hz_per_s"),
-            (
-                Recipe {
-                    topology: Topology::SinglePhase,
-                    ..base.clone()
-                },
-                "phases",
-            ),
-            (
-                base.clone().with_u_harmonic(1, 5.0, 0.0),
-                "phases[0].u_harmonics[0].order",
-            ),
-            (
-                base.clone().with_i_harmonic(200, 5.0, 0.0),
-                "phases[0].i_harmonics[0].order",
-            ),
+            (Recipe { topology: Topology::SinglePhase, ..base.clone() }, "phases"),
+            (base.clone().with_u_harmonic(1, 5.0, 0.0), "phases[0].u_harmonics[0].order"),
+            (base.clone().with_i_harmonic(200, 5.0, 0.0), "phases[0].i_harmonics[0].order"),
             (base.clone().with_current(-1.0), "phases[0].i_rms_a"),
             (base.clone().with_noise(-1.0, 0.0), "noise.u_rms_v"),
-            (
-                base.clone().with_step(Step::dip(0.1, 0.1, &[3], 0.5)),
-                "events[0].phases",
-            ),
-            (
-                base.clone().with_step(Step::dip(0.1, 0.0, &[0], 0.5)),
-                "events[0].duration_s",
-            ),
-            (
-                base.clone().with_quantisation(40, 400.0, 10.0),
-                "quantisation.bits",
-            ),
-            (
-                base.clone().with_quantisation(16, 0.0, 10.0),
-                "quantisation.u_full_scale_v",
-            ),
+            (base.clone().with_step(Step::dip(0.1, 0.1, &[3], 0.5)), "events[0].phases"),
+            (base.clone().with_step(Step::dip(0.1, 0.0, &[0], 0.5)), "events[0].duration_s"),
+            (base.clone().with_quantisation(40, 400.0, 10.0), "quantisation.bits"),
+            (base.clone().with_quantisation(16, 0.0, 10.0), "quantisation.u_full_scale_v"),
         ];
         for (r, field) in cases {
             let e = synthesize(&r).unwrap_err();

@@ -263,11 +263,7 @@ fn integrate(a: f64, b: f64, panels: usize, edges: &[f64], mut f: impl FnMut(f64
     let h = (b - a) / panels as f64;
     for k in 0..panels {
         let pa = a + k as f64 * h;
-        let pb = if k + 1 == panels {
-            b
-        } else {
-            a + (k + 1) as f64 * h
-        };
+        let pb = if k + 1 == panels { b } else { a + (k + 1) as f64 * h };
         let first = edges.partition_point(|&e| e <= pa);
         let mut lo = pa;
         for &e in edges[first..].iter().take_while(|&&e| e < pb) {
@@ -293,10 +289,7 @@ struct CycleSums {
 /// Phasor from `∫ x·e^{−jψ}·ψ' dt = (re, im)`: `j·√2/(2π)·(re + j·im)`.
 fn phasor((re, im): (f64, f64)) -> Phasor {
     let k = SQRT_2 / TAU;
-    Phasor {
-        re: -k * im,
-        im: k * re,
-    }
+    Phasor { re: -k * im, im: k * re }
 }
 
 fn cycle_truth(model: &Model, index: usize, t0: f64, t1: f64, half: (f64, f64)) -> CycleTruth {
@@ -339,15 +332,10 @@ fn cycle_truth(model: &Model, index: usize, t0: f64, t1: f64, half: (f64, f64)) 
     let u_fund: Vec<Phasor> = (0..np).map(|p| phasor(s.u1[p])).collect();
     let i_fund: Vec<Phasor> = (0..np).map(|p| phasor(s.i1[p])).collect();
     let p_w: Vec<f64> = (0..np).map(|p| s.ui[p] / period).collect();
-    let q_var: Vec<f64> = u_fund
-        .iter()
-        .zip(&i_fund)
-        .map(|(u, i)| u.im * i.re - u.re * i.im)
-        .collect();
+    let q_var: Vec<f64> =
+        u_fund.iter().zip(&i_fund).map(|(u, i)| u.im * i.re - u.re * i.im).collect();
     let s_va = u_rms.iter().zip(&i_rms).map(|(u, i)| u * i).collect();
-    let u_rms_half = (0..np)
-        .map(|p| [u_rms[p], (half_u2[p] / half_period).sqrt()])
-        .collect();
+    let u_rms_half = (0..np).map(|p| [u_rms[p], (half_u2[p] / half_period).sqrt()]).collect();
     let three = np == 3;
     CycleTruth {
         index,
@@ -375,19 +363,15 @@ pub(crate) fn from_model(recipe: &Recipe, model: &Model) -> Truth {
     let limit = duration * (1.0 + 1e-12);
     let mut cycles = Vec::new();
     let mut m = model.ref_cycles(0.0).ceil();
-    while let (Some(t0), Some(t1)) = (
-        model.time_at_ref_cycles(m),
-        model.time_at_ref_cycles(m + 1.0),
-    ) {
+    while let (Some(t0), Some(t1)) =
+        (model.time_at_ref_cycles(m), model.time_at_ref_cycles(m + 1.0))
+    {
         if t1 > limit {
             break;
         }
         // The second Urms(1/2) window; if a falling ramp never reaches its end, fall back to the
         // cycle itself.
-        let half = match (
-            model.time_at_ref_cycles(m + 0.5),
-            model.time_at_ref_cycles(m + 1.5),
-        ) {
+        let half = match (model.time_at_ref_cycles(m + 0.5), model.time_at_ref_cycles(m + 1.5)) {
             (Some(a), Some(b)) => (a, b),
             _ => (t0, t1),
         };
@@ -412,11 +396,7 @@ pub(crate) fn from_model(recipe: &Recipe, model: &Model) -> Truth {
         topology: recipe.topology,
         duration_s: duration,
         cycles,
-        energy: EnergyTruth {
-            per_phase,
-            total,
-            active_wh_total_exact: energy_ws / 3600.0,
-        },
+        energy: EnergyTruth { per_phase, total, active_wh_total_exact: energy_ws / 3600.0 },
     }
 }
 
@@ -461,11 +441,7 @@ mod tests {
         assert!((sum_w - 2.0).abs() < 1e-14);
         for deg in [0, 1, 2, 15, 30, 31] {
             let got: f64 = rule.iter().map(|&(x, w)| w * x.powi(deg)).sum();
-            let want = if deg % 2 == 1 {
-                0.0
-            } else {
-                2.0 / (deg as f64 + 1.0)
-            };
+            let want = if deg % 2 == 1 { 0.0 } else { 2.0 / (deg as f64 + 1.0) };
             assert!((got - want).abs() < 1e-14, "x^{deg}: {got} vs {want}");
         }
         // Degree 32 is not exact, so the rule really has 16 nodes.
@@ -476,32 +452,18 @@ mod tests {
     #[test]
     fn pure_sine_truth_matches_closed_form_in_all_four_quadrants() {
         let (u, i) = (230.0, 5.0);
-        for phi in [
-            0.0, 30.0, 60.0, 90.0, 150.0, 180.0, 210.0, 270.0, 330.0, -36.87,
-        ] {
-            let r = Recipe::new("sine", Topology::SinglePhase)
-                .with_duration(0.2)
-                .with_load_angle(phi);
+        for phi in [0.0, 30.0, 60.0, 90.0, 150.0, 180.0, 210.0, 270.0, 330.0, -36.87] {
+            let r =
+                Recipe::new("sine", Topology::SinglePhase).with_duration(0.2).with_load_angle(phi);
             let t = compute_truth(&r).unwrap();
             assert_eq!(t.cycles.len(), 10);
-            let (p, q) = (
-                u * i * f64::cos(phi.to_radians()),
-                u * i * f64::sin(phi.to_radians()),
-            );
+            let (p, q) = (u * i * f64::cos(phi.to_radians()), u * i * f64::sin(phi.to_radians()));
             for c in &t.cycles {
                 assert!(close(c.u_rms[0], u, 1e-12), "{}", c.u_rms[0]);
                 assert!(close(c.i_rms[0], i, 1e-12));
                 assert!((c.frequency_hz - 50.0).abs() < 1e-9);
-                assert!(
-                    (c.p_w[0] - p).abs() < 1e-9 * u * i,
-                    "φ={phi}: P {}",
-                    c.p_w[0]
-                );
-                assert!(
-                    (c.q_var[0] - q).abs() < 1e-9 * u * i,
-                    "φ={phi}: Q {}",
-                    c.q_var[0]
-                );
+                assert!((c.p_w[0] - p).abs() < 1e-9 * u * i, "φ={phi}: P {}", c.p_w[0]);
+                assert!((c.q_var[0] - q).abs() < 1e-9 * u * i, "φ={phi}: Q {}", c.q_var[0]);
                 assert!(close(c.s_va[0], u * i, 1e-12));
                 assert!(
                     (c.i_fund[0].angle_deg() - (-phi)).rem_euclid(360.0) < 1e-9
@@ -555,11 +517,7 @@ mod tests {
         let p = 230.0 * 5.0 * 40f64.to_radians().cos()
             + 23.0 * 1.5 * (50.0 * 40.0f64 + 45.0 - 10.0).to_radians().cos();
         for c in &t.cycles {
-            assert!(
-                close(c.u_rms[0].powi(2), u2, 1e-12),
-                "{} vs {u2}",
-                c.u_rms[0].powi(2)
-            );
+            assert!(close(c.u_rms[0].powi(2), u2, 1e-12), "{} vs {u2}", c.u_rms[0].powi(2));
             assert!(close(c.i_rms[0].powi(2), i2, 1e-12));
             assert!(close(c.p_w[0], p, 1e-12), "{} vs {p}", c.p_w[0]);
             // Harmonics do not leak into the fundamental phasor.
@@ -581,19 +539,13 @@ mod tests {
         let s = &v.waveform.samples;
         let n = v.waveform.len();
         assert_eq!(n, 1024);
-        let p_aron: f64 = (0..n)
-            .map(|k| s[0][k] * s[2][k] + s[1][k] * s[3][k])
-            .sum::<f64>()
-            / n as f64;
+        let p_aron: f64 =
+            (0..n).map(|k| s[0][k] * s[2][k] + s[1][k] * s[3][k]).sum::<f64>() / n as f64;
         let p_truth: f64 =
             v.truth.cycles.iter().map(|c| c.p_total_w).sum::<f64>() / v.truth.cycles.len() as f64;
         assert!(close(p_aron, p_truth, 1e-12), "{p_aron} vs {p_truth}");
         let u12_rms = (s[0].iter().map(|x| x * x).sum::<f64>() / n as f64).sqrt();
-        assert!(close(
-            u12_rms,
-            v.truth.cycles[0].u_ll_rms.as_ref().unwrap()[0],
-            1e-12
-        ));
+        assert!(close(u12_rms, v.truth.cycles[0].u_ll_rms.as_ref().unwrap()[0], 1e-12));
         assert!(v.truth.cycles[0].in_rms.is_none());
     }
 
@@ -603,11 +555,7 @@ mod tests {
             .unwrap();
         for c in &t.cycles {
             assert!(close(c.p_total_w, 3.0 * 575.0, 1e-12));
-            assert!(close(
-                c.q_total_var,
-                3.0 * 1150.0 * 60f64.to_radians().sin(),
-                1e-12
-            ));
+            assert!(close(c.q_total_var, 3.0 * 1150.0 * 60f64.to_radians().sin(), 1e-12));
             assert!(c.in_rms.unwrap() < 1e-9);
             for v in c.u_ll_rms.as_ref().unwrap() {
                 assert!(close(*v, 230.0 * 3f64.sqrt(), 1e-12));
@@ -615,11 +563,7 @@ mod tests {
             assert!((c.u_fund[1].angle_deg() + 120.0).abs() < 1e-9);
             assert!((c.u_fund[2].angle_deg() - 120.0).abs() < 1e-9);
         }
-        assert!(close(
-            t.energy.active_wh_total_exact,
-            3.0 * 575.0 / 3600.0,
-            1e-12
-        ));
+        assert!(close(t.energy.active_wh_total_exact, 3.0 * 575.0 / 3600.0, 1e-12));
     }
 
     #[test]
@@ -634,11 +578,7 @@ mod tests {
         let ws = 1150.0 * (phi.cos() * d - ((2.0 * w * d - phi).sin() + phi.sin()) / (2.0 * w));
         assert!(close(t.energy.active_wh_total_exact, ws / 3600.0, 1e-12));
         assert_eq!(t.cycles.len(), 10);
-        assert!(close(
-            t.energy.total.a_plus_wh,
-            1150.0 * phi.cos() * 0.2 / 3600.0,
-            1e-12
-        ));
+        assert!(close(t.energy.total.a_plus_wh, 1150.0 * phi.cos() * 0.2 / 3600.0, 1e-12));
     }
 
     #[test]
@@ -651,12 +591,7 @@ mod tests {
             let inside = (10..20).contains(&c.index);
             assert!(close(c.u_rms[0], 230.0, 1e-12));
             let want = if inside { 115.0 } else { 230.0 };
-            assert!(
-                close(c.u_rms[1], want, 1e-12),
-                "cycle {}: {}",
-                c.index,
-                c.u_rms[1]
-            );
+            assert!(close(c.u_rms[1], want, 1e-12), "cycle {}: {}", c.index, c.u_rms[1]);
             assert!(close(c.i_rms[1], 5.0, 1e-12));
             assert!(close(c.p_w[1], want * 5.0, 1e-12));
         }
@@ -673,9 +608,12 @@ mod tests {
     fn a_dip_starting_inside_a_cycle_is_integrated_exactly() {
         // Dip to 50 % from a quarter into cycle 0 (t = 5 ms) onwards: the cycle's mean square is
         // 2U²·(1/8 + 0.25·3/8) = 0.4375·U².
-        let r = Recipe::new("part", Topology::SinglePhase)
-            .with_duration(0.1)
-            .with_step(Step::dip(0.005, 1.0, &[0], 0.5));
+        let r = Recipe::new("part", Topology::SinglePhase).with_duration(0.1).with_step(Step::dip(
+            0.005,
+            1.0,
+            &[0],
+            0.5,
+        ));
         let t = compute_truth(&r).unwrap();
         assert!(close(t.cycles[0].u_rms[0], 230.0 * 0.4375f64.sqrt(), 1e-12));
         assert!(close(t.cycles[1].u_rms[0], 115.0, 1e-12));
@@ -685,17 +623,11 @@ mod tests {
     fn a_phase_jump_rotates_the_voltage_phasor_but_not_the_cycles() {
         let mut jump = Step::dip(0.1, 0.1, &[0], 1.0);
         jump.phase_jump_deg = 30.0;
-        let r = Recipe::new("jump", Topology::SinglePhase)
-            .with_duration(0.3)
-            .with_step(jump);
+        let r = Recipe::new("jump", Topology::SinglePhase).with_duration(0.3).with_step(jump);
         let t = compute_truth(&r).unwrap();
         assert_eq!(t.cycles.len(), 15);
         for c in &t.cycles {
-            let want = if (5..10).contains(&c.index) {
-                30.0
-            } else {
-                0.0
-            };
+            let want = if (5..10).contains(&c.index) { 30.0 } else { 0.0 };
             assert!((c.u_fund[0].angle_deg() - want).abs() < 1e-9);
             assert!(close(c.u_rms[0], 230.0, 1e-12));
             assert!((c.frequency_hz - 50.0).abs() < 1e-9);
@@ -716,11 +648,7 @@ mod tests {
         assert!(t.cycles.last().unwrap().end_s <= 1.0 + 1e-12);
         for c in &t.cycles {
             let f_mid = 49.0 + 2.0 * 0.5 * (c.start_s + c.end_s);
-            assert!(
-                (c.frequency_hz - f_mid).abs() < 1e-9,
-                "{} vs {f_mid}",
-                c.frequency_hz
-            );
+            assert!((c.frequency_hz - f_mid).abs() < 1e-9, "{} vs {f_mid}", c.frequency_hz);
             // Phase-domain phasors are exact under a ramp.
             assert!(close(c.q_var[0], 575.0, 1e-12));
             assert!(close(c.u_fund[0].rms(), 230.0, 1e-12));

@@ -14,13 +14,7 @@ fn values(t: &Truth) -> Vec<f64> {
         t.energy.total.r1_varh,
     ];
     for c in &t.cycles {
-        v.extend([
-            c.start_s,
-            c.end_s,
-            c.frequency_hz,
-            c.p_total_w,
-            c.q_total_var,
-        ]);
+        v.extend([c.start_s, c.end_s, c.frequency_hz, c.p_total_w, c.q_total_var]);
         v.extend(c.u_rms.iter().chain(&c.i_rms).chain(&c.p_w).chain(&c.q_var));
     }
     v

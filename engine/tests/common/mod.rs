@@ -26,19 +26,12 @@ pub struct Signal {
 impl Signal {
     pub fn value(&self, c: usize, t: f64) -> f64 {
         let w = 2.0 * PI * self.f;
-        self.chans[c]
-            .iter()
-            .map(|k| 2f64.sqrt() * k.rms * (k.order * w * t + k.phase).sin())
-            .sum()
+        self.chans[c].iter().map(|k| 2f64.sqrt() * k.rms * (k.order * w * t + k.phase).sin()).sum()
     }
 
     /// True rms of channel c over whole fundamental periods.
     pub fn rms(&self, c: usize) -> f64 {
-        self.chans[c]
-            .iter()
-            .map(|k| k.rms * k.rms)
-            .sum::<f64>()
-            .sqrt()
+        self.chans[c].iter().map(|k| k.rms * k.rms).sum::<f64>().sqrt()
     }
 
     /// Mean of u·i over whole periods (same-order components only).
@@ -109,29 +102,13 @@ pub fn balanced(
     let mut is = Vec::new();
     for p in 0..phases {
         let shift = -(p as f64) * 2.0 * PI / 3.0;
-        let mut u = vec![Comp {
-            order: 1.0,
-            rms: u_rms,
-            phase: shift,
-        }];
-        let mut i = vec![Comp {
-            order: 1.0,
-            rms: i_rms,
-            phase: shift - phi,
-        }];
+        let mut u = vec![Comp { order: 1.0, rms: u_rms, phase: shift }];
+        let mut i = vec![Comp { order: 1.0, rms: i_rms, phase: shift - phi }];
         for &(h, pct) in u_h {
-            u.push(Comp {
-                order: h,
-                rms: u_rms * pct / 100.0,
-                phase: h * shift,
-            });
+            u.push(Comp { order: h, rms: u_rms * pct / 100.0, phase: h * shift });
         }
         for &(h, pct) in i_h {
-            i.push(Comp {
-                order: h,
-                rms: i_rms * pct / 100.0,
-                phase: h * (shift - phi),
-            });
+            i.push(Comp { order: h, rms: i_rms * pct / 100.0, phase: h * (shift - phi) });
         }
         us.push(u);
         is.push(i);
@@ -150,12 +127,7 @@ pub fn balanced(
         }
         Topology::ThreePhase3W => {
             let neg = |c: &Chan| -> Chan {
-                c.iter()
-                    .map(|k| Comp {
-                        phase: k.phase + PI,
-                        ..*k
-                    })
-                    .collect()
+                c.iter().map(|k| Comp { phase: k.phase + PI, ..*k }).collect()
             };
             let mut u12 = us[0].clone();
             u12.extend(neg(&us[1]));

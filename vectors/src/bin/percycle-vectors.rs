@@ -17,11 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use percycle_vectors::{suite, suite_names, synthesize, write_vector, FileKind, WavFormat};
 
 #[derive(Parser)]
-#[command(
-    name = "percycle-vectors",
-    version,
-    about = "Write percycle test-vector suites"
-)]
+#[command(name = "percycle-vectors", version, about = "Write percycle test-vector suites")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -80,16 +76,9 @@ fn main() -> Result<()> {
                 println!("{name}");
             }
         }
-        Command::Generate {
-            suite: name,
-            out,
-            format,
-        } => {
+        Command::Generate { suite: name, out, format } => {
             let recipes = suite(&name).with_context(|| {
-                format!(
-                    "unknown suite {name:?}; known: {}",
-                    suite_names().join(", ")
-                )
+                format!("unknown suite {name:?}; known: {}", suite_names().join(", "))
             })?;
             for recipe in &recipes {
                 let vector =
