@@ -513,7 +513,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         let mut flags = core::mem::take(&mut self.flags);
         let peak = self.tracker.take_peak_v();
         let w = Window { a: self.start, b: b.at, rect_a: self.start_is_origin, rect_b: false };
-        let leading = self.start_is_origin && b.kind == BoundaryKind::Crossing;
+        let leading = (self.start_is_origin && b.kind == BoundaryKind::Crossing)
+            || b.kind == BoundaryKind::Resync;
         if b.kind == BoundaryKind::Holdover {
             flags.insert(Flags::HOLDOVER);
         } else if self.start_is_holdover {
@@ -521,13 +522,18 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
         self.start = b.at;
         self.start_is_origin = false;
-        self.start_is_holdover = b.kind == BoundaryKind::Holdover;
+        self.start_is_holdover = b.kind != BoundaryKind::Crossing;
         if leading {
-            // The stream began mid-cycle: no report, energy only (registered with the first
-            // cycle's reactive power, which is not known yet).
+            // The stream began mid-cycle, or a short segment ended a hold-over: no report,
+            // energy only (registered with the next cycle's reactive power, not known yet).
             let seg = self.segment(&w);
-            self.lead = Some(seg);
+            if let Some(lead) = self.lead.replace(seg) {
+                self.register_segment(&lead, self.last_q, self.last_live);
+            }
             self.prev_half = None;
+            // The interval window needs contiguous cycles: start a new one.
+            self.window_fill = 0;
+            self.flags = flags;
             return None;
         }
         let x = self.integrate(&w, true);

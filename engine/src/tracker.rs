@@ -26,7 +26,9 @@
 //! one, and only if it is at least `t_min` (1/(1.4·f0)) after the previous boundary. With no
 //! accepted crossing for `t_max` (1/(0.7·f0)) the tracker places a hold-over boundary one
 //! last-good period after the previous boundary, so cycles never exceed `t_max` and never appear
-//! from noise.
+//! from noise. In hold-over, a crossing closer than `t_min` to the last hold-over boundary ends
+//! that short segment (energy only, no cycle report) and tracking resumes from it, so the
+//! tracker locks again whatever the phase of the returning signal.
 
 use crate::math;
 
@@ -152,6 +154,8 @@ pub(crate) enum BoundaryKind {
     Crossing,
     /// No valid crossing in time: placed one last-good period after the previous boundary.
     Holdover,
+    /// A crossing shortly after a hold-over boundary: ends a segment too short to be a cycle.
+    Resync,
 }
 
 /// A cycle boundary found by the tracker.
@@ -282,6 +286,16 @@ impl Tracker {
                         self.last = at;
                         self.set_deadline();
                         found = Some(Boundary { at, kind: BoundaryKind::Crossing });
+                    } else if !self.locked {
+                        // In hold-over the boundaries run at the last good period, which can
+                        // equal the signal's: a crossing that lands just after each hold-over
+                        // boundary would then be refused for ever. It ends the short segment
+                        // since the hold-over boundary instead (not a cycle), and tracking
+                        // resumes from it.
+                        self.locked = true;
+                        self.last = at;
+                        self.set_deadline();
+                        found = Some(Boundary { at, kind: BoundaryKind::Resync });
                     }
                 }
             }

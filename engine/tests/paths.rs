@@ -299,3 +299,29 @@ fn invalid_configurations_name_the_field() {
     assert!(matches!(Meter::<512>::new(fast), Err(ConfigError::RingTooSmall { .. })));
     assert!(Meter::<2048>::new(fast).is_ok());
 }
+
+#[test]
+fn tracker_locks_again_after_hold_over_whatever_the_phase_of_the_returning_voltage() {
+    // Silence, then a sine whose crossings fall just after the hold-over boundaries (which run
+    // at the nominal period): the tracker must lock within a few cycles for every phase.
+    for phase_deg in (0..360).step_by(15) {
+        let fs = 20_000.0;
+        let cfg = Config::new(Topology::SinglePhase, fs as f32, 50.0);
+        let mut meter: Box<Meter<2048, 2048>> = Box::new(Meter::new(cfg).unwrap());
+        let mut flags = Vec::new();
+        for k in 0..40_000 {
+            let t = k as f64 / fs;
+            let u = if t < 0.1 {
+                0.0
+            } else {
+                325.0 * (std::f64::consts::TAU * 50.0 * t + (phase_deg as f64).to_radians()).sin()
+            };
+            if let Some(r) = meter.process_f32(&[u as f32, 0.0]) {
+                flags.push(r.flags);
+            }
+        }
+        let locked =
+            flags.iter().rev().take(80).all(|f| !f.intersects(Flags::HOLDOVER | Flags::RESYNC));
+        assert!(locked, "phase {phase_deg}: {:?}", &flags[flags.len() - 5..]);
+    }
+}

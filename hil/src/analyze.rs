@@ -427,7 +427,7 @@ impl CycleHarmonicsWriter {
     }
 }
 
-/// Read WAV or CSV by extension.
+/// Read WAV, CSV or MATLAB v5 (`time`, `voltage`, `current`) by extension.
 ///
 /// # Errors
 /// Unknown extension, or the reader's error (which names the file and line).
@@ -448,6 +448,7 @@ pub fn read_input(
             Ok(percycle_vectors::read_wav(path, map)?)
         }
         Some("csv") => Ok(percycle_vectors::read_csv(path, sample_rate)?),
-        _ => bail!("{}: unknown input format (expected .wav or .csv)", path.display()),
+        Some("mat") => Ok(percycle_vectors::read_mat(path)?),
+        _ => bail!("{}: unknown input format (expected .wav, .csv or .mat)", path.display()),
     }
 }

@@ -3,6 +3,8 @@
 mod model;
 
 pub mod formats;
+pub mod mat;
+pub mod reference;
 pub mod suites;
 pub mod synth;
 pub mod truth;
@@ -10,6 +12,10 @@ pub mod truth;
 pub use formats::{
     read_csv, read_recipe, read_truth, read_wav, write_csv, write_recipe, write_truth, write_wav,
     FormatError, WavChannelMap, WavFormat, WavSidecar,
+};
+pub use mat::read_mat;
+pub use reference::{
+    crossings, cycles, intervals, ChannelSpectrum, ReferenceConfig, ReferenceError, SpectrumWindow,
 };
 pub use suites::{default_full_scale, suite, suite_names, write_vector, FileKind};
 pub use synth::{
