@@ -115,6 +115,28 @@ fn analyze_a_three_phase_csv_without_time_column_uses_the_given_rate() {
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("energy.json")).unwrap()).unwrap();
     assert!(e["r4_varh"].as_f64().unwrap() > 0.0 && e["r1_varh"].as_f64().unwrap() == 0.0);
+
+    // intervals.csv: 10-cycle rms and THDS (3 % 5th harmonic in every voltage).
+    let text = std::fs::read_to_string(out.join("intervals.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert!(rows.len() >= 6, "{} intervals", rows.len());
+    for r in &rows {
+        close(r[col("frequency_hz")].parse().unwrap(), 49.8, 1e-3, "interval frequency");
+        close(r[col("u2_rms")].parse().unwrap(), u, u * 1e-4, "interval U2");
+        close(r[col("thd_u1_pct")].parse().unwrap(), 3.0, 0.05, "THDS U1");
+        close(r[col("thd_i3_pct")].parse().unwrap(), 0.0, 0.05, "THDS I3");
+    }
+    // harmonics.csv (long form): the 5th of U3 is 3 % of its fundamental, 7.2 V.
+    let text = std::fs::read_to_string(out.join("harmonics.csv")).unwrap();
+    let fifth: Vec<&str> = text.lines().filter(|l| l.starts_with("2,U3,5,")).collect();
+    assert_eq!(fifth.len(), 1);
+    let f: Vec<f64> = fifth[0].split(',').skip(3).map(|v| v.parse().unwrap()).collect();
+    close(f[0], 7.2, 7.2 * 5e-3, "U3 5th subgroup");
+    close(f[1], 3.0, 3.0 * 5e-3, "U3 5th in % of fundamental");
+    assert_eq!(text.lines().filter(|l| l.starts_with("2,")).count(), 7 * 51);
 }
 
 #[test]

@@ -160,6 +160,19 @@ fn resampler_keeps_a_sine_at_0_3_fs() {
     assert!(pointwise < 1e-8);
 }
 
+#[test]
+fn resampler_is_accurate_next_to_whole_samples() {
+    let f = 0.1;
+    let x: Vec<f64> =
+        (0..400).map(|n| 300.0 * (std::f64::consts::TAU * f * n as f64 + 0.4).sin()).collect();
+    for offset in [-1e-11, -1e-15, 0.0, 1e-15, 1e-11, 0.5] {
+        let p = 200.0 + offset;
+        let y = resample(&x, p, 1.0, 1)[0];
+        let want = 300.0 * (std::f64::consts::TAU * f * p + 0.4).sin();
+        assert!((y - want).abs() < 1e-7, "offset {offset}: {y} vs {want}");
+    }
+}
+
 fn subgroup_ok(s: &ChannelSpectrum, fundamental: f64, order: usize, expected: f64, what: &str) {
     let rel = |got: f64, want: f64| ((got - want) / want).abs();
     assert!(
@@ -488,12 +501,24 @@ fn crossings_ignore_a_one_percent_interharmonic() {
 }
 
 #[test]
-fn debug_doc() {
-    let recipe =
-        Recipe::new("demo", Topology::SinglePhase).with_duration(0.25).with_u_harmonic(5, 6.0, 0.0);
-    let v = synthesize(&recipe).unwrap();
-    println!("{:?}", crossings(&v.waveform, &ReferenceConfig::new(50.0)).unwrap());
-    let w = &intervals(&v.waveform, &ReferenceConfig::new(50.0)).unwrap()[0];
-    let u1 = &w.channels[0];
-    println!("{} {} {:?}", w.start_s, w.end_s, &u1.subgroups[..7]);
+fn windows_starting_on_the_first_sample_are_exact() {
+    // Phase 0: the first crossing is the first sample and the others fall on (or a rounding
+    // error away from) whole samples; the resampler then reads the continued record.
+    for fs in [8000.0, 10_240.0, 12_800.0] {
+        let r = Recipe::new("edge", Topology::SinglePhase)
+            .with_sample_rate(fs)
+            .with_duration(0.25)
+            .with_u_harmonic(5, 6.0, 0.0)
+            .with_i_harmonic(3, 20.0, 0.0);
+        let w = waveform(&r);
+        let cfg = ReferenceConfig::new(50.0);
+        let windows = intervals(&w, &cfg).unwrap();
+        assert!(windows[0].start_s < 1e-12);
+        let single = cycles(&w, &cfg).unwrap();
+        for win in windows.iter().chain(&single) {
+            let what = format!("{fs} Hz, window at {} s", win.start_s);
+            subgroup_ok(&win.channels[0], U, 5, 0.06 * U, &what);
+            subgroup_ok(&win.channels[1], 5.0, 3, 1.0, &what);
+        }
+    }
 }
