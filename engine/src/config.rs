@@ -132,6 +132,38 @@ pub struct Config {
     /// Subtract each cycle's mean before taking rms (`E[x²] − E[x]²`). Off by default: rms is the
     /// true rms including any DC component, as an energy meter sees it.
     pub dc_removal: bool,
+    /// Voltage events (dips, swells, interruptions) on Urms(1/2).
+    pub events: EventConfig,
+}
+
+/// Thresholds of the voltage-event detectors, in % of the reference voltage (the declared
+/// voltage, or the sliding reference).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct EventConfig {
+    /// A dip starts when a phase's Urms(1/2) falls below this (default 90 %).
+    pub dip_threshold_pct: f32,
+    /// A swell starts when a phase's Urms(1/2) rises above this (default 110 %).
+    pub swell_threshold_pct: f32,
+    /// An interruption starts when every phase is below this (default 5 %).
+    pub interruption_threshold_pct: f32,
+    /// Hysteresis for the end of every event (default 2 %).
+    pub hysteresis_pct: f32,
+    /// Use the sliding reference (the 10/12-cycle rms through a 1-minute first-order low-pass)
+    /// for dips and swells instead of the declared voltage.
+    pub sliding_reference: bool,
+}
+
+impl Default for EventConfig {
+    fn default() -> Self {
+        Self {
+            dip_threshold_pct: 90.0,
+            swell_threshold_pct: 110.0,
+            interruption_threshold_pct: 5.0,
+            hysteresis_pct: 2.0,
+            sliding_reference: false,
+        }
+    }
 }
 
 impl Config {
@@ -159,6 +191,7 @@ impl Config {
             zc_hysteresis_v: declared_voltage * 0.02,
             settle_cycles: 2,
             dc_removal: false,
+            events: EventConfig::default(),
         }
     }
 
@@ -185,6 +218,23 @@ impl Config {
         }
         if !(self.zc_hysteresis_v.is_finite() && self.zc_hysteresis_v > 0.0) {
             return Err(OutOfRange("zc_hysteresis_v"));
+        }
+        let e = &self.events;
+        let pct = |v: f32| v.is_finite() && (0.0..=200.0).contains(&v);
+        if !pct(e.hysteresis_pct)
+            || e.hysteresis_pct >= e.interruption_threshold_pct.max(1.0) * 10.0
+        {
+            return Err(OutOfRange("events.hysteresis_pct"));
+        }
+        if !pct(e.interruption_threshold_pct) || e.interruption_threshold_pct >= e.dip_threshold_pct
+        {
+            return Err(OutOfRange("events.interruption_threshold_pct"));
+        }
+        if !pct(e.dip_threshold_pct) || e.dip_threshold_pct >= 100.0 {
+            return Err(OutOfRange("events.dip_threshold_pct"));
+        }
+        if !pct(e.swell_threshold_pct) || e.swell_threshold_pct <= 100.0 {
+            return Err(OutOfRange("events.swell_threshold_pct"));
         }
         for cal in &self.calibration[..self.topology.channels()] {
             if !(cal.gain.is_finite() && cal.gain > 0.0) {

@@ -22,17 +22,20 @@ mod delay;
 mod energy;
 mod math;
 mod meter;
+mod pq;
 mod report;
 mod resample;
 mod spectrum;
 mod tracker;
 
 pub use config::{
-    ChannelCal, Config, ConfigError, Topology, CODE_LIMIT, MAX_CHANNELS, MAX_DELAY_SAMPLES,
+    ChannelCal, Config, ConfigError, EventConfig, Topology, CODE_LIMIT, MAX_CHANNELS,
+    MAX_DELAY_SAMPLES,
 };
 pub use delay::BASE_DELAY;
 pub use energy::{EnergyRegisters, Pulses, Registers};
 pub use meter::{Meter, Output, DEFAULT_RING, DEFAULT_WINDOW};
+pub use pq::{EventKind, FrequencyReport, VoltageEvent};
 pub use report::{CycleReport, Flags, Phasor};
 pub use spectrum::{CycleSpectrum, IntervalReport, CYCLE_POINTS, MAX_ORDER};
 pub use tracker::SampleTime;

@@ -4,6 +4,7 @@ use crate::config::{Config, ConfigError, Roles, Topology, CODE_LIMIT, MAX_CHANNE
 use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
 use crate::math;
+use crate::pq::{EventDetector, EventQueue, FrequencyReport, TenSecond, VoltageEvent};
 use crate::report::{CycleReport, Flags, Phasor};
 use crate::resample::{self, LOOKAHEAD, LOOKBEHIND};
 use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
@@ -25,11 +26,16 @@ pub const DEFAULT_WINDOW: usize = 2048;
 
 /// What a block call hands to its sink.
 #[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
 pub enum Output<'a> {
     /// A cycle closed: its report and its harmonics.
     Cycle(&'a CycleReport, &'a CycleSpectrum),
     /// A 10/12-cycle interval closed (right after the cycle that completed it).
     Interval(&'a IntervalReport),
+    /// A dip, swell or interruption ended.
+    Event(&'a VoltageEvent),
+    /// A 10-s power-frequency value is complete.
+    Frequency(&'a FrequencyReport),
 }
 
 /// The metrology engine for one meter.
@@ -106,8 +112,9 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     index: u64,
     /// Sample-level flags gathered since the open cycle started.
     flags: Flags,
-    /// Second-half ∫u² of the previous cycle per phase (V²·samples) and its midpoint.
-    prev_half: Option<([f32; 3], SampleTime)>,
+    /// Lengths of the last five tracked cycles; their median is the window of Urms(1/2).
+    recent_periods: [f32; 5],
+    recent_next: usize,
     energy: Energy,
     /// Leading partial segment waiting for the first cycle's reactive power.
     lead: Option<Segment>,
@@ -129,6 +136,12 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     interval: IntervalReport,
     interval_ready: bool,
     interval_index: u64,
+    /// Dip, swell and interruption detector, and the events it completed.
+    detector: EventDetector,
+    events: EventQueue,
+    /// 10-s power frequency.
+    ten_s: TenSecond,
+    frequency: Option<FrequencyReport>,
 }
 
 /// Time-domain sums of the cycles in the interval window.
@@ -167,8 +180,6 @@ struct Integrals {
     sum: [f32; MAX_CHANNELS],
     ui: [f32; 3],
     uu: [f32; 3],
-    /// ∫u² over the first and the second half of the window, per phase.
-    half: [[f32; 3]; 2],
     mid: SampleTime,
     fund: [Phasor; MAX_CHANNELS],
 }
@@ -234,7 +245,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             start_is_holdover: false,
             index: 0,
             flags: Flags::empty(),
-            prev_half: None,
+            recent_periods: [cfg.sample_rate_hz / cfg.nominal_hz; 5],
+            recent_next: 0,
             energy: Energy::default(),
             lead: None,
             last_q: [0.0; 3],
@@ -249,6 +261,14 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             interval: IntervalReport::default(),
             interval_ready: false,
             interval_index: 0,
+            detector: EventDetector::new(
+                cfg.events,
+                cfg.declared_voltage,
+                cfg.topology.roles().u.iter().flatten().count(),
+            ),
+            events: EventQueue::default(),
+            ten_s: TenSecond::default(),
+            frequency: None,
             cfg,
         })
     }
@@ -304,13 +324,31 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.start_is_holdover = false;
         self.index = 0;
         self.flags = Flags::empty();
-        self.prev_half = None;
+        self.recent_periods = [self.cfg.sample_rate_hz / self.cfg.nominal_hz; 5];
         self.lead = None;
         self.have_cycle = false;
         self.settle_left = self.cfg.settle_cycles;
         self.window_fill = 0;
         self.interval_ready = false;
         self.interval_index = 0;
+        self.detector.reset();
+        self.ten_s = TenSecond::default();
+        self.frequency = None;
+    }
+
+    /// The next completed voltage event, if any (the block paths hand them to the sink).
+    pub fn take_event(&mut self) -> Option<VoltageEvent> {
+        self.events.pop()
+    }
+
+    /// The 10-s power-frequency value completed by the last cycle, once.
+    pub fn take_frequency(&mut self) -> Option<FrequencyReport> {
+        self.frequency.take()
+    }
+
+    /// Events dropped because the queue of 8 was full (they were not taken): never silent.
+    pub fn events_dropped(&self) -> u32 {
+        self.events.overflow
     }
 
     /// Process one frame of ADC codes in the topology's channel order; returns the report of a
@@ -421,6 +459,12 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             if let Some(iv) = self.take_interval() {
                 sink(Output::Interval(iv));
             }
+            while let Some(e) = self.events.pop() {
+                sink(Output::Event(&e));
+            }
+            if let Some(f) = self.frequency.take() {
+                sink(Output::Frequency(&f));
+            }
         }
     }
 
@@ -530,7 +574,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             if let Some(lead) = self.lead.replace(seg) {
                 self.register_segment(&lead, self.last_q, self.last_live);
             }
-            self.prev_half = None;
             // The interval window needs contiguous cycles: start a new one.
             self.window_fill = 0;
             self.flags = flags;
@@ -552,12 +595,60 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if let Some(lead) = self.lead.take() {
             self.register_segment(&lead, report.q_reactive, live);
         }
+        // Urms(1/2): one-period windows ending at the cycle's midpoint and at its end. The window
+        // is the median length of the last five cycles (this one included), not this cycle's own
+        // length: a step in amplitude or phase moves the filtered reference's zero crossings
+        // for a cycle or two (measured: 214 and 195 samples instead of 204.8 around a dip to
+        // 50 %), and a window of that length would bias the rms by half a percent.
+        if !report.flags.intersects(Flags::HOLDOVER | Flags::RESYNC) {
+            self.recent_periods[self.recent_next] = x.len;
+            self.recent_next = (self.recent_next + 1) % self.recent_periods.len();
+        }
+        let period = median5(self.recent_periods);
+        for (k, at) in [x.mid, w.b].into_iter().enumerate() {
+            for p in 0..3 {
+                if let Some(cu) = self.roles.u[p] {
+                    report.u_rms_half[k][p] = self.window_rms(cu, at, period);
+                }
+            }
+        }
+        // Voltage events on the two Urms(1/2) values of this cycle.
+        let was_active = self.detector.active();
+        let queued = self.events.pushed;
+        self.detector.update(x.mid, &report.u_rms_half[0], &mut self.events);
+        self.detector.update(w.b, &report.u_rms_half[1], &mut self.events);
+        let ended = self.events.pushed != queued;
+        if was_active || ended || self.detector.active() {
+            report.flags.insert(Flags::EVENT);
+        }
+        let fs = self.cfg.sample_rate_hz;
+        let per_interval = (10.0 * fs) as u64;
+        if let Some(f) = self.ten_s.add(w.a, x.len, report.flags, per_interval, fs) {
+            self.frequency = Some(f);
+        }
         self.harmonics(&w, &x, &mut report);
+
         self.last_q = report.q_reactive;
         self.last_live = live;
         self.have_cycle = true;
         self.index += 1;
         Some(report)
+    }
+
+    /// rms of channel `c` over `[end − len, end]` (trapezoidal, as the cycle integrals), V or A.
+    fn window_rms(&self, c: usize, end: SampleTime, len: f32) -> f32 {
+        let w = Window { a: end.add(-len), b: end, rect_a: false, rect_b: false };
+        let sq = |m: u64| {
+            let v = self.at(c, m) as i64;
+            (v * v) as f32
+        };
+        let mut sum: i64 = 0;
+        for m in w.a.sample..w.b.sample {
+            let v = self.at(c, m) as i64;
+            sum += v * v;
+        }
+        let g = self.gain[c];
+        math::sqrtf((g * g * self.edges(sum, &w, &sq) / len).max(0.0))
     }
 
     /// Resampled value of every channel at sample `n0` + `mu`, in V or A.
@@ -642,11 +733,19 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             r.dc[c] = acc.sum[c] / acc.len;
             spectrum::interval_groups(&mut self.window[c], wc, r, c);
         }
+        if self.cfg.topology == Topology::ThreePhase4W {
+            let f = r.fundamental;
+            (r.u2_pct, r.u0_pct) = spectrum::unbalance([f[0], f[1], f[2]]);
+            (r.i2_pct, r.i0_pct) = spectrum::unbalance([f[3], f[4], f[5]]);
+        }
+        let us: f32 = self.roles.u.iter().flatten().map(|&c| r.rms[c]).sum();
+        let n = self.roles.u.iter().flatten().count().max(1);
+        self.detector.interval_rms(us / n as f32);
         self.interval_index += 1;
         self.interval_ready = true;
     }
 
-    /// Integrals over `w`; with `full`, also the half-cycle split and the fundamental DFT.
+    /// Integrals over `w`; with `full`, also the fundamental DFT.
     fn integrate(&self, w: &Window, full: bool) -> Integrals {
         let mut x = Integrals { len: w.b.since(w.a), ..Integrals::default() };
         let ma = w.a.sample;
@@ -658,21 +757,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         for c in 0..self.nch {
             let mut sq: i64 = 0;
             let mut sum: i64 = 0;
-            let mut sq_first: i64 = 0;
-            let split = if full { mid.sample } else { mb };
-            let mut m = ma;
-            while m < split.min(mb) {
+            for m in ma..mb {
                 let v = self.at(c, m) as i64;
                 sq += v * v;
                 sum += v;
-                m += 1;
-            }
-            sq_first = sq_first.wrapping_add(sq);
-            while m < mb {
-                let v = self.at(c, m) as i64;
-                sq += v * v;
-                sum += v;
-                m += 1;
             }
             let sqv = |m: u64| {
                 let v = self.at(c, m) as i64;
@@ -682,15 +770,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             let g = self.gain[c];
             x.sq[c] = g * g * self.edges(sq, w, &sqv);
             x.sum[c] = g * self.edges(sum, w, &lin);
-            if full {
-                if let Some(p) = roles.u.iter().position(|&u| u == Some(c)) {
-                    let first = sq_first as f32
-                        + edge(sqv(mid.sample), sqv(mid.sample + 1), mid.frac)
-                        - self.start_edge(w, &sqv);
-                    x.half[0][p] = g * g * first;
-                    x.half[1][p] = x.sq[c] - x.half[0][p];
-                }
-            }
         }
         for p in 0..3 {
             let (Some(cu), Some(ci)) = (roles.u[p], roles.i[p]) else {
@@ -824,14 +903,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             if let Some(cu) = roles.u[p] {
                 r.u_rms[p] = rms(ms[cu]);
                 r.u_fund[p] = x.fund[cu];
-                r.u_rms_half[1][p] = r.u_rms[p];
-                r.u_rms_half[0][p] = match self.prev_half {
-                    Some((h, prev_mid)) => {
-                        let span = x.mid.since(prev_mid);
-                        rms((h[p] + x.half[0][p]) / span)
-                    }
-                    None => r.u_rms[p],
-                };
             }
             if let Some(ci) = roles.i[p] {
                 r.i_rms[p] = rms(ms[ci]);
@@ -845,7 +916,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 r.power_factor[p] = ratio(r.p_active[p], r.s_apparent[p]);
             }
         }
-        self.prev_half = Some((x.half[1], x.mid));
         if let Some(cn) = roles.neutral {
             r.in_rms = rms(ms[cn]);
         }
@@ -934,6 +1004,18 @@ impl Sample for f32 {
 #[inline]
 fn edge(y0: f32, y1: f32, frac: f32) -> f32 {
     y0 * (0.5 + frac) + 0.5 * frac * frac * (y1 - y0)
+}
+
+/// Median of five values (sorting network; NaN-free inputs).
+fn median5(mut v: [f32; 5]) -> f32 {
+    for i in 1..5 {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    v[2]
 }
 
 #[inline]

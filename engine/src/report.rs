@@ -24,6 +24,9 @@ impl Flags {
     pub const SHORT_FRAME: Flags = Flags(1 << 6);
     /// First crossing after hold-over: this cycle's length is not a true period.
     pub const RESYNC: Flags = Flags(1 << 7);
+    /// A dip, swell or interruption was in progress during this cycle (IEC 61000-4-30 flagging:
+    /// every value and aggregate containing it is flagged).
+    pub const EVENT: Flags = Flags(1 << 8);
 
     /// No flag set.
     pub const fn empty() -> Self {

@@ -84,6 +84,16 @@ pub struct IntervalReport {
     pub thds_pct: [f32; MAX_CHANNELS],
     /// THDS from subgroups, orders 2..=40 (EN 50160), %.
     pub thds40_pct: [f32; MAX_CHANNELS],
+    /// Fundamental phasor of each channel over the window (bin N), rms, θ = 0 at the window start.
+    pub fundamental: [Phasor; MAX_CHANNELS],
+    /// Voltage unbalance u2 = |U−|/|U+| from the fundamental phasors, % (3P4W only).
+    pub u2_pct: f32,
+    /// Zero-sequence voltage unbalance u0 = |U0|/|U+|, % (3P4W only).
+    pub u0_pct: f32,
+    /// Current unbalance i2 = |I−|/|I+|, % (3P4W only).
+    pub i2_pct: f32,
+    /// Zero-sequence current unbalance i0 = |I0|/|I+|, % (3P4W only).
+    pub i0_pct: f32,
     /// Union of the flags of the cycles in the window.
     pub flags: Flags,
 }
@@ -104,6 +114,11 @@ impl Default for IntervalReport {
             thd_pct: [0.0; MAX_CHANNELS],
             thds_pct: [0.0; MAX_CHANNELS],
             thds40_pct: [0.0; MAX_CHANNELS],
+            fundamental: [Phasor::default(); MAX_CHANNELS],
+            u2_pct: 0.0,
+            u0_pct: 0.0,
+            i2_pct: 0.0,
+            i0_pct: 0.0,
             flags: Flags::empty(),
         }
     }
@@ -174,6 +189,10 @@ pub(crate) fn interval_groups<const IV: usize>(
             _ => 0.0,
         }
     };
+    if let Some(x) = spectrum.get(n) {
+        let k = core::f32::consts::SQRT_2 / IV as f32;
+        r.fundamental[c] = Phasor { re: x.re * k, im: x.im * k };
+    }
     r.subgroups[c][0] = math::sqrtf(c2(1));
     for h in 1..=MAX_ORDER {
         let k = n * h;
@@ -194,4 +213,22 @@ pub(crate) fn interval_groups<const IV: usize>(
     r.thds_pct[c] = thds;
     r.thds40_pct[c] = thds40;
     r.thd_pct[c] = thd(|h| b[h] * b[h]).0;
+}
+
+/// Negative- and zero-sequence unbalance (u2, u0) in % of the positive sequence, from three
+/// phase phasors (symmetrical components with a = e^(j·120°)).
+pub(crate) fn unbalance(p: [Phasor; 3]) -> (f32, f32) {
+    let (c, s) = (-0.5f32, 0.866_025_4f32);
+    let rot = |x: Phasor, sin: f32| Phasor { re: x.re * c - x.im * sin, im: x.re * sin + x.im * c };
+    let sum =
+        |a: Phasor, b: Phasor, d: Phasor| Phasor { re: a.re + b.re + d.re, im: a.im + b.im + d.im };
+    // U+ ∝ U1 + a·U2 + a²·U3, U− ∝ U1 + a²·U2 + a·U3, U0 ∝ U1 + U2 + U3 (common factor 1/3).
+    let pos = sum(p[0], rot(p[1], s), rot(p[2], -s)).magnitude();
+    let neg = sum(p[0], rot(p[1], -s), rot(p[2], s)).magnitude();
+    let zero = sum(p[0], p[1], p[2]).magnitude();
+    if pos > 0.0 {
+        (100.0 * neg / pos, 100.0 * zero / pos)
+    } else {
+        (0.0, 0.0)
+    }
 }

@@ -36,6 +36,7 @@ fn run(
             }
         }
         Output::Interval(iv) => intervals.push(*iv),
+        _ => {}
     });
     (intervals, cycles)
 }
@@ -349,6 +350,7 @@ fn block_path_gives_the_same_spectra_and_intervals_as_per_frame_path() {
             b.process_block_with(chunk, |o| match o {
                 Output::Cycle(r, s) => got.push(format!("{r:?}{s:?}")),
                 Output::Interval(iv) => got.push(format!("{iv:?}")),
+                _ => {}
             });
         }
         assert_eq!(got, expected, "split {split}");

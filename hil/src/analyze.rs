@@ -163,6 +163,7 @@ pub fn analyze_waveform_with(
                 cycles.push(*r);
             }
             Output::Interval(iv) => intervals.push(*iv),
+            _ => {}
         });
         if let Some(b) = &bar {
             b.set_position(end as u64);

@@ -5,3 +5,4 @@
 
 pub mod analyze;
 pub mod certify;
+pub mod en50160;
