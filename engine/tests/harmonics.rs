@@ -30,11 +30,7 @@ fn run(
     }
     let (mut intervals, mut cycles) = (Vec::new(), Vec::new());
     meter.process_f32_block_with(&data, |o| match o {
-        Output::Cycle(r, s) => {
-            if r.index >= 3 {
-                cycles.push(*s)
-            }
-        }
+        Output::Cycle(r, s) if r.index >= 3 => cycles.push(*s),
         Output::Interval(iv) => intervals.push(*iv),
         _ => {}
     });

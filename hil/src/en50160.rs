@@ -551,7 +551,7 @@ impl Count {
     }
 
     fn verdict(self, rule: &Rule) -> ParameterVerdict {
-        let pass = self.n1 * 1000 < self.n * rule.allowed_permille && self.n2 == 0;
+        let pass = self.n1 * 1000 <= self.n * rule.allowed_permille && self.n2 == 0;
         ParameterVerdict {
             parameter: rule.name.clone(),
             n: self.n,
@@ -905,7 +905,7 @@ pub fn try_evaluate(
                 None => p.swells.unclassified += 1,
             },
             EventKind::Interruption => {
-                if nano(e.duration_s).is_some_and(|t| t <= short_max_ns) {
+                if nano(e.duration_s).is_some_and(|t| t < short_max_ns) {
                     p.short_interruptions += 1;
                 } else {
                     p.long_interruptions += 1;
