@@ -905,7 +905,7 @@ pub fn try_evaluate(
                 None => p.swells.unclassified += 1,
             },
             EventKind::Interruption => {
-                if nano(e.duration_s).is_some_and(|t| t < short_max_ns) {
+                if nano(e.duration_s).is_some_and(|t| t <= short_max_ns) {
                     p.short_interruptions += 1;
                 } else {
                     p.long_interruptions += 1;

@@ -3,6 +3,7 @@
 //! Library side of the `percycle` command: running recorded or synthesised waveforms through the
 //! engine ([`analyze`]) and judging the engine against the vector suites' truth ([`certify`]).
 
+pub mod aggregate;
 pub mod analyze;
 pub mod certify;
 pub mod en50160;
