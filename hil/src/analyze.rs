@@ -1,10 +1,13 @@
 //! `percycle analyze`: a waveform file through the engine, per-cycle table and energy registers out.
 
+use crate::aggregate;
+use crate::en50160::{self, En50160Config};
 use anyhow::{bail, Context, Result};
 use percycle_engine::{
     ChannelCal, Config, CycleReport, CycleSpectrum, EnergyRegisters, Flags, IntervalReport, Meter,
     Output, Registers, Topology, MAX_ORDER,
 };
+use percycle_engine::{EventKind, FrequencyReport, VoltageEvent};
 use percycle_vectors::Waveform;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -26,6 +29,10 @@ pub struct Options {
     pub declared_voltage: Option<f32>,
     /// Show a progress bar on stderr (only drawn on a terminal).
     pub progress: bool,
+    /// Aggregation window for the "10-min" values, s; default 600.
+    pub aggregate_s: Option<f64>,
+    /// EN 50160 observation period, s; default one week.
+    pub observation_s: Option<f64>,
 }
 
 /// Receives each cycle's report with its harmonics while the file is processed.
@@ -40,6 +47,14 @@ pub struct Analysis {
     pub cycles: Vec<CycleReport>,
     /// Every 10/12-cycle interval, in order.
     pub intervals: Vec<IntervalReport>,
+    /// Every completed dip, swell and interruption, in order.
+    pub events: Vec<VoltageEvent>,
+    /// Every 10-s power-frequency value.
+    pub frequency: Vec<FrequencyReport>,
+    /// Events the engine could not queue (should be zero: reported, never silent).
+    pub events_dropped: u32,
+    /// The options the analysis ran with.
+    pub options: Options,
     /// Registers after the whole file.
     pub energy: EnergyRegisters,
     /// File channel index of each engine channel (frame order); `None` where the file has none.
@@ -146,6 +161,8 @@ pub fn analyze_waveform_with(
     };
     let mut cycles = Vec::new();
     let mut intervals = Vec::new();
+    let mut events = Vec::new();
+    let mut frequency = Vec::new();
     const CHUNK: usize = 65_536;
     let mut block = Vec::with_capacity(CHUNK * nch);
     let mut start = 0;
@@ -163,6 +180,8 @@ pub fn analyze_waveform_with(
                 cycles.push(*r);
             }
             Output::Interval(iv) => intervals.push(*iv),
+            Output::Event(e) => events.push(*e),
+            Output::Frequency(f) => frequency.push(*f),
             _ => {}
         });
         if let Some(b) = &bar {
@@ -174,7 +193,18 @@ pub fn analyze_waveform_with(
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    Ok(Analysis { config, energy: *meter.energy(), cycles, intervals, mapping, notes })
+    Ok(Analysis {
+        config,
+        energy: *meter.energy(),
+        cycles,
+        intervals,
+        events,
+        frequency,
+        events_dropped: meter.events_dropped(),
+        options: opts.clone(),
+        mapping,
+        notes,
+    })
 }
 
 /// Header of `cycles.csv`.
@@ -298,7 +328,8 @@ pub fn write_outputs(dir: &Path, a: &Analysis) -> Result<()> {
     let path = dir.join("energy.json");
     let text = serde_json::to_string_pretty(&json)?;
     std::fs::write(&path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
-    write_interval_outputs(dir, a)
+    write_interval_outputs(dir, a)?;
+    write_pq_outputs(dir, a)
 }
 
 /// Header of `intervals.csv`.
@@ -369,6 +400,123 @@ pub fn write_interval_outputs(dir: &Path, a: &Analysis) -> Result<()> {
         }
     }
     out.flush().with_context(|| ctx(&path))?;
+    Ok(())
+}
+
+/// Phases of an event's bit mask as `L1|L3`.
+fn phase_names(mask: u8) -> String {
+    (0..3)
+        .filter(|p| mask & (1 << p) != 0)
+        .map(|p| format!("L{}", p + 1))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Write `events.csv`, `frequency_10s.csv`, `aggregates_10min.csv` and `en50160.json`.
+///
+/// # Errors
+/// I/O errors naming the file, or an evaluation error.
+pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
+    let fs = a.config.sample_rate_hz;
+    let declared = a.config.declared_voltage;
+    let ctx = |p: &Path| format!("writing {}", p.display());
+
+    let path = dir.join("events.csv");
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| ctx(&path))?);
+    writeln!(out, "kind,start_s,duration_s,phases,extreme_pct_of_declared,class_cell")
+        .with_context(|| ctx(&path))?;
+    for e in &a.events {
+        let pct = 100.0 * e.extreme_v as f64 / declared as f64;
+        let d = e.duration_s(fs);
+        let (kind, cell) = match e.kind {
+            EventKind::Dip => ("dip", en50160::dip_cell(pct, d).unwrap_or("")),
+            EventKind::Swell => ("swell", en50160::swell_cell(pct, d).unwrap_or("")),
+            EventKind::Interruption => ("interruption", if d <= 180.0 { "short" } else { "long" }),
+            _ => ("other", ""),
+        };
+        writeln!(
+            out,
+            "{kind},{:.6},{:.6},{},{pct:.4},{cell}",
+            e.start.seconds(fs),
+            d,
+            phase_names(e.phases)
+        )
+        .with_context(|| ctx(&path))?;
+    }
+    out.flush().with_context(|| ctx(&path))?;
+
+    let path = dir.join("frequency_10s.csv");
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| ctx(&path))?);
+    writeln!(out, "start_s,frequency_hz,cycles,flags").with_context(|| ctx(&path))?;
+    for f in &a.frequency {
+        writeln!(
+            out,
+            "{},{:.6},{},{}",
+            10 * f.interval,
+            f.frequency,
+            f.cycles,
+            flag_names(f.flags)
+        )
+        .with_context(|| ctx(&path))?;
+    }
+    out.flush().with_context(|| ctx(&path))?;
+
+    let window = a.options.aggregate_s.unwrap_or(600.0);
+    let agg =
+        aggregate::aggregate(&a.intervals, a.config.topology, fs, a.config.nominal_hz, window);
+    let path = dir.join("aggregates_10min.csv");
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| ctx(&path))?);
+    writeln!(
+        out,
+        "start_s,length_s,intervals,flagged,frequency_hz,u1_rms,u2_rms,u3_rms,i1_rms,i2_rms,i3_rms,\
+         u2_unbalance_pct,u0_unbalance_pct,thd40_u1_pct,thd40_u2_pct,thd40_u3_pct"
+    )
+    .with_context(|| ctx(&path))?;
+    for v in &agg.ten_min {
+        let pick = |x: &[f64], k: usize| x.get(k).copied().unwrap_or(0.0);
+        writeln!(
+            out,
+            "{},{},{},{},{:.6},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4}",
+            v.start_s,
+            v.length_s,
+            v.values,
+            v.flagged,
+            v.frequency_hz,
+            pick(&v.u_rms, 0),
+            pick(&v.u_rms, 1),
+            pick(&v.u_rms, 2),
+            pick(&v.i_rms, 0),
+            pick(&v.i_rms, 1),
+            pick(&v.i_rms, 2),
+            v.u2_pct,
+            v.u0_pct,
+            pick(&v.thd40_pct, 0),
+            pick(&v.thd40_pct, 1),
+            pick(&v.thd40_pct, 2)
+        )
+        .with_context(|| ctx(&path))?;
+    }
+    out.flush().with_context(|| ctx(&path))?;
+
+    let cfg = En50160Config {
+        nominal_hz: a.config.nominal_hz as f64,
+        declared_voltage: declared as f64,
+        observation_s: a.options.observation_s.unwrap_or(en50160::ONE_WEEK_S),
+        aggregate_s: window,
+        ..En50160Config::default()
+    };
+    let report = en50160::try_evaluate(
+        &cfg,
+        &aggregate::frequency_values(&a.frequency),
+        &aggregate::ten_minute_values(&agg),
+        &aggregate::events(&a.events, fs, declared),
+    )?;
+    let path = dir.join("en50160.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
+        .with_context(|| ctx(&path))?;
     Ok(())
 }
 

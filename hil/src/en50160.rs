@@ -159,6 +159,14 @@ pub struct En50160Config {
     /// Observation period for power frequency, s. EN 50160:2010 uses a year. `None` (default)
     /// evaluates frequency over `observation_s`, inside each period; see the module docs.
     pub frequency_observation_s: Option<f64>,
+    /// Length of the "10-min" values, s: 600 unless the aggregation window was shortened to let
+    /// a short recording stand for a long one.
+    #[serde(default = "ten_minutes")]
+    pub aggregate_s: f64,
+}
+
+fn ten_minutes() -> f64 {
+    TEN_MINUTES_S
 }
 
 impl Default for En50160Config {
@@ -170,6 +178,7 @@ impl Default for En50160Config {
             observation_s: ONE_WEEK_S,
             interconnected: true,
             frequency_observation_s: None,
+            aggregate_s: TEN_MINUTES_S,
         }
     }
 }
@@ -808,7 +817,7 @@ pub fn try_evaluate(
     let freq_ends = || freq.iter().map(|f| end_ns(f.start_s, TEN_SECONDS_S));
     let other_ends = ten_min
         .iter()
-        .map(|v| end_ns(v.start_s, TEN_MINUTES_S))
+        .map(|v| end_ns(v.start_s, cfg.aggregate_s))
         .chain(events.iter().map(|e| end_ns(e.start_s, e.duration_s)));
 
     // With a separate frequency period the weekly periods cover only the 10-min values and the

@@ -1,6 +1,6 @@
 //! `percycle`: analyze waveform files and certify the engine against vector suites.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use percycle_hil::{analyze, certify};
 use std::path::PathBuf;
@@ -44,6 +44,18 @@ enum Command {
         /// Also write cycle_harmonics.csv: orders 0..50 of every channel for every cycle.
         #[arg(long)]
         per_cycle_harmonics: bool,
+        /// Length of the aggregation window for the 10-min values, s (shorten it to let a short
+        /// recording stand for a long one).
+        #[arg(long, default_value_t = 600.0)]
+        aggregate_s: f64,
+        /// EN 50160 observation period, s (default one week).
+        #[arg(long, default_value_t = 604_800.0)]
+        observation_s: f64,
+    },
+    /// Print the EN 50160 verdict table of an analysis directory (its en50160.json).
+    En50160 {
+        /// Directory written by `percycle analyze`.
+        dir: PathBuf,
     },
     /// Run a vector suite through the engine and judge it against analytic truth.
     Certify {
@@ -77,6 +89,8 @@ fn run() -> Result<ExitCode> {
             nominal_hz,
             declared_voltage,
             per_cycle_harmonics,
+            aggregate_s,
+            observation_s,
         } => {
             let wave = analyze::read_input(
                 &input,
@@ -84,8 +98,13 @@ fn run() -> Result<ExitCode> {
                 full_scale.as_deref(),
                 sample_rate,
             )?;
-            let opts =
-                analyze::Options { nominal_hz: Some(nominal_hz), declared_voltage, progress: true };
+            let opts = analyze::Options {
+                nominal_hz: Some(nominal_hz),
+                declared_voltage,
+                progress: true,
+                aggregate_s: Some(aggregate_s),
+                observation_s: Some(observation_s),
+            };
             let a = if per_cycle_harmonics {
                 let (topology, _, _) = analyze::map_channels(&wave.channels)?;
                 let mut writer = analyze::CycleHarmonicsWriter::create(&out, topology)?;
@@ -116,6 +135,16 @@ fn run() -> Result<ExitCode> {
                 e[0], e[1], e[2], e[3]
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::En50160 { dir } => {
+            let path = dir.join("en50160.json");
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!("reading {} (run `percycle analyze` first)", path.display())
+            })?;
+            let report: percycle_hil::en50160::En50160Report = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not an EN 50160 report", path.display()))?;
+            print!("{}", percycle_hil::en50160::verdict_table(&report));
+            Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Certify { suite, out } => {
             let results = certify::certify(&suite, &out, true)?;

@@ -233,3 +233,37 @@ fn certify_smoke_suite_passes_and_writes_its_report() {
         percycle().args(["certify", "--suite", "nope", "--out"]).arg(dir.path()).output().unwrap();
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown suite `nope`"));
 }
+
+#[test]
+fn analyze_reports_a_dip_in_events_csv_and_the_en50160_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = handmade("dip", dir.path());
+    let out = dir.path().join("out");
+    let o = percycle()
+        .args(["analyze", "--aggregate-s", "1", "--observation-s", "3"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let events = std::fs::read_to_string(out.join("events.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = events.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 1, "{events}");
+    let r = &rows[0];
+    assert_eq!((r[0], r[3], r[5]), ("dip", "L1", "C1"));
+    close(r[1].parse().unwrap(), 1.0, 0.02, "dip start");
+    close(r[2].parse().unwrap(), 0.15, 0.02, "dip duration");
+    close(r[4].parse().unwrap(), 55.0, 0.02, "residual % of Un");
+    let agg = std::fs::read_to_string(out.join("aggregates_10min.csv")).unwrap();
+    let flagged: Vec<&str> = agg.lines().skip(1).map(|l| l.split(',').nth(3).unwrap()).collect();
+    // Windows [0, 1) and [1, 2) s both hold an interval that overlaps the dip; [2, 3) s has
+    // fewer than 90 % of its intervals (the recording ends) and is left out.
+    assert_eq!(flagged, ["true", "true"], "{agg}");
+    let t = percycle().arg("en50160").arg(&out).output().unwrap();
+    let table = String::from_utf8_lossy(&t.stdout);
+    assert!(t.status.success() && table.contains("70 > u >= 40"), "{table}");
+    let e: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("en50160.json")).unwrap()).unwrap();
+    assert_eq!(e["periods"][0]["dips"].to_string().matches("\"C1\"").count(), 1);
+}

@@ -4,6 +4,7 @@
 usage: handmade_csv.py single OUT.csv   -> t,U1,I1: 230 V, 10 A lagging 30 deg, 50.2 Hz, 10 kHz, 2 s
        handmade_csv.py three OUT.csv    -> U1,U2,U3,I1,I2,I3 (no t column): 240 V, 4 A leading 20 deg,
                                            49.8 Hz, 8 kHz, 1.5 s, 3 % 5th harmonic in U
+       handmade_csv.py dip OUT.csv      -> t,U1..U3,I1..I3 at 10 kHz for 3 s, L1 at 55 % from 1.0 to 1.15 s
        handmade_csv.py broken OUT.csv   -> a t,U1,I1 file whose line 5 holds a non-number
 """
 import math
@@ -40,9 +41,25 @@ def three(path):
             out.write(",".join("%.6f" % v for v in row) + "\n")
 
 
+def dip(path):
+    fs, n = 10000.0, 30000
+    with open(path, "w") as out:
+        out.write("t,U1,U2,U3,I1,I2,I3\n")
+        for k in range(n):
+            t = k / fs
+            w = 2 * math.pi * 50.0 * t
+            row = []
+            for p in range(3):
+                f = 0.55 if (1.0 <= t < 1.15 and p == 0) else 1.0
+                row.append(f * math.sqrt(2) * 230.0 * math.sin(w - 2 * math.pi * p / 3))
+            for p in range(3):
+                row.append(math.sqrt(2) * 5.0 * math.sin(w - 2 * math.pi * p / 3 - 0.5))
+            out.write("%.6f," % t + ",".join("%.5f" % v for v in row) + "\n")
+
+
 def broken(path):
     with open(path, "w") as out:
         out.write("t,U1,I1\n0.0,0,0\n0.0001,1,1\n0.0002,2,2\n0.0003,x3,3\n")
 
 
-{"single": single, "three": three, "broken": broken}[sys.argv[1]](sys.argv[2])
+{"single": single, "three": three, "dip": dip, "broken": broken}[sys.argv[1]](sys.argv[2])
