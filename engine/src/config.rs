@@ -152,6 +152,19 @@ pub struct EventConfig {
     /// Use the sliding reference (the 10/12-cycle rms through a 1-minute first-order low-pass)
     /// for dips and swells instead of the declared voltage.
     pub sliding_reference: bool,
+    /// Rapid voltage change threshold: a phase is steady while its last 100/120 Urms(1/2) values
+    /// stay within ± this of their mean (default 3 %).
+    pub rvc_threshold_pct: f32,
+    /// Rapid voltage change hysteresis (default 1.5 %, half the threshold).
+    pub rvc_hysteresis_pct: f32,
+    /// A phase is missing while its cycle rms is below this and another phase is above the dip
+    /// threshold (default 10 %).
+    pub missing_phase_pct: f32,
+    /// Broken neutral: zero-sequence voltage |U0| above this % of the mean phase voltage, with
+    /// a negative sequence below half of it (default 10 %).
+    pub broken_neutral_u0_pct: f32,
+    /// Low supply voltage indicator threshold, V (default 160 V).
+    pub low_voltage_v: f32,
 }
 
 impl Default for EventConfig {
@@ -162,6 +175,11 @@ impl Default for EventConfig {
             interruption_threshold_pct: 5.0,
             hysteresis_pct: 2.0,
             sliding_reference: false,
+            rvc_threshold_pct: 3.0,
+            rvc_hysteresis_pct: 1.5,
+            missing_phase_pct: 10.0,
+            broken_neutral_u0_pct: 10.0,
+            low_voltage_v: 160.0,
         }
     }
 }
@@ -235,6 +253,18 @@ impl Config {
         }
         if !pct(e.swell_threshold_pct) || e.swell_threshold_pct <= 100.0 {
             return Err(OutOfRange("events.swell_threshold_pct"));
+        }
+        if !pct(e.rvc_threshold_pct) || e.rvc_threshold_pct <= 0.0 {
+            return Err(OutOfRange("events.rvc_threshold_pct"));
+        }
+        if !pct(e.rvc_hysteresis_pct) || e.rvc_hysteresis_pct >= e.rvc_threshold_pct {
+            return Err(OutOfRange("events.rvc_hysteresis_pct"));
+        }
+        if !pct(e.missing_phase_pct) || !pct(e.broken_neutral_u0_pct) {
+            return Err(OutOfRange("events.missing_phase_pct"));
+        }
+        if !(e.low_voltage_v.is_finite() && e.low_voltage_v >= 0.0) {
+            return Err(OutOfRange("events.low_voltage_v"));
         }
         for cal in &self.calibration[..self.topology.channels()] {
             if !(cal.gain.is_finite() && cal.gain > 0.0) {

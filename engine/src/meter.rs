@@ -4,7 +4,10 @@ use crate::config::{Config, ConfigError, Roles, Topology, CODE_LIMIT, MAX_CHANNE
 use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
 use crate::math;
-use crate::pq::{EventDetector, EventQueue, FrequencyReport, TenSecond, VoltageEvent};
+use crate::pq::{
+    Condition, EventDetector, EventKind, EventQueue, FrequencyReport, RvcDetector, TenSecond,
+    VoltageEvent,
+};
 use crate::report::{CycleReport, Flags, Phasor};
 use crate::resample::{self, LOOKAHEAD, LOOKBEHIND};
 use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
@@ -138,6 +141,9 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     interval_index: u64,
     /// Dip, swell and interruption detector, and the events it completed.
     detector: EventDetector,
+    rvc: RvcDetector,
+    /// Missing phase, broken neutral, phase sequence, low voltage.
+    conditions: [Condition; 4],
     events: EventQueue,
     /// 10-s power frequency.
     ten_s: TenSecond,
@@ -266,6 +272,18 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 cfg.declared_voltage,
                 cfg.topology.roles().u.iter().flatten().count(),
             ),
+            rvc: RvcDetector::new(
+                &cfg.events,
+                cfg.declared_voltage,
+                cfg.nominal_hz,
+                cfg.topology.roles().u.iter().flatten().count(),
+            ),
+            conditions: [
+                Condition::new(EventKind::MissingPhase, false),
+                Condition::new(EventKind::BrokenNeutral, true),
+                Condition::new(EventKind::PhaseSequence, true),
+                Condition::new(EventKind::LowVoltage, false),
+            ],
             events: EventQueue::default(),
             ten_s: TenSecond::default(),
             frequency: None,
@@ -332,6 +350,13 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.interval_ready = false;
         self.interval_index = 0;
         self.detector.reset();
+        self.rvc.reset();
+        self.conditions = [
+            Condition::new(EventKind::MissingPhase, false),
+            Condition::new(EventKind::BrokenNeutral, true),
+            Condition::new(EventKind::PhaseSequence, true),
+            Condition::new(EventKind::LowVoltage, false),
+        ];
         self.ten_s = TenSecond::default();
         self.frequency = None;
     }
@@ -468,9 +493,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
     }
 
-    /// End of the stream: closes a cycle whose boundary is already known (returned), and
-    /// registers the energy of the samples after the last boundary, so that every sample's
-    /// energy is counted once. The next frame starts a new stream at sample 0 (as after
+    /// End of the stream: closes a cycle whose boundary is already known (returned), ends the
+    /// voltage events still in progress at the last cycle boundary (take them with
+    /// [`Meter::take_event`]), and registers the energy of the samples after the last boundary,
+    /// so that every sample's energy is counted once. The next frame starts a new stream at sample 0 (as after
     /// [`Meter::reset`]); the registers are kept.
     pub fn finish(&mut self) -> Option<CycleReport> {
         // Drain the delay lines into the ring (not into the tracker).
@@ -487,6 +513,12 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             }
         }
         let report = self.pending.take().and_then(|b| self.close(b));
+        // Events still in progress end with the stream, so none is lost.
+        let end = self.start;
+        self.detector.flush(end, &mut self.events);
+        for c in &mut self.conditions {
+            c.flush(end, &mut self.events);
+        }
         if self.m_next > 0 {
             let end = SampleTime { sample: self.m_next - 1, frac: 0.0 };
             if end.since(self.start) >= 0.0 {
@@ -618,9 +650,13 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.detector.update(x.mid, &report.u_rms_half[0], &mut self.events);
         self.detector.update(w.b, &report.u_rms_half[1], &mut self.events);
         let ended = self.events.pushed != queued;
-        if was_active || ended || self.detector.active() {
+        let disturbed = was_active || ended || self.detector.active();
+        if disturbed {
             report.flags.insert(Flags::EVENT);
         }
+        self.rvc.update(x.mid, &report.u_rms_half[0], disturbed, &mut self.events);
+        self.rvc.update(w.b, &report.u_rms_half[1], disturbed, &mut self.events);
+        self.conditions(&report, w.a);
         let fs = self.cfg.sample_rate_hz;
         let per_interval = (10.0 * fs) as u64;
         if let Some(f) = self.ten_s.add(w.a, x.len, report.flags, per_interval, fs) {
@@ -633,6 +669,45 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.have_cycle = true;
         self.index += 1;
         Some(report)
+    }
+
+    /// Missing phase, broken neutral, phase sequence and low voltage for one cycle.
+    fn conditions(&mut self, r: &CycleReport, at: SampleTime) {
+        let e = self.cfg.events;
+        let udin = self.cfg.declared_voltage;
+        let present: [bool; 3] = core::array::from_fn(|p| self.roles.u[p].is_some());
+        let mask = |f: &dyn Fn(usize) -> bool| {
+            (0..3).filter(|&p| present[p] && f(p)).fold(0u8, |m, p| m | 1 << p)
+        };
+        let lowest =
+            (0..3).filter(|&p| present[p]).map(|p| r.u_rms[p]).fold(f32::INFINITY, f32::min);
+        let lowest = if lowest.is_finite() { lowest } else { 0.0 };
+        let q = &mut self.events;
+        // Low voltage on any phase.
+        let low = mask(&|p| r.u_rms[p] < e.low_voltage_v);
+        self.conditions[3].update(at, low != 0, lowest, low, udin, q);
+        if self.cfg.topology != Topology::ThreePhase4W {
+            return;
+        }
+        let missing = mask(&|p| r.u_rms[p] < e.missing_phase_pct * 0.01 * udin);
+        let some_up = mask(&|p| r.u_rms[p] >= e.dip_threshold_pct * 0.01 * udin) != 0;
+        self.conditions[0].update(at, missing != 0 && some_up, lowest, missing, udin, q);
+        // Symmetrical components relative to the mean phase magnitude (not to U+, which
+        // vanishes when the sequence is reversed).
+        let (pos, neg, zero) = spectrum::sequences([r.u_fund[0], r.u_fund[1], r.u_fund[2]]);
+        let mean =
+            (r.u_fund[0].magnitude() + r.u_fund[1].magnitude() + r.u_fund[2].magnitude()) / 3.0;
+        let rel = |x: f32| if mean > 0.0 { 100.0 * x / mean } else { 0.0 };
+        let all_up = missing == 0 && some_up;
+        // A floating star point adds the same zero-sequence voltage to every phase and leaves
+        // the line voltages balanced; an unbalanced dip raises U0 and U− alike. So a broken
+        // neutral is a zero sequence above the threshold with a negative sequence below half
+        // of it.
+        let u0 = rel(zero);
+        let floating = u0 >= e.broken_neutral_u0_pct && rel(neg) < 0.5 * e.broken_neutral_u0_pct;
+        self.conditions[1].update(at, all_up && floating, u0, 0b111, udin, q);
+        // Reversed sequence: the negative-sequence component exceeds the positive one.
+        self.conditions[2].update(at, all_up && neg > pos, rel(neg), 0b111, udin, q);
     }
 
     /// rms of channel `c` over `[end − len, end]` (trapezoidal, as the cycle integrals), V or A.

@@ -34,6 +34,16 @@ pub enum EventKind {
     Swell,
     /// Supply interruption (every phase below the interruption threshold).
     Interruption,
+    /// Rapid voltage change (IEC 61000-4-30 §5.11).
+    Rvc,
+    /// A phase voltage missing while others are present.
+    MissingPhase,
+    /// Neutral-point displacement: zero-sequence voltage above the threshold.
+    BrokenNeutral,
+    /// Phase sequence L1-L3-L2 (reversed).
+    PhaseSequence,
+    /// A phase below the low-voltage indicator threshold (160 V by default).
+    LowVoltage,
 }
 
 /// A completed voltage event.
@@ -52,6 +62,9 @@ pub struct VoltageEvent {
     pub extreme_v: f32,
     /// Reference voltage at the start (declared or sliding), V.
     pub reference_v: f32,
+    /// Rapid voltage change: difference of the steady-state means before and after, V (ΔUss;
+    /// `extreme_v` holds ΔUmax). Broken neutral: `extreme_v` holds the largest u0 in %.
+    pub delta_ss_v: f32,
 }
 
 impl VoltageEvent {
@@ -141,6 +154,19 @@ impl EventDetector {
 
     pub fn reset(&mut self) {
         *self = Self::new(self.cfg, self.declared, self.phases);
+    }
+
+    /// Close the events still open at the end of the stream (their end is `at`).
+    pub fn flush(&mut self, at: SampleTime, out: &mut EventQueue) {
+        for (kind, open) in [
+            (EventKind::Dip, self.dip.take()),
+            (EventKind::Swell, self.swell.take()),
+            (EventKind::Interruption, self.interruption.take()),
+        ] {
+            if let Some(o) = open {
+                out.push(close(kind, &o, at));
+            }
+        }
     }
 
     /// Whether a dip, swell or interruption is in progress.
@@ -235,6 +261,7 @@ fn close(kind: EventKind, o: &Open, at: SampleTime) -> VoltageEvent {
         phases: o.phases,
         extreme_v: o.extreme,
         reference_v: o.reference,
+        delta_ss_v: 0.0,
     }
 }
 
@@ -302,6 +329,218 @@ impl TenSecond {
             cycles: self.cycles,
             frequency: (self.cycles as f64 * fs as f64 / self.samples) as f32,
             flags: self.flags,
+        }
+    }
+}
+
+/// Half-cycle values in the RVC steady-state window (100 at 50 Hz, 120 at 60 Hz).
+const RVC_MAX: usize = 120;
+
+/// Rapid voltage change detector (IEC 61000-4-30 §5.11).
+///
+/// A phase is steady while its last N Urms(1/2) values (N = 100 at 50 Hz, 120 at 60 Hz) all lie
+/// within ± threshold of their mean; the system is steady when every phase is. An RVC starts
+/// when the system stops being steady, at the time stamp of that value; it ends when all N
+/// values of a new window lie within ± (threshold − hysteresis) of their new mean, and its end
+/// is the time stamp of the first value of that window. ΔUmax is the largest deviation of any
+/// phase from its pre-event steady mean, ΔUss the largest change of a phase's steady mean. A
+/// candidate during which a dip, swell or interruption was in progress is not an RVC.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RvcDetector {
+    n: usize,
+    phases: usize,
+    threshold: f32,
+    end_threshold: f32,
+    values: [[f32; RVC_MAX]; 3],
+    stamps: [SampleTime; RVC_MAX],
+    next: usize,
+    filled: usize,
+    /// Steady means of the last steady window, per phase.
+    steady_mean: Option<[f32; 3]>,
+    open: Option<(SampleTime, f32, bool)>,
+}
+
+impl RvcDetector {
+    pub fn new(
+        cfg: &crate::config::EventConfig,
+        declared: f32,
+        nominal_hz: f32,
+        phases: usize,
+    ) -> Self {
+        let n = if nominal_hz == 60.0 { 120 } else { 100 };
+        Self {
+            n,
+            phases,
+            threshold: cfg.rvc_threshold_pct * 0.01 * declared,
+            end_threshold: (cfg.rvc_threshold_pct - cfg.rvc_hysteresis_pct) * 0.01 * declared,
+            values: [[0.0; RVC_MAX]; 3],
+            stamps: [SampleTime::default(); RVC_MAX],
+            next: 0,
+            filled: 0,
+            steady_mean: None,
+            open: None,
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.next = 0;
+        self.filled = 0;
+        self.steady_mean = None;
+        self.open = None;
+    }
+
+    /// Means of the window, and whether every value is within `limit` of its phase's mean.
+    fn window(&self, limit: f32) -> ([f32; 3], bool) {
+        let mut means = [0.0f32; 3];
+        let mut steady = true;
+        for (p, mean) in means.iter_mut().enumerate().take(self.phases) {
+            let w = &self.values[p][..self.n];
+            *mean = w.iter().sum::<f32>() / self.n as f32;
+            steady &= w.iter().all(|&x| (x - *mean).abs() <= limit);
+        }
+        (means, steady)
+    }
+
+    /// Feed one set of Urms(1/2) values; `disturbed` while a dip, swell or interruption is in
+    /// progress.
+    pub fn update(&mut self, at: SampleTime, v: &[f32; 3], disturbed: bool, out: &mut EventQueue) {
+        for (p, &x) in v.iter().enumerate().take(self.phases) {
+            self.values[p][self.next] = x;
+        }
+        self.stamps[self.next] = at;
+        self.next = (self.next + 1) % self.n;
+        self.filled = (self.filled + 1).min(self.n);
+        if self.filled < self.n {
+            return;
+        }
+        match &mut self.open {
+            None => {
+                let (means, steady) = self.window(self.threshold);
+                if steady {
+                    self.steady_mean = Some(means);
+                } else if let Some(pre) = self.steady_mean {
+                    let dev = (0..self.phases).map(|p| (v[p] - pre[p]).abs()).fold(0.0, f32::max);
+                    self.open = Some((at, dev, disturbed));
+                }
+            }
+            Some((start, dmax, spoiled)) => {
+                let pre = self.steady_mean.unwrap_or([0.0; 3]);
+                let dev = (0..self.phases).map(|p| (v[p] - pre[p]).abs()).fold(0.0, f32::max);
+                *dmax = dmax.max(dev);
+                *spoiled |= disturbed;
+                let (start, dmax, spoiled) = (*start, *dmax, *spoiled);
+                let (means, steady) = self.window(self.end_threshold);
+                if steady {
+                    // The window's oldest value is the one about to be overwritten.
+                    let end = self.stamps[self.next];
+                    if !spoiled {
+                        let dss =
+                            (0..self.phases).map(|p| (means[p] - pre[p]).abs()).fold(0.0, f32::max);
+                        out.push(VoltageEvent {
+                            kind: EventKind::Rvc,
+                            start,
+                            duration_samples: end.since(start).max(0.0),
+                            phases: ((1u16 << self.phases) - 1) as u8,
+                            extreme_v: dmax,
+                            reference_v: 0.0,
+                            delta_ss_v: dss,
+                        });
+                    }
+                    self.steady_mean = Some(means);
+                    self.open = None;
+                }
+            }
+        }
+    }
+}
+
+/// A condition that holds for a while: missing phase, broken neutral, reversed phase sequence,
+/// low voltage. It opens after `debounce` consecutive cycles with the condition and closes
+/// after `debounce` consecutive cycles without it (start and end are the first cycles of those
+/// runs).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Condition {
+    kind: EventKind,
+    run: u8,
+    run_start: SampleTime,
+    open: Option<Open>,
+    extreme: f32,
+    phases: u8,
+    high: bool,
+}
+
+impl Condition {
+    pub const DEBOUNCE: u8 = 3;
+
+    /// `high`: the extreme is the largest value (else the smallest).
+    pub const fn new(kind: EventKind, high: bool) -> Self {
+        Self {
+            kind,
+            run: 0,
+            run_start: SampleTime { sample: 0, frac: 0.0 },
+            open: None,
+            extreme: 0.0,
+            phases: 0,
+            high,
+        }
+    }
+
+    /// Close a condition still open at the end of the stream.
+    pub fn flush(&mut self, at: SampleTime, out: &mut EventQueue) {
+        if let Some(o) = self.open.take() {
+            out.push(close(self.kind, &o, at));
+        }
+        self.run = 0;
+    }
+
+    pub fn update(
+        &mut self,
+        at: SampleTime,
+        holds: bool,
+        value: f32,
+        phases: u8,
+        reference: f32,
+        out: &mut EventQueue,
+    ) {
+        let changing = holds != self.open.is_some();
+        if changing {
+            if self.run == 0 {
+                self.run_start = at;
+                self.extreme = value;
+                self.phases = 0;
+            }
+            self.run = self.run.saturating_add(1);
+        } else {
+            self.run = 0;
+        }
+        if holds {
+            self.extreme =
+                if self.high { self.extreme.max(value) } else { self.extreme.min(value) };
+            self.phases |= phases;
+        }
+        if let Some(o) = &mut self.open {
+            if holds {
+                o.extreme = if self.high { o.extreme.max(value) } else { o.extreme.min(value) };
+                o.phases |= phases;
+            }
+        }
+        if self.run >= Self::DEBOUNCE {
+            self.run = 0;
+            match self.open.take() {
+                None => {
+                    self.open = Some(Open {
+                        start: self.run_start,
+                        phases: self.phases,
+                        extreme: self.extreme,
+                        reference,
+                    })
+                }
+                Some(o) => {
+                    let mut e = close(self.kind, &o, self.run_start);
+                    e.reference_v = o.reference;
+                    out.push(e);
+                }
+            }
         }
     }
 }

@@ -40,6 +40,10 @@ fn run(recipe: &Recipe, cfg_edit: impl FnOnce(&mut Config)) -> Run {
         Output::Interval(iv) => r.intervals.push(*iv),
         _ => {}
     });
+    meter.finish();
+    while let Some(e) = meter.take_event() {
+        r.events.push(e);
+    }
     r
 }
 
@@ -66,7 +70,8 @@ fn a_dip_to_50_percent_is_measured_whatever_its_onset_angle() {
             .with_step(Step::dip(start, 0.1, &[0], 0.5));
         let r = run(&recipe, |_| {});
         check_one(&r, EventKind::Dip, 115.0, 0.1, &format!("onset {onset_deg}°"));
-        assert!(r.events.iter().all(|e| e.kind == EventKind::Dip));
+        // The low-voltage indicator (below 160 V) fires too; nothing else does.
+        assert!(r.events.iter().all(|e| matches!(e.kind, EventKind::Dip | EventKind::LowVoltage)));
     }
 }
 
@@ -179,4 +184,96 @@ fn unbalance_of_2_percent_with_5th_harmonic_is_within_0_015_percent() {
         assert!(iv.u0_pct.abs() < 0.015, "u0 {}", iv.u0_pct);
     }
     let _ = Noise { u_rms_v: 0.0, i_rms_a: 0.0 };
+}
+
+/// RVC test matrix of standards.md §2.4 (threshold 2 %, hysteresis 1 %).
+#[test]
+fn rapid_voltage_changes_follow_the_test_matrix() {
+    let rvc = |steps: &[(f64, f64)]| {
+        let mut recipe =
+            Recipe::new("rvc", percycle_vectors::Topology::SinglePhase).with_duration(5.0);
+        for &(start, factor) in steps {
+            recipe = recipe.with_step(Step::dip(start, 5.0 - start, &[0], factor));
+        }
+        run(&recipe, |c| {
+            c.events.rvc_threshold_pct = 2.0;
+            c.events.rvc_hysteresis_pct = 1.0;
+        })
+    };
+    // A 3 % step: one RVC, ΔUss = 3 % of 230 V.
+    let r = rvc(&[(2.0, 0.97)]);
+    let found: Vec<_> = r.events.iter().filter(|e| e.kind == EventKind::Rvc).collect();
+    assert_eq!(found.len(), 1, "{:?}", r.events);
+    assert!((found[0].delta_ss_v - 6.9).abs() < 0.05, "ΔUss {}", found[0].delta_ss_v);
+    assert!((found[0].extreme_v - 6.9).abs() < 0.1, "ΔUmax {}", found[0].extreme_v);
+    let start = found[0].start.seconds(r.fs);
+    assert!((start - 2.0).abs() < 0.03, "start {start}");
+    // 1.5 %: below the threshold, nothing.
+    let r = rvc(&[(2.0, 0.985)]);
+    assert!(r.events.is_empty(), "{:?}", r.events);
+    // 12 %: a dip, not an RVC.
+    let r = rvc(&[(2.0, 0.88)]);
+    assert!(r.events.iter().all(|e| e.kind != EventKind::Rvc), "{:?}", r.events);
+    assert!(r.events.iter().any(|e| e.kind == EventKind::Dip));
+    // Two 3 % steps 0.5 s apart: one event (never steady in between).
+    let r = rvc(&[(2.0, 0.97), (2.5, 0.97)]);
+    let found: Vec<_> = r.events.iter().filter(|e| e.kind == EventKind::Rvc).collect();
+    assert_eq!(found.len(), 1, "{:?}", r.events);
+    assert!((found[0].delta_ss_v - 230.0 * (1.0 - 0.97 * 0.97) as f32).abs() < 0.1);
+}
+
+#[test]
+fn missing_phase_broken_neutral_and_reversed_sequence_are_reported() {
+    // L3 lost for 0.6 s.
+    let recipe = Recipe::new("missing", percycle_vectors::Topology::ThreePhase4W)
+        .with_duration(2.0)
+        .with_step(Step::dip(0.6, 0.6, &[2], 0.0));
+    let r = run(&recipe, |_| {});
+    let m: Vec<_> = r.events.iter().filter(|e| e.kind == EventKind::MissingPhase).collect();
+    assert_eq!(m.len(), 1, "{:?}", r.events);
+    assert_eq!(m[0].phases, 0b100);
+    assert!((m[0].duration_s(r.fs) - 0.6).abs() <= 0.04, "{}", m[0].duration_s(r.fs));
+    assert!(r.events.iter().all(|e| e.kind != EventKind::Interruption));
+
+    // Neutral-point displacement: a 15 % zero-sequence voltage on every phase.
+    let mut recipe =
+        Recipe::new("neutral", percycle_vectors::Topology::ThreePhase4W).with_duration(1.0);
+    for (p, phase) in recipe.phases.iter_mut().enumerate() {
+        let ang = (-120.0 * p as f64).to_radians();
+        let (re, im) = (230.0 * ang.cos() + 34.5, 230.0 * ang.sin());
+        phase.u_rms_v = re.hypot(im);
+        phase.u_phase_deg = im.atan2(re).to_degrees();
+    }
+    let r = run(&recipe, |_| {});
+    let n: Vec<_> = r.events.iter().filter(|e| e.kind == EventKind::BrokenNeutral).collect();
+    assert_eq!(n.len(), 1, "{:?}", r.events);
+    // u0 is |U0| relative to the mean phase magnitude: 34.5 V over (264.5 + 2·214.77)/3 V.
+    let mean = (264.5 + 2.0 * (80.5f64.powi(2) + 199.186f64.powi(2)).sqrt()) / 3.0;
+    let expected = 100.0 * 34.5 / mean;
+    assert!((n[0].extreme_v as f64 - expected).abs() < 0.01, "u0 {} vs {expected}", n[0].extreme_v);
+
+    // L1-L3-L2 throughout: one reversed-sequence condition, closed at the end of the stream.
+    let mut recipe =
+        Recipe::new("sequence", percycle_vectors::Topology::ThreePhase4W).with_duration(1.0);
+    recipe.phases[1].u_phase_deg = 120.0;
+    recipe.phases[2].u_phase_deg = -120.0;
+    let v = synthesize(&recipe).unwrap();
+    let w = &v.waveform;
+    let cfg = Config::new(Topology::ThreePhase4W, w.sample_rate_hz as f32, 50.0);
+    let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
+    let data: Vec<f32> =
+        (0..w.samples[0].len()).flat_map(|k| w.samples.iter().map(move |c| c[k] as f32)).collect();
+    let mut events = Vec::new();
+    meter.process_f32_block_with(&data, |o| {
+        if let Output::Event(e) = o {
+            events.push(*e)
+        }
+    });
+    assert!(events.is_empty(), "still open: {events:?}");
+    meter.finish();
+    while let Some(e) = meter.take_event() {
+        events.push(e);
+    }
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].kind, EventKind::PhaseSequence);
 }

@@ -198,12 +198,18 @@ pub fn frequency_values(f: &[FrequencyReport]) -> Vec<TenSecondFrequency> {
 /// The evaluator's events, with the extreme in % of the declared voltage.
 pub fn events(e: &[VoltageEvent], fs: f32, declared_voltage: f32) -> Vec<EnEvent> {
     e.iter()
-        .map(|v| EnEvent {
-            kind: match v.kind {
+        .filter_map(|v| {
+            let kind = match v.kind {
+                EngineKind::Dip => EventKind::Dip,
                 EngineKind::Swell => EventKind::Swell,
                 EngineKind::Interruption => EventKind::Interruption,
-                _ => EventKind::Dip,
-            },
+                EngineKind::Rvc => EventKind::Rvc,
+                _ => return None,
+            };
+            Some((kind, v))
+        })
+        .map(|(kind, v)| EnEvent {
+            kind,
             start_s: v.start.seconds(fs),
             duration_s: v.duration_s(fs),
             extreme_pct: 100.0 * v.extreme_v as f64 / declared_voltage as f64,

@@ -190,6 +190,9 @@ pub fn analyze_waveform_with(
         start = end;
     }
     cycles.extend(meter.finish());
+    while let Some(e) = meter.take_event() {
+        events.push(e);
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -433,6 +436,11 @@ pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
             EventKind::Dip => ("dip", en50160::dip_cell(pct, d).unwrap_or("")),
             EventKind::Swell => ("swell", en50160::swell_cell(pct, d).unwrap_or("")),
             EventKind::Interruption => ("interruption", if d <= 180.0 { "short" } else { "long" }),
+            EventKind::Rvc => ("rvc", ""),
+            EventKind::MissingPhase => ("missing_phase", ""),
+            EventKind::BrokenNeutral => ("broken_neutral", ""),
+            EventKind::PhaseSequence => ("phase_sequence", ""),
+            EventKind::LowVoltage => ("low_voltage", ""),
             _ => ("other", ""),
         };
         writeln!(
