@@ -35,7 +35,9 @@ pub use config::{
 pub use delay::BASE_DELAY;
 pub use energy::{EnergyRegisters, Pulses, Registers};
 pub use meter::{Meter, Output, DEFAULT_RING, DEFAULT_WINDOW};
-pub use pq::{EventKind, FrequencyReport, VoltageEvent};
+pub use pq::{
+    EventKind, FrequencyReport, PqCounters, Snapshot, VoltageEvent, SNAPSHOT_NAMES, SNAPSHOT_VALUES,
+};
 pub use report::{CycleReport, Flags, Phasor};
 pub use spectrum::{CycleSpectrum, IntervalReport, CYCLE_POINTS, MAX_ORDER};
 pub use tracker::SampleTime;

@@ -5,8 +5,8 @@ use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
 use crate::math;
 use crate::pq::{
-    Condition, EventDetector, EventKind, EventQueue, FrequencyReport, RvcDetector, TenSecond,
-    VoltageEvent,
+    Condition, EventDetector, EventKind, EventQueue, FrequencyReport, PqCounters, RvcDetector,
+    Snapshot, TenSecond, VoltageEvent,
 };
 use crate::report::{CycleReport, Flags, Phasor};
 use crate::resample::{self, LOOKAHEAD, LOOKBEHIND};
@@ -39,6 +39,8 @@ pub enum Output<'a> {
     Event(&'a VoltageEvent),
     /// A 10-s power-frequency value is complete.
     Frequency(&'a FrequencyReport),
+    /// A grid snapshot taken when an event started.
+    Snapshot(&'a Snapshot),
 }
 
 /// The metrology engine for one meter.
@@ -148,6 +150,7 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     /// 10-s power frequency.
     ten_s: TenSecond,
     frequency: Option<FrequencyReport>,
+    snapshot: Option<Snapshot>,
 }
 
 /// Time-domain sums of the cycles in the interval window.
@@ -157,6 +160,10 @@ struct WindowAcc {
     len: f32,
     sq: [f32; MAX_CHANNELS],
     sum: [f32; MAX_CHANNELS],
+    /// Σ min(U, Udin)² and Σ max(U, Udin)² of the cycle rms values, per phase.
+    under: [f32; 3],
+    over: [f32; 3],
+    cycles: u32,
     flags: Flags,
 }
 
@@ -284,9 +291,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 Condition::new(EventKind::PhaseSequence, true),
                 Condition::new(EventKind::LowVoltage, false),
             ],
-            events: EventQueue::default(),
+            events: EventQueue::new(cfg.sample_rate_hz),
             ten_s: TenSecond::default(),
             frequency: None,
+            snapshot: None,
             cfg,
         })
     }
@@ -364,6 +372,16 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// The next completed voltage event, if any (the block paths hand them to the sink).
     pub fn take_event(&mut self) -> Option<VoltageEvent> {
         self.events.pop()
+    }
+
+    /// The grid snapshot taken by the last cycle (an event started in it), once.
+    pub fn take_snapshot(&mut self) -> Option<Snapshot> {
+        self.snapshot.take()
+    }
+
+    /// Event occurrence counters since construction (kept across [`Meter::reset`]).
+    pub fn counters(&self) -> &PqCounters {
+        &self.events.counters
     }
 
     /// The 10-s power-frequency value completed by the last cycle, once.
@@ -489,6 +507,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             }
             if let Some(f) = self.frequency.take() {
                 sink(Output::Frequency(&f));
+            }
+            if let Some(s) = self.snapshot.take() {
+                sink(Output::Snapshot(&s));
             }
         }
     }
@@ -645,6 +666,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             }
         }
         // Voltage events on the two Urms(1/2) values of this cycle.
+        let opened_before = self.open_kinds();
         let was_active = self.detector.active();
         let queued = self.events.pushed;
         self.detector.update(x.mid, &report.u_rms_half[0], &mut self.events);
@@ -663,12 +685,37 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             self.frequency = Some(f);
         }
         self.harmonics(&w, &x, &mut report);
+        // A grid snapshot of this cycle when an event started in it.
+        let opened = self.open_kinds() & !opened_before;
+        if opened != 0 {
+            const KINDS: [EventKind; 8] = [
+                EventKind::Dip,
+                EventKind::Swell,
+                EventKind::Interruption,
+                EventKind::Rvc,
+                EventKind::MissingPhase,
+                EventKind::BrokenNeutral,
+                EventKind::PhaseSequence,
+                EventKind::LowVoltage,
+            ];
+            let kind = KINDS[opened.trailing_zeros() as usize];
+            self.snapshot = Some(Snapshot::of(kind, &report));
+        }
 
         self.last_q = report.q_reactive;
         self.last_live = live;
         self.have_cycle = true;
         self.index += 1;
         Some(report)
+    }
+
+    /// Bit mask of the open events and conditions (bits in the order of [`EventKind`]).
+    fn open_kinds(&self) -> u8 {
+        let mut m = self.detector.open_mask() | (self.rvc.is_open() as u8) << 3;
+        for (k, c) in self.conditions.iter().enumerate() {
+            m |= (c.is_open() as u8) << (4 + k);
+        }
+        m
     }
 
     /// Missing phase, broken neutral, phase sequence and low voltage for one cycle.
@@ -783,6 +830,13 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             acc.sum[ch] += x.sum[ch];
         }
         acc.flags.insert(report.flags);
+        let udin = self.cfg.declared_voltage;
+        for p in 0..3 {
+            let u = report.u_rms[p];
+            acc.under[p] += u.min(udin) * u.min(udin);
+            acc.over[p] += u.max(udin) * u.max(udin);
+        }
+        acc.cycles += 1;
         self.window_fill += 1;
         if self.window_fill == wc {
             self.window_fill = 0;
@@ -816,6 +870,17 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         let us: f32 = self.roles.u.iter().flatten().map(|&c| r.rms[c]).sum();
         let n = self.roles.u.iter().flatten().count().max(1);
         self.detector.interval_rms(us / n as f32);
+        // Under- and over-deviation (IEC 61000-4-30 Annex D).
+        let udin = self.cfg.declared_voltage;
+        let cycles = acc.cycles.max(1) as f32;
+        for p in 0..3 {
+            if self.roles.u[p].is_some() {
+                let under = math::sqrtf(acc.under[p] / cycles);
+                let over = math::sqrtf(acc.over[p] / cycles);
+                r.under_deviation_pct[p] = 100.0 * (udin - under) / udin;
+                r.over_deviation_pct[p] = 100.0 * (over - udin) / udin;
+            }
+        }
         self.interval_index += 1;
         self.interval_ready = true;
     }

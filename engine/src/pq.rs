@@ -114,11 +114,20 @@ pub(crate) struct EventQueue {
     pub overflow: u32,
     /// Events ever completed (queued or lost).
     pub pushed: u64,
+    /// Occurrence counters of every completed event.
+    pub counters: PqCounters,
+    /// Sample rate, for the durations the counters classify.
+    pub sample_rate_hz: f32,
 }
 
 impl EventQueue {
+    pub fn new(sample_rate_hz: f32) -> Self {
+        Self { sample_rate_hz, ..Self::default() }
+    }
+
     fn push(&mut self, e: VoltageEvent) {
         self.pushed += 1;
+        self.counters.count(&e, self.sample_rate_hz);
         if self.len == self.items.len() {
             self.overflow = self.overflow.saturating_add(1);
             return;
@@ -167,6 +176,13 @@ impl EventDetector {
                 out.push(close(kind, &o, at));
             }
         }
+    }
+
+    /// Bit mask of the open events: 1 dip, 2 swell, 4 interruption.
+    pub fn open_mask(&self) -> u8 {
+        self.dip.is_some() as u8
+            | (self.swell.is_some() as u8) << 1
+            | (self.interruption.is_some() as u8) << 2
     }
 
     /// Whether a dip, swell or interruption is in progress.
@@ -389,6 +405,11 @@ impl RvcDetector {
         self.open = None;
     }
 
+    /// Whether an RVC candidate is open.
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
     /// Means of the window, and whether every value is within `limit` of its phase's mean.
     fn window(&self, limit: f32) -> ([f32; 3], bool) {
         let mut means = [0.0f32; 3];
@@ -485,6 +506,11 @@ impl Condition {
         }
     }
 
+    /// Whether the condition is open.
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
     /// Close a condition still open at the end of the stream.
     pub fn flush(&mut self, at: SampleTime, out: &mut EventQueue) {
         if let Some(o) = self.open.take() {
@@ -543,4 +569,170 @@ impl Condition {
             }
         }
     }
+}
+
+/// Number of values in a grid snapshot.
+pub const SNAPSHOT_VALUES: usize = 24;
+
+/// Names of the snapshot values, in order (SI units: V, A, W, var, VA, Hz, %).
+pub const SNAPSHOT_NAMES: [&str; SNAPSHOT_VALUES] = [
+    "u1_rms",
+    "u2_rms",
+    "u3_rms",
+    "u12_rms",
+    "u23_rms",
+    "u31_rms",
+    "i1_rms",
+    "i2_rms",
+    "i3_rms",
+    "in_rms",
+    "p1_w",
+    "p2_w",
+    "p3_w",
+    "q1_var",
+    "q2_var",
+    "q3_var",
+    "p_total_w",
+    "q_total_var",
+    "s_total_va",
+    "pf_total",
+    "frequency_hz",
+    "thd_u1_pct",
+    "thd_u2_pct",
+    "thd_u3_pct",
+];
+
+/// A grid snapshot: 24 values of one cycle, taken when an event starts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Snapshot {
+    /// The event whose start triggered it.
+    pub trigger: EventKind,
+    /// Cycle the values belong to.
+    pub cycle: u64,
+    /// Start of that cycle.
+    pub start: SampleTime,
+    /// The values, in the order of [`SNAPSHOT_NAMES`].
+    pub values: [f32; SNAPSHOT_VALUES],
+}
+
+impl Snapshot {
+    /// The snapshot of one cycle report.
+    pub(crate) fn of(trigger: EventKind, r: &crate::report::CycleReport) -> Self {
+        let v = [
+            r.u_rms[0],
+            r.u_rms[1],
+            r.u_rms[2],
+            r.u_ll_rms[0],
+            r.u_ll_rms[1],
+            r.u_ll_rms[2],
+            r.i_rms[0],
+            r.i_rms[1],
+            r.i_rms[2],
+            r.in_rms,
+            r.p_active[0],
+            r.p_active[1],
+            r.p_active[2],
+            r.q_reactive[0],
+            r.q_reactive[1],
+            r.q_reactive[2],
+            r.p_total,
+            r.q_total,
+            r.s_total,
+            r.pf_total,
+            r.frequency,
+            r.thd_pct[0],
+            r.thd_pct[1],
+            r.thd_pct[2],
+        ];
+        Self { trigger, cycle: r.index, start: r.start, values: v }
+    }
+}
+
+/// Event occurrence counters as a meter keeps them (no allocation): the EN 50160 dip and swell
+/// tables, interruptions (short up to 180 s, long above), rapid voltage changes.
+///
+/// Dip rows by residual u in % of the reference: 90 > u ≥ 80, 80 > u ≥ 70, 70 > u ≥ 40,
+/// 40 > u ≥ 5, 5 > u; columns by duration: 10 ms ≤ t ≤ 200 ms, 200 ms < t ≤ 500 ms,
+/// 0.5 s < t ≤ 1 s, 1 s < t ≤ 5 s, 5 s < t ≤ 60 s. Swell rows u ≥ 120, 120 > u > 110; columns
+/// 10 ms ≤ t ≤ 500 ms, 0.5 s < t ≤ 5 s, 5 s < t ≤ 60 s. Upper duration bounds and lower
+/// residual bounds are inclusive (EN 50160:2010).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PqCounters {
+    /// Dip table, `[row][column]`.
+    pub dips: [[u32; 5]; 5],
+    /// Dips outside the table (shorter than 10 ms or longer than 60 s).
+    pub dips_unclassified: u32,
+    /// Swell table, `[row][column]`.
+    pub swells: [[u32; 3]; 2],
+    /// Swells outside the table.
+    pub swells_unclassified: u32,
+    /// Interruptions up to 180 s.
+    pub short_interruptions: u32,
+    /// Interruptions longer than 180 s.
+    pub long_interruptions: u32,
+    /// Rapid voltage changes.
+    pub rvc: u32,
+}
+
+impl PqCounters {
+    /// Dip table cell (row, column) of a residual (% of reference) and duration (s).
+    pub fn dip_cell(residual_pct: f32, duration_s: f64) -> Option<(usize, usize)> {
+        let row = if residual_pct >= 90.0 {
+            return None;
+        } else if residual_pct >= 80.0 {
+            0
+        } else if residual_pct >= 70.0 {
+            1
+        } else if residual_pct >= 40.0 {
+            2
+        } else if residual_pct >= 5.0 {
+            3
+        } else {
+            4
+        };
+        let col = column(duration_s, &[0.2, 0.5, 1.0, 5.0, 60.0])?;
+        Some((row, col))
+    }
+
+    /// Swell table cell (row, column) of a maximum (% of reference) and duration (s).
+    pub fn swell_cell(max_pct: f32, duration_s: f64) -> Option<(usize, usize)> {
+        let row = if max_pct >= 120.0 {
+            0
+        } else if max_pct > 110.0 {
+            1
+        } else {
+            return None;
+        };
+        let col = column(duration_s, &[0.5, 5.0, 60.0])?;
+        Some((row, col))
+    }
+
+    /// Count one completed event.
+    pub fn count(&mut self, e: &VoltageEvent, sample_rate_hz: f32) {
+        let d = e.duration_s(sample_rate_hz);
+        match e.kind {
+            EventKind::Dip => match Self::dip_cell(e.extreme_pct(), d) {
+                Some((r, c)) => self.dips[r][c] += 1,
+                None => self.dips_unclassified += 1,
+            },
+            EventKind::Swell => match Self::swell_cell(e.extreme_pct(), d) {
+                Some((r, c)) => self.swells[r][c] += 1,
+                None => self.swells_unclassified += 1,
+            },
+            EventKind::Interruption if d <= 180.0 => self.short_interruptions += 1,
+            EventKind::Interruption => self.long_interruptions += 1,
+            EventKind::Rvc => self.rvc += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Column of a duration against inclusive upper bounds, from 10 ms up.
+fn column(duration_s: f64, upper: &[f64]) -> Option<usize> {
+    if duration_s < 0.01 {
+        return None;
+    }
+    upper.iter().position(|&u| duration_s <= u)
 }

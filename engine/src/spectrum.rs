@@ -90,6 +90,11 @@ pub struct IntervalReport {
     pub u2_pct: f32,
     /// Zero-sequence voltage unbalance u0 = |U0|/|U+|, % (3P4W only).
     pub u0_pct: f32,
+    /// Under-deviation per phase (IEC 61000-4-30 Annex D): (Udin − U_under)/Udin in %, with
+    /// U_under the rms over the window's cycles of min(U, Udin).
+    pub under_deviation_pct: [f32; 3],
+    /// Over-deviation per phase: (U_over − Udin)/Udin in %, U_over the rms of max(U, Udin).
+    pub over_deviation_pct: [f32; 3],
     /// Current unbalance i2 = |I−|/|I+|, % (3P4W only).
     pub i2_pct: f32,
     /// Zero-sequence current unbalance i0 = |I0|/|I+|, % (3P4W only).
@@ -117,6 +122,8 @@ impl Default for IntervalReport {
             fundamental: [Phasor::default(); MAX_CHANNELS],
             u2_pct: 0.0,
             u0_pct: 0.0,
+            under_deviation_pct: [0.0; 3],
+            over_deviation_pct: [0.0; 3],
             i2_pct: 0.0,
             i0_pct: 0.0,
             flags: Flags::empty(),

@@ -277,3 +277,77 @@ fn missing_phase_broken_neutral_and_reversed_sequence_are_reported() {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].kind, EventKind::PhaseSequence);
 }
+
+#[test]
+fn occurrence_counter_cells_follow_the_en50160_edges() {
+    use percycle_engine::PqCounters;
+    assert_eq!(PqCounters::dip_cell(80.0, 0.2), Some((0, 0)), "80 % for 200 ms is A1");
+    assert_eq!(PqCounters::dip_cell(79.99, 0.201), Some((1, 1)), "79.99 % for 201 ms is B2");
+    assert_eq!(PqCounters::dip_cell(90.0, 0.1), None);
+    assert_eq!(PqCounters::dip_cell(5.0, 1.0), Some((3, 2)));
+    assert_eq!(PqCounters::dip_cell(4.99, 5.0), Some((4, 3)));
+    assert_eq!(PqCounters::dip_cell(50.0, 0.01), Some((2, 0)));
+    assert_eq!(PqCounters::dip_cell(50.0, 0.0099), None);
+    assert_eq!(PqCounters::dip_cell(50.0, 60.1), None);
+    assert_eq!(PqCounters::swell_cell(120.0, 0.5), Some((0, 0)));
+    assert_eq!(PqCounters::swell_cell(110.01, 0.51), Some((1, 1)));
+    assert_eq!(PqCounters::swell_cell(110.0, 1.0), None);
+}
+
+#[test]
+fn a_dip_is_counted_and_takes_a_grid_snapshot_of_its_first_cycle() {
+    let recipe = Recipe::new("snap", percycle_vectors::Topology::ThreePhase4W)
+        .with_duration(1.2)
+        .with_step(Step::dip(0.5, 0.1, &[1], 0.5));
+    let v = synthesize(&recipe).unwrap();
+    let w = &v.waveform;
+    let cfg = Config::new(Topology::ThreePhase4W, w.sample_rate_hz as f32, 50.0);
+    let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
+    let data: Vec<f32> =
+        (0..w.samples[0].len()).flat_map(|k| w.samples.iter().map(move |c| c[k] as f32)).collect();
+    let mut snapshots = Vec::new();
+    meter.process_f32_block_with(&data, |o| {
+        if let Output::Snapshot(s) = o {
+            snapshots.push(*s)
+        }
+    });
+    // One snapshot for the dip, one for the low-voltage indicator (debounced, two cycles later).
+    let kinds: Vec<EventKind> = snapshots.iter().map(|s| s.trigger).collect();
+    assert_eq!(kinds, [EventKind::Dip, EventKind::LowVoltage], "{snapshots:?}");
+    let s = &snapshots[0];
+    assert_eq!(s.trigger, EventKind::Dip);
+    assert_eq!(percycle_engine::SNAPSHOT_NAMES[1], "u2_rms");
+    // The cycle the dip starts in: L2 already low, L1 near its nominal (that cycle's boundary
+    // is moved by the step, so its rms is not exact).
+    assert!(s.values[1] < 200.0 && s.values[0] > 225.0, "{:?}", &s.values[..3]);
+    assert!((s.values[20] - 50.0).abs() < 0.5, "frequency {}", s.values[20]);
+    let c = meter.counters();
+    assert_eq!(c.dips[2][0], 1, "{c:?}");
+    assert_eq!(c.dips.iter().flatten().sum::<u32>(), 1);
+}
+
+#[test]
+fn under_and_over_deviation_follow_the_steady_voltage() {
+    for (u, under, over) in [(220.0, 100.0 * 10.0 / 230.0, 0.0), (240.0, 0.0, 100.0 * 10.0 / 230.0)]
+    {
+        let recipe = Recipe::new("dev", percycle_vectors::Topology::ThreePhase4W)
+            .with_duration(0.8)
+            .with_voltage(u);
+        let r = run(&recipe, |_| {});
+        assert!(!r.intervals.is_empty());
+        for iv in &r.intervals {
+            for p in 0..3 {
+                assert!(
+                    (iv.under_deviation_pct[p] as f64 - under).abs() < 1e-3,
+                    "{u} V: under {}",
+                    iv.under_deviation_pct[p]
+                );
+                assert!(
+                    (iv.over_deviation_pct[p] as f64 - over).abs() < 1e-3,
+                    "{u} V: over {}",
+                    iv.over_deviation_pct[p]
+                );
+            }
+        }
+    }
+}

@@ -51,6 +51,10 @@ pub struct Analysis {
     pub events: Vec<VoltageEvent>,
     /// Every 10-s power-frequency value.
     pub frequency: Vec<FrequencyReport>,
+    /// Grid snapshots taken when events started.
+    pub snapshots: Vec<percycle_engine::Snapshot>,
+    /// The engine's event occurrence counters at the end.
+    pub counters: percycle_engine::PqCounters,
     /// Events the engine could not queue (should be zero: reported, never silent).
     pub events_dropped: u32,
     /// The options the analysis ran with.
@@ -163,6 +167,7 @@ pub fn analyze_waveform_with(
     let mut intervals = Vec::new();
     let mut events = Vec::new();
     let mut frequency = Vec::new();
+    let mut snapshots = Vec::new();
     const CHUNK: usize = 65_536;
     let mut block = Vec::with_capacity(CHUNK * nch);
     let mut start = 0;
@@ -182,6 +187,7 @@ pub fn analyze_waveform_with(
             Output::Interval(iv) => intervals.push(*iv),
             Output::Event(e) => events.push(*e),
             Output::Frequency(f) => frequency.push(*f),
+            Output::Snapshot(s) => snapshots.push(*s),
             _ => {}
         });
         if let Some(b) = &bar {
@@ -204,6 +210,8 @@ pub fn analyze_waveform_with(
         events,
         frequency,
         events_dropped: meter.events_dropped(),
+        snapshots,
+        counters: *meter.counters(),
         options: opts.clone(),
         mapping,
         notes,
@@ -453,6 +461,38 @@ pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
         .with_context(|| ctx(&path))?;
     }
     out.flush().with_context(|| ctx(&path))?;
+
+    let path = dir.join("snapshots.csv");
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| ctx(&path))?);
+    writeln!(out, "trigger,cycle,start_s,{}", percycle_engine::SNAPSHOT_NAMES.join(","))
+        .with_context(|| ctx(&path))?;
+    for snap in &a.snapshots {
+        let values: Vec<String> = snap.values.iter().map(|v| v.to_string()).collect();
+        writeln!(
+            out,
+            "{:?},{},{:.6},{}",
+            snap.trigger,
+            snap.cycle,
+            snap.start.seconds(fs),
+            values.join(",")
+        )
+        .with_context(|| ctx(&path))?;
+    }
+    out.flush().with_context(|| ctx(&path))?;
+    let path = dir.join("pq_counters.json");
+    let counters = serde_json::json!({
+        "dips": a.counters.dips,
+        "dips_unclassified": a.counters.dips_unclassified,
+        "swells": a.counters.swells,
+        "swells_unclassified": a.counters.swells_unclassified,
+        "short_interruptions": a.counters.short_interruptions,
+        "long_interruptions": a.counters.long_interruptions,
+        "rvc": a.counters.rvc,
+        "events_dropped": a.events_dropped,
+    });
+    std::fs::write(&path, serde_json::to_string_pretty(&counters)? + "\n")
+        .with_context(|| ctx(&path))?;
 
     let path = dir.join("frequency_10s.csv");
     let mut out =

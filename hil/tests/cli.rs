@@ -263,6 +263,12 @@ fn analyze_reports_a_dip_in_events_csv_and_the_en50160_tables() {
     // Windows [0, 1) and [1, 2) s both hold an interval that overlaps the dip; [2, 3) s has
     // fewer than 90 % of its intervals (the recording ends) and is left out.
     assert_eq!(flagged, ["true", "true"], "{agg}");
+    let snaps = std::fs::read_to_string(out.join("snapshots.csv")).unwrap();
+    assert!(snaps.lines().nth(1).is_some_and(|l| l.starts_with("Dip,")), "{snaps}");
+    let counters: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("pq_counters.json")).unwrap())
+            .unwrap();
+    assert_eq!(counters["dips"][2][0], 1, "{counters}");
     let t = percycle().arg("en50160").arg(&out).output().unwrap();
     let table = String::from_utf8_lossy(&t.stdout);
     assert!(t.status.success() && table.contains("70 > u >= 40"), "{table}");
