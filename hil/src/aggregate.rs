@@ -53,6 +53,8 @@ pub struct Aggregate {
 /// The aggregates of a recording.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Aggregates {
+    /// 150/180-cycle values (15 basic intervals, about 3 s), restarted at each 10-min tick.
+    pub three_s: Vec<Aggregate>,
     /// 10-min values (or the configured window).
     pub ten_min: Vec<Aggregate>,
     /// 2-h values (twelve windows).
@@ -143,7 +145,7 @@ pub fn aggregate(
     // of 20 ms, or 12 of 16.7 ms).
     let interval_s = (0.2 * nominal_hz as f64).round().max(1.0) / nominal_hz as f64;
     let expected = (window_s / interval_s).max(1.0);
-    let mut out = Aggregates::default();
+    let mut out = Aggregates { three_s: three_second(&basic, window_s), ..Aggregates::default() };
     let mut k = 0;
     while k < basic.len() {
         let w = (basic[k].start_s / window_s).floor();
@@ -167,6 +169,38 @@ pub fn aggregate(
         out.two_hour.push(agg);
     }
     out
+}
+
+/// 150/180-cycle values: blocks of 15 consecutive basic intervals. At each 10-min tick (the
+/// first interval starting in a new window) a new block starts; a block already running
+/// completes its 15 intervals, so consecutive blocks overlap there (IEC 61000-4-30
+/// resynchronisation). A block still incomplete at the end of the recording is left out.
+fn three_second(basic: &[Aggregate], window_s: f64) -> Vec<Aggregate> {
+    const BLOCK: usize = 15;
+    let mut done = Vec::new();
+    let mut open: Vec<Vec<&Aggregate>> = Vec::new();
+    let mut tick = None;
+    for b in basic {
+        let w = (b.start_s / window_s).floor();
+        let new_tick = tick.is_some_and(|t| t != w);
+        tick = Some(w);
+        if open.is_empty() || new_tick {
+            open.push(Vec::with_capacity(BLOCK));
+        }
+        for block in &mut open {
+            block.push(b);
+        }
+        open.retain(|block| {
+            if block.len() == BLOCK {
+                let len: f64 = block.iter().map(|p| p.length_s).sum();
+                done.push(combine(block[0].start_s, len, block));
+                false
+            } else {
+                true
+            }
+        });
+    }
+    done
 }
 
 /// The evaluator's 10-min inputs.
@@ -215,4 +249,61 @@ pub fn events(e: &[VoltageEvent], fs: f32, declared_voltage: f32) -> Vec<EnEvent
             extreme_pct: 100.0 * v.extreme_v as f64 / declared_voltage as f64,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(n: usize, flagged_at: Option<usize>) -> Vec<Aggregate> {
+        (0..n)
+            .map(|k| Aggregate {
+                start_s: 0.2 * k as f64,
+                length_s: 0.2,
+                values: 1,
+                flagged: flagged_at == Some(k),
+                frequency_hz: 50.0,
+                u_rms: vec![230.0 + (k % 2) as f64],
+                i_rms: vec![5.0],
+                u2_pct: 0.0,
+                u0_pct: 0.0,
+                thd40_pct: vec![1.0],
+                harmonics_pct: vec![vec![0.0; 26]],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn three_second_blocks_restart_at_each_tick_and_overlap_the_running_one() {
+        // Ticks every 4 s (20 intervals): blocks start at 0 s, 3 s (after the first 15
+        // intervals), 4 s (tick; the 3-s block runs on to 6 s), 7 s, 8 s, ...
+        let b = basic(60, None);
+        let blocks = three_second(&b, 4.0);
+        let starts: Vec<f64> = blocks.iter().map(|a| (a.start_s * 10.0).round() / 10.0).collect();
+        assert_eq!(starts, [0.0, 3.0, 4.0, 7.0, 8.0]);
+        assert!(blocks.iter().all(|a| a.values == 15 && (a.length_s - 3.0).abs() < 1e-9));
+        // rms of alternating 230 / 231 V over 15 values (8 of one, 7 of the other).
+        let rms = ((8.0 * 230.0f64.powi(2) + 7.0 * 231.0f64.powi(2)) / 15.0).sqrt();
+        assert!((blocks[0].u_rms[0] - rms).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_flagged_interval_flags_every_aggregate_that_contains_it() {
+        let b = basic(3000 * 2, Some(3100));
+        let three = three_second(&b, 600.0);
+        let flagged: Vec<usize> =
+            three.iter().enumerate().filter(|(_, a)| a.flagged).map(|(k, _)| k).collect();
+        assert_eq!(flagged, [206]);
+        let mut out = Aggregates::default();
+        // Two 10-min windows of 3000 intervals; the second holds interval 3100.
+        let mut k = 0;
+        while k < b.len() {
+            let parts: Vec<&Aggregate> = b[k..k + 3000].iter().collect();
+            out.ten_min.push(combine(b[k].start_s, 600.0, &parts));
+            k += 3000;
+        }
+        assert_eq!(out.ten_min.iter().map(|a| a.flagged).collect::<Vec<_>>(), [false, true]);
+        let two_h = combine(0.0, 7200.0, &out.ten_min.iter().collect::<Vec<_>>());
+        assert!(two_h.flagged);
+    }
 }

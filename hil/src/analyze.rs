@@ -414,6 +414,43 @@ pub fn write_interval_outputs(dir: &Path, a: &Analysis) -> Result<()> {
     Ok(())
 }
 
+/// One CSV of aggregates (3-s, 10-min or 2-h values).
+fn write_aggregates(path: &Path, values: &[aggregate::Aggregate]) -> Result<()> {
+    let ctx = || format!("writing {}", path.display());
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).with_context(ctx)?);
+    writeln!(
+        out,
+        "start_s,length_s,values,flagged,frequency_hz,u1_rms,u2_rms,u3_rms,i1_rms,i2_rms,i3_rms,\
+         u2_unbalance_pct,u0_unbalance_pct,thd40_u1_pct,thd40_u2_pct,thd40_u3_pct"
+    )
+    .with_context(ctx)?;
+    for v in values {
+        let pick = |x: &[f64], k: usize| x.get(k).copied().unwrap_or(0.0);
+        writeln!(
+            out,
+            "{},{},{},{},{:.6},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4}",
+            v.start_s,
+            v.length_s,
+            v.values,
+            v.flagged,
+            v.frequency_hz,
+            pick(&v.u_rms, 0),
+            pick(&v.u_rms, 1),
+            pick(&v.u_rms, 2),
+            pick(&v.i_rms, 0),
+            pick(&v.i_rms, 1),
+            pick(&v.i_rms, 2),
+            v.u2_pct,
+            v.u0_pct,
+            pick(&v.thd40_pct, 0),
+            pick(&v.thd40_pct, 1),
+            pick(&v.thd40_pct, 2)
+        )
+        .with_context(ctx)?;
+    }
+    out.flush().with_context(ctx)
+}
+
 /// Phases of an event's bit mask as `L1|L3`.
 fn phase_names(mask: u8) -> String {
     (0..3)
@@ -514,40 +551,9 @@ pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
     let window = a.options.aggregate_s.unwrap_or(600.0);
     let agg =
         aggregate::aggregate(&a.intervals, a.config.topology, fs, a.config.nominal_hz, window);
-    let path = dir.join("aggregates_10min.csv");
-    let mut out =
-        std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| ctx(&path))?);
-    writeln!(
-        out,
-        "start_s,length_s,intervals,flagged,frequency_hz,u1_rms,u2_rms,u3_rms,i1_rms,i2_rms,i3_rms,\
-         u2_unbalance_pct,u0_unbalance_pct,thd40_u1_pct,thd40_u2_pct,thd40_u3_pct"
-    )
-    .with_context(|| ctx(&path))?;
-    for v in &agg.ten_min {
-        let pick = |x: &[f64], k: usize| x.get(k).copied().unwrap_or(0.0);
-        writeln!(
-            out,
-            "{},{},{},{},{:.6},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4}",
-            v.start_s,
-            v.length_s,
-            v.values,
-            v.flagged,
-            v.frequency_hz,
-            pick(&v.u_rms, 0),
-            pick(&v.u_rms, 1),
-            pick(&v.u_rms, 2),
-            pick(&v.i_rms, 0),
-            pick(&v.i_rms, 1),
-            pick(&v.i_rms, 2),
-            v.u2_pct,
-            v.u0_pct,
-            pick(&v.thd40_pct, 0),
-            pick(&v.thd40_pct, 1),
-            pick(&v.thd40_pct, 2)
-        )
-        .with_context(|| ctx(&path))?;
-    }
-    out.flush().with_context(|| ctx(&path))?;
+    write_aggregates(&dir.join("aggregates_3s.csv"), &agg.three_s)?;
+    write_aggregates(&dir.join("aggregates_10min.csv"), &agg.ten_min)?;
+    write_aggregates(&dir.join("aggregates_2h.csv"), &agg.two_hour)?;
 
     let cfg = En50160Config {
         nominal_hz: a.config.nominal_hz as f64,
