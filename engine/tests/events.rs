@@ -351,3 +351,42 @@ fn under_and_over_deviation_follow_the_steady_voltage() {
         }
     }
 }
+
+#[test]
+fn sliding_reference_follows_a_slow_decline_so_a_step_back_up_is_a_swell() {
+    // 230 V falls to 207 V in ten 2.3 V steps 12 s apart (each a 1 % change, below the RVC
+    // threshold), then rises by 12 %: 231.8 V. Against the declared 230 V that is no swell; the
+    // sliding reference (1-min low-pass) has followed the decline to about 208 V, so against it
+    // the step is a swell of about 111.5 %.
+    let mut recipe = Recipe::new("sliding", percycle_vectors::Topology::SinglePhase)
+        .with_sample_rate(4_000.0)
+        .with_duration(185.0);
+    let mut level = 230.0;
+    for k in 0..10 {
+        let next = level - 2.3;
+        recipe = recipe.with_step(Step::dip(5.0 + 12.0 * k as f64, 1e4, &[0], next / level));
+        level = next;
+    }
+    recipe = recipe.with_step(Step::dip(180.0, 1e4, &[0], 1.12));
+    let fixed = run(&recipe, |_| {});
+    assert!(fixed.events.iter().all(|e| e.kind != EventKind::Swell), "{:?}", fixed.events);
+    let sliding = run(&recipe, |c| c.events.sliding_reference = true);
+    let swells: Vec<_> = sliding.events.iter().filter(|e| e.kind == EventKind::Swell).collect();
+    assert_eq!(swells.len(), 1, "{:?}", sliding.events);
+    let s = swells[0];
+    assert!((s.start.seconds(sliding.fs) - 180.0).abs() < 0.03);
+    // The reference at the step: the IEC first-order filter (1-min time constant, one step per
+    // 0.2 s interval) applied to the true 10-cycle rms of the staircase, from 230 V.
+    let level_at = |t: f64| {
+        let k = ((t - 5.0) / 12.0).floor() + 1.0;
+        230.0 - 2.3 * k.clamp(0.0, 10.0)
+    };
+    let mut usr = 230.0f64;
+    let mut t = 0.0;
+    while t + 0.2 <= 180.0 {
+        usr += 0.2 / 60.0 * (level_at(t + 0.1) - usr);
+        t += 0.2;
+    }
+    assert!((s.reference_v as f64 - usr).abs() < 0.1, "reference {} vs {usr}", s.reference_v);
+    assert!((s.extreme_v - 231.84).abs() < 0.05, "maximum {}", s.extreme_v);
+}
