@@ -193,6 +193,8 @@ struct Integrals {
     sum: [f32; MAX_CHANNELS],
     ui: [f32; 3],
     uu: [f32; 3],
+    /// ∫(i1 + i2 + i3)² (the neutral current computed from the phases), A²·samples.
+    i_sum_sq: f32,
     mid: SampleTime,
     fund: [Phasor; MAX_CHANNELS],
 }
@@ -931,6 +933,22 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 }
                 x.uu[k] = self.gain[a] * self.gain[b] * self.edges(s, w, &|m| prod(m) as f32);
             }
+            if full {
+                // The phase currents' sum, in amperes per sample (the gains may differ).
+                let g = [self.gain[3], self.gain[4], self.gain[5]];
+                let isum = |m: u64| {
+                    let v = g[0] * self.at(3, m) as f32
+                        + g[1] * self.at(4, m) as f32
+                        + g[2] * self.at(5, m) as f32;
+                    v * v
+                };
+                let mut s = 0.0f32;
+                for m in ma..mb {
+                    s += isum(m);
+                }
+                let end = edge(isum(w.b.sample), isum(w.b.sample + 1), w.b.frac);
+                x.i_sum_sq = s + end - self.start_edge(w, &isum);
+            }
         }
         if full {
             self.fundamental(w, x.len, &mut x.fund);
@@ -1058,6 +1076,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
         if let Some(cn) = roles.neutral {
             r.in_rms = rms(ms[cn]);
+            r.in_computed_rms = rms(x.i_sum_sq * inv);
         }
         if self.cfg.topology == Topology::ThreePhase4W {
             for k in 0..3 {

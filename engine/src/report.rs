@@ -100,8 +100,11 @@ pub struct CycleReport {
     pub u_ll_rms: [f32; 3],
     /// Phase current rms, A.
     pub i_rms: [f32; 3],
-    /// Neutral current rms (3P4W), A.
+    /// Neutral current rms (3P4W), A, as measured on the IN channel.
     pub in_rms: f32,
+    /// Neutral current rms computed from the phase currents, rms of (i1 + i2 + i3), A (3P4W).
+    /// A measured IN far from it points at a broken neutral path, leakage or CT wiring.
+    pub in_computed_rms: f32,
     /// Urms(1/2): one-cycle rms refreshed every half cycle, V. `[0]` is the window from the
     /// previous cycle's midpoint to this cycle's midpoint, `[1]` the window of this cycle.
     pub u_rms_half: [[f32; 3]; 2],

@@ -221,3 +221,28 @@ fn pulses_match_the_register_at_the_meter_constant() {
     assert_eq!(e.pulses.a_plus, expected);
     assert!((760..=770).contains(&e.pulses.a_plus), "{}", e.pulses.a_plus);
 }
+
+#[test]
+fn computed_neutral_current_matches_the_measured_one_and_the_closed_form() {
+    // Triplen harmonics add up in the neutral: IN = 3·I3 + 3·I9 for a balanced load.
+    let cfg = Config::new(Topology::ThreePhase4W, 10_240.0, 50.0);
+    let sig = balanced(
+        Topology::ThreePhase4W,
+        50.0,
+        230.0,
+        4.0,
+        20.0,
+        &[],
+        &[(3.0, 60.0), (5.0, 30.0), (9.0, 10.0)],
+    );
+    let (reports, _) = run_f32(cfg, &sig, 5_120);
+    let truth = 3.0 * 4.0 * (0.6f64.powi(2) + 0.1f64.powi(2)).sqrt();
+    for r in reports.iter().filter(|r| steady(r)) {
+        assert!(rel(r.in_rms as f64, truth) < 1e-4, "measured IN {} vs {truth}", r.in_rms);
+        assert!(
+            rel(r.in_computed_rms as f64, truth) < 1e-4,
+            "computed IN {} vs {truth}",
+            r.in_computed_rms
+        );
+    }
+}

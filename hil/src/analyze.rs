@@ -221,7 +221,7 @@ pub fn analyze_waveform_with(
 /// Header of `cycles.csv`.
 pub const CYCLES_HEADER: &str = "cycle,start_s,frequency_hz,u1_rms,u2_rms,u3_rms,i1_rms,i2_rms,i3_rms,in_rms,\
 p1_w,p2_w,p3_w,q1_var,q2_var,q3_var,s1_va,s2_va,s3_va,pf1,pf2,pf3,p_total_w,q_total_var,s_total_va,pf_total,\
-u12_rms,u23_rms,u31_rms,u1_half_rms,u2_half_rms,u3_half_rms,flags";
+u12_rms,u23_rms,u31_rms,u1_half_rms,u2_half_rms,u3_half_rms,in_computed_rms,flags";
 
 /// Names of the set flags, joined by `|`.
 pub fn flag_names(f: Flags) -> String {
@@ -242,7 +242,7 @@ pub fn flag_names(f: Flags) -> String {
 /// One `cycles.csv` row.
 pub fn cycle_row(r: &CycleReport, fs: f32) -> String {
     let mut s = format!("{},{:.9},{:.6}", r.index, r.start_s(fs), r.frequency);
-    let groups: [&[f32]; 13] = [
+    let groups: [&[f32]; 14] = [
         &r.u_rms,
         &r.i_rms,
         std::slice::from_ref(&r.in_rms),
@@ -256,6 +256,7 @@ pub fn cycle_row(r: &CycleReport, fs: f32) -> String {
         std::slice::from_ref(&r.pf_total),
         &r.u_ll_rms,
         &r.u_rms_half[0],
+        std::slice::from_ref(&r.in_computed_rms),
     ];
     for v in groups.iter().flat_map(|g| g.iter()) {
         let _ = write!(s, ",{v}");
