@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Generate a standard vector suite, run it through the engine and print a pass/fail table against
-# the analytic truth. Exits non-zero when any check fails.
+# Generate the standard vector suites, run them through the engine and print a pass/fail table
+# against the analytic truth for each. Exits non-zero when any check fails.
 #
 #   scripts/certify.sh [SUITE] [extra `percycle certify` options]
 #
-# SUITE defaults to `foundation`; results go to target/certify.
+# Without SUITE it runs `foundation` (per-cycle values, energy) and `en50160` (power-quality
+# events, unbalance, 10-s frequency); results go to target/certify/<suite>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,5 +19,12 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 127
 fi
 
-exec cargo run --release -p percycle-hil --bin percycle -- \
-    certify --suite "${1:-foundation}" --out target/certify "${@:2}"
+cargo build --release -p percycle-hil --bin percycle
+suites=("${1:-foundation}")
+[[ $# -eq 0 ]] && suites=(foundation en50160)
+status=0
+for suite in "${suites[@]}"; do
+    echo "==> suite ${suite}"
+    target/release/percycle certify --suite "${suite}" --out "target/certify/${suite}" "${@:2}" || status=1
+done
+exit "${status}"

@@ -626,6 +626,20 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             // The stream began mid-cycle, or a short segment ended a hold-over: no report,
             // energy only (registered with the next cycle's reactive power, not known yet).
             let seg = self.segment(&w);
+            if b.kind == BoundaryKind::Resync {
+                // The short segment still refreshes Urms(1/2) once, at its end, so the event
+                // detectors see no gap where tracking resumes.
+                let period = median5(self.recent_periods);
+                let mut v = [0.0f32; 3];
+                for (p, v) in v.iter_mut().enumerate() {
+                    if let Some(cu) = self.roles.u[p] {
+                        *v = self.window_rms(cu, b.at, period);
+                    }
+                }
+                let disturbed = self.detector.active();
+                self.detector.update(b.at, &v, &mut self.events);
+                self.rvc.update(b.at, &v, disturbed || self.detector.active(), &mut self.events);
+            }
             if let Some(lead) = self.lead.replace(seg) {
                 self.register_segment(&lead, self.last_q, self.last_live);
             }

@@ -182,6 +182,10 @@ pub(crate) struct Tracker {
     last: SampleTime,
     /// Period used for hold-over boundaries: the last accepted crossing-to-crossing period.
     hold_period: f32,
+    /// The last three accepted crossing-to-crossing periods; the hold-over period is their
+    /// median, so one period lengthened by a step in the voltage does not set the hold-over pace.
+    periods: [f32; 3],
+    periods_next: usize,
     /// A crossing has been accepted since the last boundary of any kind that was a hold-over.
     locked: bool,
     /// Largest |filtered reference| since the last boundary, filter-output units.
@@ -209,6 +213,8 @@ impl Tracker {
             nominal_period,
             last: SampleTime::default(),
             hold_period: nominal_period,
+            periods: [nominal_period; 3],
+            periods_next: 0,
             locked: false,
             peak: 0,
             deadline: 0,
@@ -239,6 +245,8 @@ impl Tracker {
         self.y_prev = 0;
         self.last = SampleTime::default();
         self.hold_period = self.nominal_period;
+        self.periods = [self.nominal_period; 3];
+        self.periods_next = 0;
         self.locked = false;
         self.peak = 0;
         self.set_deadline();
@@ -280,7 +288,10 @@ impl Tracker {
                     let elapsed = at.since(self.last);
                     if elapsed >= self.t_min {
                         if self.locked && elapsed <= self.t_max {
-                            self.hold_period = elapsed;
+                            self.periods[self.periods_next] = elapsed;
+                            self.periods_next = (self.periods_next + 1) % 3;
+                            let [a, b, c] = self.periods;
+                            self.hold_period = a.max(b).min(a.min(b).max(c));
                         }
                         self.locked = true;
                         self.last = at;

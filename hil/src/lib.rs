@@ -6,4 +6,5 @@
 pub mod aggregate;
 pub mod analyze;
 pub mod certify;
+pub mod certify_pq;
 pub mod en50160;

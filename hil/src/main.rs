@@ -59,7 +59,8 @@ enum Command {
     },
     /// Run a vector suite through the engine and judge it against analytic truth.
     Certify {
-        /// Suite name (see `percycle-vectors list`).
+        /// Suite name: `en50160` (power-quality events, unbalance, 10-s frequency) or a vector
+        /// suite of `percycle-vectors list` (per-cycle values and energy).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Output directory for vectors, results and the report.
@@ -145,6 +146,12 @@ fn run() -> Result<ExitCode> {
                 .with_context(|| format!("{} is not an EN 50160 report", path.display()))?;
             print!("{}", percycle_hil::en50160::verdict_table(&report));
             Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Certify { suite, out } if suite == "en50160" => {
+            let results = percycle_hil::certify_pq::run_suite(&out, true)?;
+            print!("{}", percycle_hil::certify_pq::table(&results));
+            println!("report: {}", out.join("report.md").display());
+            Ok(if results.iter().all(|r| r.pass) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Certify { suite, out } => {
             let results = certify::certify(&suite, &out, true)?;

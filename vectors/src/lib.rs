@@ -4,6 +4,7 @@ mod model;
 
 pub mod formats;
 pub mod mat;
+pub mod pq_suite;
 pub mod reference;
 pub mod suites;
 pub mod synth;
@@ -14,6 +15,7 @@ pub use formats::{
     FormatError, WavChannelMap, WavFormat, WavSidecar,
 };
 pub use mat::read_mat;
+pub use pq_suite::{en50160_suite, ExpectedEvent, ExpectedKind, PqCase, PqTruth};
 pub use reference::{
     crossings, cycles, intervals, ChannelSpectrum, ReferenceConfig, ReferenceError, SpectrumWindow,
 };
