@@ -55,11 +55,17 @@ install() {
     rustup target add "$TARGET"
     rustup component add rustfmt clippy llvm-tools
 
-    # --- QEMU (added with the board firmware in hil/firmware) ---------------------------------
-    # The firmware tests run the golden vectors on the emulated board (mps2-an386). When they
-    # land, install the emulator here:
-    #   apt-get update && apt-get install -y --no-install-recommends qemu-system-arm
-    # --------------------------------------------------------------------------------------------
+    # QEMU for the board tests (the emulated mps2-an386 Cortex-M4F board).
+    if ! command -v qemu-system-arm >/dev/null 2>&1; then
+        local sudo=""
+        [[ $(id -u) -ne 0 ]] && sudo="sudo"
+        $sudo apt-get update
+        $sudo apt-get install -y --no-install-recommends qemu-system-arm
+    fi
+}
+
+firmware() {
+    (cd hil/firmware && cargo build --release && cargo build --release --no-default-features --features netduinoplus2 --target-dir target/netduinoplus2)
 }
 
 run "install" install
@@ -68,12 +74,10 @@ run "clippy (workspace, all targets)" cargo clippy --workspace --all-targets -- 
 run "clippy (engine, $TARGET)" cargo clippy -p percycle-engine --target "$TARGET" -- -D warnings
 run "build (engine, $TARGET, debug)" cargo build -p percycle-engine --target "$TARGET"
 run "build (engine, $TARGET, release)" cargo build -p percycle-engine --target "$TARGET" --release
+run "cargo fmt --check (hil/firmware)" cargo fmt --manifest-path hil/firmware/Cargo.toml --check
+run "firmware release builds (mps2-an386, netduinoplus2)" firmware
 run "cargo test --workspace" cargo test --workspace
 run "cargo doc --workspace --no-deps" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 run "cargo bench --workspace --no-run" cargo bench --workspace --no-run
-
-# --- Firmware (hil/firmware, outside the workspace) ---------------------------------------------
-# When it lands: cargo fmt --check, release build and the QEMU tests, one at a time.
-# ------------------------------------------------------------------------------------------------
 
 echo "$passed passed, 0 failed"

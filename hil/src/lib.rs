@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod bench;
 pub mod certify;
 pub mod certify_pq;
 pub mod en50160;

@@ -52,6 +52,12 @@ enum Command {
         #[arg(long, default_value_t = 604_800.0)]
         observation_s: f64,
     },
+    /// Hardware-in-the-loop: stream a vector suite through a target and compare every report
+    /// with the host build.
+    Hil {
+        #[command(subcommand)]
+        command: HilCommand,
+    },
     /// Print the EN 50160 verdict table of an analysis directory (its en50160.json).
     En50160 {
         /// Directory written by `percycle analyze`.
@@ -65,6 +71,31 @@ enum Command {
         suite: String,
         /// Output directory for vectors, results and the report.
         #[arg(long, default_value = "target/certify")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum HilCommand {
+    /// Stream vectors through `--target qemu|host|serial:/dev/ttyACM0` and write DIR/hil.json.
+    Run {
+        /// `qemu` (mps2-an386 running hil/firmware), `host`, or `serial:PATH[@BAUD]`.
+        #[arg(long, default_value = "qemu")]
+        target: String,
+        /// Vector suite to stream.
+        #[arg(long, default_value = "smoke")]
+        vectors: String,
+        /// Shorten every vector to this many seconds.
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Firmware ELF for the QEMU target.
+        #[arg(
+            long,
+            default_value = "hil/firmware/target/thumbv7em-none-eabihf/release/percycle-firmware"
+        )]
+        firmware: PathBuf,
+        /// Output directory.
+        #[arg(long, default_value = "target/hil")]
         out: PathBuf,
     },
 }
@@ -136,6 +167,52 @@ fn run() -> Result<ExitCode> {
                 e[0], e[1], e[2], e[3]
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Hil { command: HilCommand::Run { target, vectors, seconds, firmware, out } } => {
+            use percycle_hil::bench;
+            let report = if target == "qemu" {
+                let mut q = bench::Qemu::start("mps2-an386", &firmware)?;
+                bench::run_suite(&mut q, "qemu mps2-an386", &vectors, seconds, true)?
+            } else if target == "host" {
+                bench::run_suite(
+                    &mut bench::HostTarget::default(),
+                    "host",
+                    &vectors,
+                    seconds,
+                    true,
+                )?
+            } else if let Some(spec) = target.strip_prefix("serial:") {
+                let (path, baud) = match spec.split_once('@') {
+                    Some((p, b)) => (p, b.parse().context("baud rate")?),
+                    None => (spec, 115_200),
+                };
+                let port = serialport::new(path, baud)
+                    .timeout(std::time::Duration::from_millis(100))
+                    .open()
+                    .with_context(|| format!("opening {path}"))?;
+                let mut board = bench::Board::new(port, path);
+                board.sync(std::time::Duration::from_secs(5))?;
+                bench::run_suite(&mut board, &target, &vectors, seconds, true)?
+            } else {
+                anyhow::bail!("unknown target `{target}` (qemu, host or serial:PATH)");
+            };
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let path = out.join("hil.json");
+            std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
+                .with_context(|| format!("writing {}", path.display()))?;
+            for v in &report.vectors {
+                let verdict = if v.mismatches.is_empty() && v.energy_equal {
+                    "identical"
+                } else {
+                    "DIFFERENT"
+                };
+                println!("{:<28} {:>5} cycles  {verdict}", v.name, v.cycles);
+            }
+            println!(
+                "{}: {} ; {:.2}x real time; {:?}",
+                report.target, report.firmware, report.speed_x_real_time, report.link
+            );
+            Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::En50160 { dir } => {
             let path = dir.join("en50160.json");

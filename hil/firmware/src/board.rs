@@ -1,0 +1,128 @@
+//! The board layer: one UART per board behind [`Serial`]. A real eval board is one more module.
+//!
+//! This is the only module with `unsafe`: volatile accesses to memory-mapped UART registers.
+
+/// A byte-wide serial port, polled.
+pub trait Serial {
+    /// A received byte, if one is waiting.
+    fn read(&mut self) -> Option<u8>;
+    /// Send one byte, waiting for room in the transmitter.
+    fn write(&mut self, byte: u8);
+    /// Send bytes.
+    fn write_all(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write(b);
+        }
+    }
+}
+
+#[inline(always)]
+fn rd(addr: usize) -> u32 {
+    // SAFETY: `addr` is a UART register of the selected board, always mapped.
+    unsafe { core::ptr::read_volatile(addr as *const u32) }
+}
+
+#[inline(always)]
+fn wr(addr: usize, v: u32) {
+    // SAFETY: as for `rd`.
+    unsafe { core::ptr::write_volatile(addr as *mut u32, v) }
+}
+
+/// CMSDK APB UART0 of the MPS2 boards (QEMU `mps2-an386`).
+#[cfg(feature = "mps2-an386")]
+pub struct Uart;
+
+#[cfg(feature = "mps2-an386")]
+impl Uart {
+    const BASE: usize = 0x4000_4000;
+    const DATA: usize = Self::BASE;
+    const STATE: usize = Self::BASE + 0x04;
+    const CTRL: usize = Self::BASE + 0x08;
+    const BAUDDIV: usize = Self::BASE + 0x10;
+
+    /// Enable transmitter and receiver (25 MHz / 217 ≈ 115 200 Bd on the real board; QEMU
+    /// ignores the rate).
+    pub fn init() -> Self {
+        wr(Self::BAUDDIV, 217);
+        wr(Self::CTRL, 0b11);
+        Uart
+    }
+}
+
+#[cfg(feature = "mps2-an386")]
+impl Serial for Uart {
+    fn read(&mut self) -> Option<u8> {
+        if rd(Self::STATE) & 0b10 != 0 {
+            Some(rd(Self::DATA) as u8)
+        } else {
+            None
+        }
+    }
+
+    fn write(&mut self, byte: u8) {
+        while rd(Self::STATE) & 0b01 != 0 {}
+        wr(Self::DATA, byte as u32);
+    }
+}
+
+/// Name of the board in the firmware identification.
+#[cfg(feature = "mps2-an386")]
+pub const BOARD: &str = "mps2-an386";
+
+/// USART1 of the STM32F405 (QEMU `netduinoplus2`).
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+pub struct Uart;
+
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+impl Uart {
+    const BASE: usize = 0x4001_1000;
+    const SR: usize = Self::BASE;
+    const DR: usize = Self::BASE + 0x04;
+    const BRR: usize = Self::BASE + 0x08;
+    const CR1: usize = Self::BASE + 0x0C;
+    const RCC_APB2ENR: usize = 0x4002_3844;
+
+    /// Clock the USART, 115 200 Bd from 16 MHz HSI, enable it with transmitter and receiver.
+    pub fn init() -> Self {
+        wr(Self::RCC_APB2ENR, rd(Self::RCC_APB2ENR) | 1 << 4);
+        wr(Self::BRR, 0x8B);
+        wr(Self::CR1, 1 << 13 | 1 << 3 | 1 << 2);
+        Uart
+    }
+}
+
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+impl Serial for Uart {
+    fn read(&mut self) -> Option<u8> {
+        if rd(Self::SR) & 1 << 5 != 0 {
+            Some(rd(Self::DR) as u8)
+        } else {
+            None
+        }
+    }
+
+    fn write(&mut self, byte: u8) {
+        while rd(Self::SR) & 1 << 7 == 0 {}
+        wr(Self::DR, byte as u32);
+    }
+}
+
+/// Name of the board in the firmware identification.
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+pub const BOARD: &str = "netduinoplus2";
+
+extern "C" {
+    static __stext: u8;
+    static __etext: u8;
+}
+
+/// The firmware's code as a byte slice (`.text`), for its CRC-32 identification.
+pub fn code() -> &'static [u8] {
+    // SAFETY: the linker script defines both symbols around `.text`, which is mapped and
+    // never written.
+    unsafe {
+        let start = core::ptr::addr_of!(__stext);
+        let end = core::ptr::addr_of!(__etext);
+        core::slice::from_raw_parts(start, end as usize - start as usize)
+    }
+}

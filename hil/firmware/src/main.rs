@@ -1,0 +1,288 @@
+//! # percycle reference firmware
+//!
+//! The percycle engine on a Cortex-M4F board, behind the `percycle-wire` protocol on the UART.
+//!
+//! ## Features
+//!
+//! * `mps2-an386` (default): QEMU's Cortex-M4F board, CMSDK UART0.
+//! * `netduinoplus2`: STM32F405, USART1 (the real F4 peripheral under QEMU).
+//!
+//! ## Settings
+//!
+//! The host sends `Configure` (topology, sample rate, nominal frequency, declared voltage,
+//! calibration); until then sample blocks are refused with `NotConfigured`.
+//!
+//! ## Telemetry
+//!
+//! For every `Samples` block the board answers with one `Cycle` message per closed cycle and a
+//! final `Done`; `Finish` ends the stream (last cycle, `Energy`); `Identify` returns the
+//! firmware identification (version, build id, CRC-32 of the code and of the configuration).
+//! All memory is static: the engine state lives in a `static` singleton, nothing is allocated.
+#![no_std]
+#![no_main]
+
+mod board;
+
+use board::Serial;
+use core::fmt::Write as _;
+use cortex_m_rt::{entry, exception, ExceptionFrame};
+use percycle_engine::{ChannelCal, Config, CycleReport, Meter, Output, Topology};
+use percycle_wire::{
+    crc32, decode_message, encode_message, unpack_samples, Body, Dedup, Envelope, ErrorCode,
+    FrameDecoder, Identity, WireConfig, WireCycle, WireEnergy, MAX_FRAME,
+};
+
+/// Engine state: 1024-sample ring (up to 25.6 kHz at 50 Hz) and a 2048-point interval window
+/// (50 and 60 Hz).
+type BoardMeter = Meter<1024, 2048>;
+
+/// Largest sample block in one message, in codes.
+const MAX_CODES: usize = MAX_FRAME / 2;
+
+/// Build id: changes with every build of different code (the code CRC is the stable id).
+const BUILD_ID: u32 = 1;
+
+struct Link<S: Serial> {
+    serial: S,
+    scratch: [u8; MAX_FRAME + 64],
+    frame: [u8; 2 * MAX_FRAME + 64],
+}
+
+impl<S: Serial> Link<S> {
+    fn send(&mut self, seq: u16, body: Body<'_>) {
+        let env = Envelope { seq, body };
+        if let Ok(n) = encode_message(&env, &mut self.scratch, &mut self.frame) {
+            let Self { serial, frame, .. } = self;
+            serial.write_all(&frame[..n]);
+        }
+    }
+}
+
+fn wire_cycle(r: &CycleReport) -> WireCycle {
+    WireCycle {
+        index: r.index,
+        start_sample: r.start.sample,
+        start_frac: r.start.frac,
+        duration_samples: r.duration_samples,
+        frequency: r.frequency,
+        u_rms: r.u_rms,
+        i_rms: r.i_rms,
+        in_rms: r.in_rms,
+        u_rms_half: r.u_rms_half,
+        p_active: r.p_active,
+        q_reactive: r.q_reactive,
+        thd_pct: r.thd_pct,
+        flags: r.flags.0,
+    }
+}
+
+fn config_of(w: &WireConfig) -> Config {
+    let topology = match w.topology {
+        0 => Topology::SinglePhase,
+        2 => Topology::ThreePhase3W,
+        _ => Topology::ThreePhase4W,
+    };
+    let mut cfg = Config::new(topology, w.sample_rate_hz, w.nominal_hz);
+    cfg.declared_voltage = w.declared_voltage;
+    cfg.zc_hysteresis_v = 0.02 * w.declared_voltage;
+    cfg.meter_constant_imp_per_kwh = w.meter_constant;
+    for c in 0..7 {
+        cfg.calibration[c] =
+            ChannelCal { gain: w.gains[c], offset_lsb: w.offsets[c], delay_samples: w.delays[c] };
+    }
+    cfg
+}
+
+#[entry]
+fn main() -> ! {
+    let meter: &'static mut Option<BoardMeter> =
+        cortex_m::singleton!(: Option<BoardMeter> = None).unwrap();
+    let codes: &'static mut [i32; MAX_CODES] =
+        cortex_m::singleton!(: [i32; MAX_CODES] = [0; MAX_CODES]).unwrap();
+    let mut link = Link {
+        serial: board::Uart::init(),
+        scratch: [0; MAX_FRAME + 64],
+        frame: [0; 2 * MAX_FRAME + 64],
+    };
+    let mut decoder: FrameDecoder<{ 2 * MAX_FRAME + 64 }> = FrameDecoder::new();
+    let mut dedup = Dedup::default();
+    let mut config_crc = 0u32;
+    let mut payload = [0u8; 2 * MAX_FRAME + 64];
+    // Replies to the last request, kept for a retransmitted request: its cycles, its energy
+    // and the final reply.
+    let mut last_done: Option<(u16, u32)> = None;
+    let mut last_cycles: [Option<WireCycle>; 8] = [None; 8];
+    let mut last_energy: Option<WireEnergy> = None;
+
+    loop {
+        let Some(byte) = link.serial.read() else { continue };
+        let len = match decoder.push(byte) {
+            None => continue,
+            Some(Err(percycle_wire::WireError::Empty)) => continue,
+            Some(Err(_)) => {
+                link.send(0, Body::Error { seq: 0, code: ErrorCode::Malformed });
+                continue;
+            }
+            Some(Ok(p)) => {
+                let n = p.len();
+                payload[..n].copy_from_slice(p);
+                n
+            }
+        };
+        let env = match decode_message(&payload[..len]) {
+            Ok(env) => env,
+            Err(_) => {
+                link.send(0, Body::Error { seq: 0, code: ErrorCode::Malformed });
+                continue;
+            }
+        };
+        let seq = env.seq;
+        if let Body::Ping { nonce } = env.body {
+            // A ping starts a new session (the host's sync): sequence numbers start afresh.
+            dedup = Dedup::default();
+            last_done = None;
+            last_cycles = [None; 8];
+            last_energy = None;
+            link.send(seq, Body::Pong { nonce });
+            continue;
+        }
+        if !dedup.is_new(seq) {
+            // A retransmission: the work is done; repeat the final reply.
+            match last_done {
+                Some((s, cycles)) if s == seq => {
+                    for c in last_cycles.iter().flatten() {
+                        link.send(seq, Body::Cycle(*c));
+                    }
+                    if let Some(e) = last_energy {
+                        link.send(seq, Body::Energy(e));
+                    }
+                    link.send(seq, Body::Done { seq, cycles });
+                }
+                _ => link.send(seq, Body::Ack { seq }),
+            }
+            continue;
+        }
+        match env.body {
+            Body::Identify => {
+                let mut name = [0u8; 16];
+                for (d, s) in name.iter_mut().zip(board::BOARD.bytes()) {
+                    *d = s;
+                }
+                let id = Identity {
+                    protocol: percycle_wire::PROTOCOL_VERSION,
+                    version: [0, 1, 0],
+                    build_id: BUILD_ID,
+                    code_crc32: crc32(board::code()),
+                    config_crc32: config_crc,
+                    board: name,
+                };
+                link.send(seq, Body::Identity(id));
+            }
+            Body::Configure(w) => {
+                let cfg = config_of(&w);
+                match BoardMeter::new(cfg) {
+                    Ok(m) => {
+                        *meter = Some(m);
+                        config_crc = w.crc32();
+                        link.send(seq, Body::Ack { seq });
+                    }
+                    Err(_) => link.send(seq, Body::Error { seq, code: ErrorCode::BadConfig }),
+                }
+            }
+            Body::Samples { channels, encoding, data, .. } => {
+                let Some(m) = meter.as_mut() else {
+                    link.send(seq, Body::Error { seq, code: ErrorCode::NotConfigured });
+                    continue;
+                };
+                let n = match unpack_samples(data, encoding, &mut codes[..]) {
+                    Ok(n) if channels as usize == m.channels() && n % m.channels() == 0 => n,
+                    _ => {
+                        link.send(seq, Body::Error { seq, code: ErrorCode::BadSamples });
+                        continue;
+                    }
+                };
+                let mut cycles = 0u32;
+                last_cycles = [None; 8];
+                last_energy = None;
+                m.process_block_with(&codes[..n], |o| {
+                    if let Output::Cycle(r, _) = o {
+                        let c = wire_cycle(r);
+                        if let Some(slot) = last_cycles.get_mut(cycles as usize) {
+                            *slot = Some(c);
+                        }
+                        cycles += 1;
+                        link.send(seq, Body::Cycle(c));
+                    }
+                });
+                last_done = Some((seq, cycles));
+                link.send(seq, Body::Done { seq, cycles });
+            }
+            Body::Finish => {
+                let Some(m) = meter.as_mut() else {
+                    link.send(seq, Body::Error { seq, code: ErrorCode::NotConfigured });
+                    continue;
+                };
+                let mut cycles = 0;
+                last_cycles = [None; 8];
+                if let Some(r) = m.finish() {
+                    cycles += 1;
+                    last_cycles[0] = Some(wire_cycle(&r));
+                    link.send(seq, Body::Cycle(wire_cycle(&r)));
+                }
+                let t = m.energy().total;
+                let e = WireEnergy {
+                    a_plus_uws: t.a_plus,
+                    a_minus_uws: t.a_minus,
+                    r_plus_uvars: t.r_plus,
+                    r_minus_uvars: t.r_minus,
+                    pulses_a_plus: m.energy().pulses.a_plus,
+                };
+                link.send(seq, Body::Energy(e));
+                last_energy = Some(e);
+                last_done = Some((seq, cycles));
+                link.send(seq, Body::Done { seq, cycles });
+            }
+            Body::Reset => {
+                if let Some(m) = meter.as_mut() {
+                    m.reset();
+                    m.clear_energy();
+                }
+                link.send(seq, Body::Ack { seq });
+            }
+            _ => link.send(seq, Body::Error { seq, code: ErrorCode::UnknownMessage }),
+        }
+    }
+}
+
+/// Writes to the UART through `core::fmt`.
+struct Text<'a, S: Serial>(&'a mut S);
+
+impl<S: Serial> core::fmt::Write for Text<'_, S> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.write_all(s.as_bytes());
+        Ok(())
+    }
+}
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    let mut uart = board::Uart::init();
+    let _ = write!(
+        Text(&mut uart),
+        "\n\0HARDFAULT pc={:#010x} lr={:#010x}\n\0",
+        frame.pc(),
+        frame.lr()
+    );
+    loop {
+        cortex_m::asm::nop();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    let mut uart = board::Uart::init();
+    let _ = write!(Text(&mut uart), "\n\0PANIC {info}\n\0");
+    loop {
+        cortex_m::asm::nop();
+    }
+}

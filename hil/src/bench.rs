@@ -1,0 +1,728 @@
+//! The HIL bench: one [`Target`] abstraction over the host engine, the emulated board (QEMU
+//! `mps2-an386` on a pty) and a real board on a serial port, all speaking `percycle-wire`.
+//!
+//! Reliability (see the `percycle-wire` docs): every request carries a new sequence number; the
+//! board answers with any number of `Cycle`/`Energy` messages and exactly one final reply of the
+//! same sequence number. The bench retransmits a request after a timeout or a `Malformed` error
+//! reply (up to [`RETRIES`] times); a retransmitted request is not processed twice by the board,
+//! which repeats its final reply. Cycle reports are checked for gaps and duplicates by their
+//! index, so a record is either received exactly once or the run fails naming it.
+
+use anyhow::{anyhow, bail, Context, Result};
+use percycle_engine::{ChannelCal, Config, CycleReport, Meter, Output, Topology};
+use percycle_wire::{
+    decode_message, encode_message, pack_samples, Body, Envelope, ErrorCode, FrameDecoder,
+    Identity, SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_FRAME,
+};
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+/// Retransmissions of one request before the bench gives up.
+pub const RETRIES: u32 = 10;
+
+/// Link counters, reported in `hil.json`.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct LinkStats {
+    /// Requests sent (first transmissions).
+    pub requests: u64,
+    /// Retransmissions.
+    pub retransmitted: u64,
+    /// Frames received and accepted.
+    pub frames_received: u64,
+    /// Frames rejected (CRC, COBS, malformed).
+    pub frames_rejected: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+}
+
+/// Something that runs the engine: the host build, or a board behind a byte stream.
+pub trait Target {
+    /// Firmware identification (the host build reports itself).
+    fn identify(&mut self) -> Result<Identity>;
+    /// Configure the engine.
+    fn configure(&mut self, cfg: &WireConfig) -> Result<()>;
+    /// Process one block of interleaved ADC codes; returns the cycles it closed.
+    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Vec<WireCycle>>;
+    /// End the stream: the last cycle (if any) and the energy registers.
+    fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)>;
+    /// Link counters (zero for the host target).
+    fn stats(&self) -> LinkStats {
+        LinkStats::default()
+    }
+}
+
+/// The engine configuration a wire configuration stands for (the firmware does the same).
+pub fn config_of(w: &WireConfig) -> Config {
+    let topology = match w.topology {
+        0 => Topology::SinglePhase,
+        2 => Topology::ThreePhase3W,
+        _ => Topology::ThreePhase4W,
+    };
+    let mut cfg = Config::new(topology, w.sample_rate_hz, w.nominal_hz);
+    cfg.declared_voltage = w.declared_voltage;
+    cfg.zc_hysteresis_v = 0.02 * w.declared_voltage;
+    cfg.meter_constant_imp_per_kwh = w.meter_constant;
+    for c in 0..7 {
+        cfg.calibration[c] =
+            ChannelCal { gain: w.gains[c], offset_lsb: w.offsets[c], delay_samples: w.delays[c] };
+    }
+    cfg
+}
+
+/// A cycle report in its wire form (the firmware does the same).
+pub fn wire_cycle(r: &CycleReport) -> WireCycle {
+    WireCycle {
+        index: r.index,
+        start_sample: r.start.sample,
+        start_frac: r.start.frac,
+        duration_samples: r.duration_samples,
+        frequency: r.frequency,
+        u_rms: r.u_rms,
+        i_rms: r.i_rms,
+        in_rms: r.in_rms,
+        u_rms_half: r.u_rms_half,
+        p_active: r.p_active,
+        q_reactive: r.q_reactive,
+        thd_pct: r.thd_pct,
+        flags: r.flags.0,
+    }
+}
+
+/// The engine in this process, built the same way as on the board.
+#[derive(Default)]
+pub struct HostTarget {
+    meter: Option<Box<Meter<1024, 2048>>>,
+}
+
+impl Target for HostTarget {
+    fn identify(&mut self) -> Result<Identity> {
+        let mut board = [0u8; 16];
+        board[..4].copy_from_slice(b"host");
+        Ok(Identity {
+            protocol: percycle_wire::PROTOCOL_VERSION,
+            version: [0, 1, 0],
+            build_id: 0,
+            code_crc32: 0,
+            config_crc32: 0,
+            board,
+        })
+    }
+
+    fn configure(&mut self, w: &WireConfig) -> Result<()> {
+        let m = Meter::new(config_of(w))
+            .map_err(|e| anyhow!("host engine refused the configuration: {e}"))?;
+        self.meter = Some(Box::new(m));
+        Ok(())
+    }
+
+    fn samples(&mut self, _first: u64, _channels: u8, codes: &[i32]) -> Result<Vec<WireCycle>> {
+        let m = self.meter.as_mut().context("host target not configured")?;
+        let mut out = Vec::new();
+        m.process_block_with(codes, |o| {
+            if let Output::Cycle(r, _) = o {
+                out.push(wire_cycle(r));
+            }
+        });
+        Ok(out)
+    }
+
+    fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)> {
+        let m = self.meter.as_mut().context("host target not configured")?;
+        let last: Vec<WireCycle> = m.finish().iter().map(wire_cycle).collect();
+        let t = m.energy().total;
+        let e = WireEnergy {
+            a_plus_uws: t.a_plus,
+            a_minus_uws: t.a_minus,
+            r_plus_uvars: t.r_plus,
+            r_minus_uvars: t.r_minus,
+            pulses_a_plus: m.energy().pulses.a_plus,
+        };
+        Ok((last, e))
+    }
+}
+
+/// A byte stream that can wait for input: a serial port, a pty, or an in-process pipe.
+pub trait Stream: Read + Write {
+    /// Set how long a read may block.
+    fn set_timeout(&mut self, t: Duration) -> std::io::Result<()>;
+}
+
+impl Stream for Box<dyn serialport::SerialPort> {
+    fn set_timeout(&mut self, t: Duration) -> std::io::Result<()> {
+        serialport::SerialPort::set_timeout(self.as_mut(), t).map_err(std::io::Error::other)
+    }
+}
+
+/// What a finished request returned.
+struct Replies {
+    cycles: Vec<WireCycle>,
+    energy: Option<WireEnergy>,
+    last: Body<'static>,
+}
+
+/// A board behind a byte stream.
+pub struct Board<S: Stream> {
+    stream: S,
+    decoder: Box<FrameDecoder<{ 2 * MAX_FRAME + 64 }>>,
+    seq: u16,
+    stats: LinkStats,
+    timeout: Duration,
+    name: String,
+}
+
+impl<S: Stream> Board<S> {
+    /// Wrap a stream; `name` is used in error messages (port path).
+    pub fn new(stream: S, name: &str) -> Self {
+        Self {
+            stream,
+            decoder: Box::new(FrameDecoder::new()),
+            seq: 0,
+            stats: LinkStats::default(),
+            timeout: Duration::from_secs(5),
+            name: name.to_string(),
+        }
+    }
+
+    /// Set the reply timeout of one request attempt (default 5 s).
+    pub fn set_reply_timeout(&mut self, t: Duration) {
+        self.timeout = t;
+    }
+
+    /// Ping until the board answers (its boot output is lost on a pty), for up to `total`.
+    pub fn sync(&mut self, total: Duration) -> Result<()> {
+        let deadline = Instant::now() + total;
+        let mut nonce = 0x5EED_0000u32;
+        while Instant::now() < deadline {
+            nonce += 1;
+            self.seq = self.seq.wrapping_add(1);
+            let env = Envelope { seq: self.seq, body: Body::Ping { nonce } };
+            self.send(&env)?;
+            let until = Instant::now() + Duration::from_millis(150);
+            while Instant::now() < until {
+                if let Some(Body::Pong { nonce: n }) = self.read_frame(until)?.map(|e| e.body) {
+                    if n == nonce {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        bail!("{}: the board did not answer a ping within {:?}", self.name, total)
+    }
+
+    fn send(&mut self, env: &Envelope<'_>) -> Result<()> {
+        let mut scratch = vec![0u8; MAX_FRAME + 64];
+        let mut frame = vec![0u8; 2 * MAX_FRAME + 64];
+        let n = encode_message(env, &mut scratch, &mut frame)
+            .map_err(|e| anyhow!("encoding: {e:?}"))?;
+        self.stream.write_all(&frame[..n]).with_context(|| format!("{}: writing", self.name))?;
+        self.stream.flush().ok();
+        self.stats.bytes_sent += n as u64;
+        Ok(())
+    }
+
+    /// One decoded message, or `None` at `until`.
+    fn read_frame(&mut self, until: Instant) -> Result<Option<Envelope<'static>>> {
+        let mut byte = [0u8; 1];
+        loop {
+            let now = Instant::now();
+            if now >= until {
+                return Ok(None);
+            }
+            self.stream.set_timeout((until - now).max(Duration::from_millis(1))).ok();
+            match self.stream.read(&mut byte) {
+                Ok(0) => continue,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return Ok(None),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e).with_context(|| format!("{}: reading", self.name)),
+            }
+            match self.decoder.push(byte[0]) {
+                None => {}
+                Some(Err(_)) => self.stats.frames_rejected += 1,
+                Some(Ok(payload)) => match decode_message(payload) {
+                    Ok(env) => {
+                        self.stats.frames_received += 1;
+                        return Ok(Some(own(env)));
+                    }
+                    Err(_) => self.stats.frames_rejected += 1,
+                },
+            }
+        }
+    }
+
+    /// Send a request and collect its replies, retransmitting on timeout or a `Malformed` reply.
+    fn request(&mut self, body: Body<'_>) -> Result<Replies> {
+        self.seq = self.seq.wrapping_add(1);
+        let seq = self.seq;
+        let env = Envelope { seq, body };
+        self.stats.requests += 1;
+        let mut cycles: Vec<WireCycle> = Vec::new();
+        let mut energy = None;
+        for attempt in 0..=RETRIES {
+            if attempt > 0 {
+                self.stats.retransmitted += 1;
+            }
+            self.send(&env)?;
+            let until = Instant::now() + self.timeout;
+            loop {
+                let Some(reply) = self.read_frame(until)? else { break };
+                if reply.seq != seq {
+                    if let Body::Error { code: ErrorCode::Malformed, .. } = reply.body {
+                        // A frame of ours arrived damaged: send it again.
+                        break;
+                    }
+                    continue;
+                }
+                match reply.body {
+                    Body::Cycle(c) => {
+                        // A retransmitted request repeats nothing but its final reply; a cycle
+                        // seen twice is dropped here by index, a gap is caught by the caller.
+                        if !cycles.iter().any(|k| k.index == c.index) {
+                            cycles.push(c);
+                        }
+                    }
+                    Body::Energy(e) => energy = Some(e),
+                    Body::Error { code: ErrorCode::Malformed, .. } => break,
+                    last => return Ok(Replies { cycles, energy, last }),
+                }
+            }
+        }
+        bail!("{}: no reply to request {seq} after {RETRIES} retransmissions (board stopped answering?)", self.name)
+    }
+}
+
+/// A copy of an envelope that owns its data (sample blocks are never received by the bench).
+fn own(env: Envelope<'_>) -> Envelope<'static> {
+    let body = match env.body {
+        Body::Samples { .. } => Body::Error { seq: env.seq, code: ErrorCode::UnknownMessage },
+        Body::Ping { nonce } => Body::Ping { nonce },
+        Body::Identify => Body::Identify,
+        Body::Configure(c) => Body::Configure(c),
+        Body::Finish => Body::Finish,
+        Body::Reset => Body::Reset,
+        Body::Counters => Body::Counters,
+        Body::Pong { nonce } => Body::Pong { nonce },
+        Body::Identity(i) => Body::Identity(i),
+        Body::Ack { seq } => Body::Ack { seq },
+        Body::Cycle(c) => Body::Cycle(c),
+        Body::Energy(e) => Body::Energy(e),
+        Body::CounterValues(c) => Body::CounterValues(c),
+        Body::Error { seq, code } => Body::Error { seq, code },
+        Body::Done { seq, cycles } => Body::Done { seq, cycles },
+    };
+    Envelope { seq: env.seq, body }
+}
+
+impl<S: Stream> Target for Board<S> {
+    fn identify(&mut self) -> Result<Identity> {
+        match self.request(Body::Identify)?.last {
+            Body::Identity(i) => Ok(i),
+            other => bail!("{}: unexpected reply to Identify: {other:?}", self.name),
+        }
+    }
+
+    fn configure(&mut self, cfg: &WireConfig) -> Result<()> {
+        match self.request(Body::Configure(*cfg))?.last {
+            Body::Ack { .. } => Ok(()),
+            other => bail!("{}: configuration refused: {other:?}", self.name),
+        }
+    }
+
+    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Vec<WireCycle>> {
+        let mut data = vec![0u8; codes.len() * 3];
+        let n = pack_samples(codes, SampleEncoding::I24, &mut data)
+            .map_err(|e| anyhow!("packing: {e:?}"))?;
+        let body = Body::Samples {
+            first_frame,
+            channels,
+            encoding: SampleEncoding::I24,
+            data: &data[..n],
+        };
+        let r = self.request(body)?;
+        match r.last {
+            Body::Done { cycles, .. } if cycles as usize == r.cycles.len() => Ok(r.cycles),
+            Body::Done { cycles, .. } => bail!(
+                "{}: block at frame {first_frame}: the board closed {cycles} cycles, {} arrived",
+                self.name,
+                r.cycles.len()
+            ),
+            other => bail!("{}: block at frame {first_frame}: {other:?}", self.name),
+        }
+    }
+
+    fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)> {
+        let r = self.request(Body::Finish)?;
+        match (r.last, r.energy) {
+            (Body::Done { .. }, Some(e)) => Ok((r.cycles, e)),
+            (other, _) => bail!("{}: unexpected reply to Finish: {other:?}", self.name),
+        }
+    }
+
+    fn stats(&self) -> LinkStats {
+        self.stats
+    }
+}
+
+/// The emulated board: QEMU `mps2-an386` with the firmware, its UART on a pty. QEMU is killed
+/// when this is dropped.
+pub struct Qemu {
+    child: std::process::Child,
+    /// The board behind the pty.
+    pub board: Board<Box<dyn serialport::SerialPort>>,
+}
+
+impl Qemu {
+    /// Start QEMU with `elf` on `machine` and sync with the firmware.
+    ///
+    /// # Errors
+    /// QEMU missing or failing to start, no pty announced, or no answer to pings.
+    pub fn start(machine: &str, elf: &std::path::Path) -> Result<Self> {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("qemu-system-arm")
+            .args([
+                "-M", machine, "-display", "none", "-monitor", "none", "-serial", "pty", "-kernel",
+            ])
+            .arg(elf)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .context(
+                "starting qemu-system-arm (install it with `apt-get install qemu-system-arm`)",
+            )?;
+        let stdout = child.stdout.take().context("qemu stdout")?;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut pty = None;
+        for line in lines.by_ref().take(20) {
+            let line = line.context("reading qemu output")?;
+            if let Some(pos) = line.find("/dev/pts/") {
+                let path: String = line[pos..].chars().take_while(|c| !c.is_whitespace()).collect();
+                pty = Some(path);
+                break;
+            }
+        }
+        let Some(pty) = pty else {
+            let _ = child.kill();
+            bail!("qemu-system-arm did not announce a pty");
+        };
+        // Keep draining QEMU's stdout so it never blocks.
+        std::thread::spawn(move || for _ in lines {});
+        let port = serialport::new(&pty, 115_200)
+            .timeout(Duration::from_millis(100))
+            .open()
+            .with_context(|| format!("opening {pty}"))?;
+        let mut board = Board::new(port, &format!("qemu {machine} on {pty}"));
+        if let Err(e) = board.sync(Duration::from_secs(10)) {
+            let _ = child.kill();
+            return Err(e);
+        }
+        Ok(Self { child, board })
+    }
+}
+
+impl Drop for Qemu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Target for Qemu {
+    fn identify(&mut self) -> Result<Identity> {
+        self.board.identify()
+    }
+    fn configure(&mut self, cfg: &WireConfig) -> Result<()> {
+        self.board.configure(cfg)
+    }
+    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Vec<WireCycle>> {
+        self.board.samples(first_frame, channels, codes)
+    }
+    fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)> {
+        self.board.finish()
+    }
+    fn stats(&self) -> LinkStats {
+        self.board.stats()
+    }
+}
+
+/// Result of streaming one vector through a target.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Every cycle, in order.
+    pub cycles: Vec<WireCycle>,
+    /// Registers at the end.
+    pub energy: WireEnergy,
+    /// Frames streamed.
+    pub frames: u64,
+}
+
+/// Stream interleaved codes through a target in blocks of `block_frames` frames, checking that
+/// cycle indices arrive in order without gaps or duplicates.
+///
+/// # Errors
+/// Target errors, or a gap or duplicate in the cycle indices (naming the index).
+pub fn stream(
+    t: &mut dyn Target,
+    cfg: &WireConfig,
+    codes: &[i32],
+    channels: usize,
+    block_frames: usize,
+) -> Result<Run> {
+    t.configure(cfg)?;
+    let mut cycles: Vec<WireCycle> = Vec::new();
+    let mut frame = 0u64;
+    for block in codes.chunks(block_frames * channels) {
+        cycles.extend(t.samples(frame, channels as u8, block)?);
+        frame += (block.len() / channels) as u64;
+    }
+    let (last, energy) = t.finish()?;
+    cycles.extend(last);
+    for (k, c) in cycles.iter().enumerate() {
+        if c.index != k as u64 {
+            bail!(
+                "cycle record {k} missing or duplicated (received index {} in its place)",
+                c.index
+            );
+        }
+    }
+    Ok(Run { cycles, energy, frames: frame })
+}
+
+/// Fields of two cycle records that differ in any bit.
+pub fn differences(a: &WireCycle, b: &WireCycle) -> Vec<String> {
+    let fa = format!("{a:?}");
+    let fb = format!("{b:?}");
+    if fa == fb {
+        Vec::new()
+    } else {
+        vec![format!("cycle {}: board {fa} vs host {fb}", a.index)]
+    }
+}
+
+/// A stream that damages traffic on purpose: drops, duplicates and flips bytes in both
+/// directions at a given rate, from a seeded generator (the fault tests' proxy).
+pub struct Faulty<S: Stream> {
+    inner: S,
+    rate: f64,
+    state: u64,
+    /// Bytes dropped, duplicated and flipped so far.
+    pub injected: u64,
+    pending: Option<u8>,
+}
+
+impl<S: Stream> Faulty<S> {
+    /// Wrap `inner`; each byte is damaged with probability `rate`.
+    pub fn new(inner: S, rate: f64, seed: u64) -> Self {
+        Self { inner, rate, state: seed | 1, injected: 0, pending: None }
+    }
+
+    fn next(&mut self) -> f64 {
+        // xorshift64*
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        (self.state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// What happens to one byte: `None` dropped, else the bytes to pass on.
+    fn damage(&mut self, b: u8) -> (Option<u8>, Option<u8>) {
+        if self.next() >= self.rate {
+            return (Some(b), None);
+        }
+        self.injected += 1;
+        match (self.next() * 3.0) as u32 {
+            0 => (None, None),
+            1 => (Some(b), Some(b)),
+            _ => (Some(b ^ (1 << (self.next() * 8.0) as u32)), None),
+        }
+    }
+}
+
+impl<S: Stream> Read for Faulty<S> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if let Some(b) = self.pending.take() {
+            buf[0] = b;
+            return Ok(1);
+        }
+        loop {
+            let mut one = [0u8; 1];
+            let n = self.inner.read(&mut one)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            match self.damage(one[0]) {
+                (None, _) => continue,
+                (Some(b), dup) => {
+                    self.pending = dup;
+                    buf[0] = b;
+                    return Ok(1);
+                }
+            }
+        }
+    }
+}
+
+impl<S: Stream> Write for Faulty<S> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len() + 4);
+        for &b in buf {
+            match self.damage(b) {
+                (None, _) => {}
+                (Some(x), dup) => {
+                    out.push(x);
+                    out.extend(dup);
+                }
+            }
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<S: Stream> Stream for Faulty<S> {
+    fn set_timeout(&mut self, t: Duration) -> std::io::Result<()> {
+        self.inner.set_timeout(t)
+    }
+}
+
+impl Board<Box<dyn serialport::SerialPort>> {
+    /// A second handle on the same port (for the fault proxy).
+    ///
+    /// # Errors
+    /// The port cannot be cloned.
+    pub fn stream_clone(&self) -> Result<Box<dyn serialport::SerialPort>> {
+        self.stream.try_clone().with_context(|| format!("{}: cloning the port", self.name))
+    }
+}
+
+/// Outcome of `percycle hil run`, written as `hil.json`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HilReport {
+    /// Target description (`qemu mps2-an386`, `host`, `serial:/dev/ttyACM0`).
+    pub target: String,
+    /// Firmware identification: board, version, build id, code and configuration CRC-32.
+    pub firmware: String,
+    /// Vectors streamed.
+    pub vectors: Vec<HilVector>,
+    /// Link counters.
+    pub link: LinkStats,
+    /// Signal time streamed divided by wall time.
+    pub speed_x_real_time: f64,
+    /// Every vector bit-identical to the host build.
+    pub pass: bool,
+}
+
+/// One vector of a HIL run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct HilVector {
+    /// Vector name.
+    pub name: String,
+    /// Cycle records received from the target (each exactly once, checked by index).
+    pub cycles: usize,
+    /// Records that differ from the host build in any bit.
+    pub mismatches: Vec<String>,
+    /// Energy registers equal to the host build's.
+    pub energy_equal: bool,
+}
+
+/// Stream the vectors of a suite through `target` and through the host build and compare.
+///
+/// # Errors
+/// An unknown suite, or a target error (which names what is missing).
+pub fn run_suite(
+    target: &mut dyn Target,
+    target_name: &str,
+    suite_name: &str,
+    seconds: Option<f64>,
+    progress: bool,
+) -> Result<HilReport> {
+    let recipes = percycle_vectors::suite(suite_name)
+        .with_context(|| format!("unknown suite `{suite_name}`"))?;
+    let id = target.identify()?;
+    let board: String = id.board.iter().take_while(|&&b| b != 0).map(|&b| b as char).collect();
+    let firmware = format!(
+        "{board} v{}.{}.{} build {} code crc32 {:08x} protocol {}",
+        id.version[0], id.version[1], id.version[2], id.build_id, id.code_crc32, id.protocol
+    );
+    let start = Instant::now();
+    let mut signal_s = 0.0;
+    let mut vectors = Vec::new();
+    for recipe in recipes {
+        let recipe = match seconds {
+            Some(s) => recipe.with_duration(s),
+            None => recipe,
+        };
+        if progress {
+            eprintln!("{}: {}", target_name, recipe.name);
+        }
+        let v = percycle_vectors::synthesize(&recipe)
+            .with_context(|| format!("synthesising {}", recipe.name))?;
+        let (cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
+        let host = stream(&mut HostTarget::default(), &cfg, &codes, nch, 40)?;
+        let got = stream(target, &cfg, &codes, nch, 40)
+            .with_context(|| format!("vector {}", recipe.name))?;
+        signal_s += recipe.duration_s;
+        let mut mismatches: Vec<String> =
+            got.cycles.iter().zip(&host.cycles).flat_map(|(a, b)| differences(a, b)).collect();
+        if got.cycles.len() != host.cycles.len() {
+            mismatches.push(format!(
+                "{} cycles from the target, {} from the host",
+                got.cycles.len(),
+                host.cycles.len()
+            ));
+        }
+        vectors.push(HilVector {
+            name: recipe.name.clone(),
+            cycles: got.cycles.len(),
+            energy_equal: format!("{:?}", got.energy) == format!("{:?}", host.energy),
+            mismatches,
+        });
+    }
+    let pass = vectors.iter().all(|v| v.mismatches.is_empty() && v.energy_equal);
+    Ok(HilReport {
+        target: target_name.to_string(),
+        firmware,
+        vectors,
+        link: target.stats(),
+        speed_x_real_time: signal_s / start.elapsed().as_secs_f64().max(1e-9),
+        pass,
+    })
+}
+
+/// ADC codes and wire configuration of a waveform: each channel's code range spans its peak
+/// (with 5 % headroom) in 24 bits.
+pub fn wire_vector(w: &percycle_vectors::Waveform, f0_hz: f64) -> (WireConfig, Vec<i32>, usize) {
+    let nch = w.channels.len();
+    let mut gains = [1.0f32; 7];
+    for (c, ch) in w.samples.iter().enumerate() {
+        let peak = ch.iter().fold(1e-3f64, |a, x| a.max(x.abs()));
+        gains[c] = (peak * 1.05 / 8_388_608.0) as f32;
+    }
+    let n = w.samples.first().map_or(0, Vec::len);
+    let codes: Vec<i32> = (0..n)
+        .flat_map(|k| (0..nch).map(move |c| (k, c)))
+        .map(|(k, c)| (w.samples[c][k] / gains[c] as f64).round() as i32)
+        .collect();
+    let topology = match nch {
+        2 => 0,
+        4 => 2,
+        _ => 1,
+    };
+    let cfg = WireConfig {
+        topology,
+        sample_rate_hz: w.sample_rate_hz as f32,
+        nominal_hz: if f0_hz > 55.0 { 60.0 } else { 50.0 },
+        declared_voltage: 230.0,
+        gains,
+        offsets: [0; 7],
+        delays: [0.0; 7],
+        meter_constant: 10_000,
+    };
+    (cfg, codes, nch)
+}
