@@ -95,6 +95,7 @@ fn config_of(w: &WireConfig) -> Config {
 
 #[entry]
 fn main() -> ! {
+    // The engine state is a static singleton in `.bss`, taken once.
     let meter: &'static mut Option<BoardMeter> =
         cortex_m::singleton!(: Option<BoardMeter> = None).unwrap();
     let codes: &'static mut [i32; MAX_CODES] =
