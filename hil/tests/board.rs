@@ -122,4 +122,3 @@ fn a_board_that_stops_answering_is_a_clear_error() {
     let e = b.identify().unwrap_err().to_string();
     assert!(e.contains("no reply") && e.contains("/dev/ttyTEST"), "{e}");
 }
-
