@@ -9,7 +9,7 @@
 //! index, so a record is either received exactly once or the run fails naming it.
 
 use anyhow::{anyhow, bail, Context, Result};
-use percycle_engine::{ChannelCal, Config, CycleReport, Meter, Output, Topology};
+use percycle_engine::{Meter, Output};
 use percycle_wire::{
     decode_message, encode_message, pack_samples, Body, Envelope, ErrorCode, FrameDecoder,
     Identity, SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_FRAME,
@@ -51,43 +51,6 @@ pub trait Target {
     }
 }
 
-/// The engine configuration a wire configuration stands for (the firmware does the same).
-pub fn config_of(w: &WireConfig) -> Config {
-    let topology = match w.topology {
-        0 => Topology::SinglePhase,
-        2 => Topology::ThreePhase3W,
-        _ => Topology::ThreePhase4W,
-    };
-    let mut cfg = Config::new(topology, w.sample_rate_hz, w.nominal_hz);
-    cfg.declared_voltage = w.declared_voltage;
-    cfg.zc_hysteresis_v = 0.02 * w.declared_voltage;
-    cfg.meter_constant_imp_per_kwh = w.meter_constant;
-    for c in 0..7 {
-        cfg.calibration[c] =
-            ChannelCal { gain: w.gains[c], offset_lsb: w.offsets[c], delay_samples: w.delays[c] };
-    }
-    cfg
-}
-
-/// A cycle report in its wire form (the firmware does the same).
-pub fn wire_cycle(r: &CycleReport) -> WireCycle {
-    WireCycle {
-        index: r.index,
-        start_sample: r.start.sample,
-        start_frac: r.start.frac,
-        duration_samples: r.duration_samples,
-        frequency: r.frequency,
-        u_rms: r.u_rms,
-        i_rms: r.i_rms,
-        in_rms: r.in_rms,
-        u_rms_half: r.u_rms_half,
-        p_active: r.p_active,
-        q_reactive: r.q_reactive,
-        thd_pct: r.thd_pct,
-        flags: r.flags.0,
-    }
-}
-
 /// The engine in this process, built the same way as on the board.
 #[derive(Default)]
 pub struct HostTarget {
@@ -109,7 +72,7 @@ impl Target for HostTarget {
     }
 
     fn configure(&mut self, w: &WireConfig) -> Result<()> {
-        let m = Meter::new(config_of(w))
+        let m = Meter::new(w.to_config())
             .map_err(|e| anyhow!("host engine refused the configuration: {e}"))?;
         self.meter = Some(Box::new(m));
         Ok(())
@@ -120,7 +83,7 @@ impl Target for HostTarget {
         let mut out = Vec::new();
         m.process_block_with(codes, |o| {
             if let Output::Cycle(r, _) = o {
-                out.push(wire_cycle(r));
+                out.push(WireCycle::from(r));
             }
         });
         Ok(out)
@@ -128,16 +91,8 @@ impl Target for HostTarget {
 
     fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)> {
         let m = self.meter.as_mut().context("host target not configured")?;
-        let last: Vec<WireCycle> = m.finish().iter().map(wire_cycle).collect();
-        let t = m.energy().total;
-        let e = WireEnergy {
-            a_plus_uws: t.a_plus,
-            a_minus_uws: t.a_minus,
-            r_plus_uvars: t.r_plus,
-            r_minus_uvars: t.r_minus,
-            pulses_a_plus: m.energy().pulses.a_plus,
-        };
-        Ok((last, e))
+        let last: Vec<WireCycle> = m.finish().iter().map(WireCycle::from).collect();
+        Ok((last, WireEnergy::from(m.energy())))
     }
 }
 

@@ -26,10 +26,10 @@ mod board;
 use board::Serial;
 use core::fmt::Write as _;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
-use percycle_engine::{ChannelCal, Config, CycleReport, Meter, Output, Topology};
+use percycle_engine::{Meter, Output};
 use percycle_wire::{
     crc32, decode_message, encode_message, unpack_samples, Body, Dedup, Envelope, ErrorCode,
-    FrameDecoder, Identity, WireConfig, WireCycle, WireEnergy, MAX_FRAME,
+    FrameDecoder, Identity, WireCycle, WireEnergy, MAX_FRAME,
 };
 
 /// Engine state: 1024-sample ring (up to 25.6 kHz at 50 Hz) and a 2048-point interval window
@@ -56,41 +56,6 @@ impl<S: Serial> Link<S> {
             serial.write_all(&frame[..n]);
         }
     }
-}
-
-fn wire_cycle(r: &CycleReport) -> WireCycle {
-    WireCycle {
-        index: r.index,
-        start_sample: r.start.sample,
-        start_frac: r.start.frac,
-        duration_samples: r.duration_samples,
-        frequency: r.frequency,
-        u_rms: r.u_rms,
-        i_rms: r.i_rms,
-        in_rms: r.in_rms,
-        u_rms_half: r.u_rms_half,
-        p_active: r.p_active,
-        q_reactive: r.q_reactive,
-        thd_pct: r.thd_pct,
-        flags: r.flags.0,
-    }
-}
-
-fn config_of(w: &WireConfig) -> Config {
-    let topology = match w.topology {
-        0 => Topology::SinglePhase,
-        2 => Topology::ThreePhase3W,
-        _ => Topology::ThreePhase4W,
-    };
-    let mut cfg = Config::new(topology, w.sample_rate_hz, w.nominal_hz);
-    cfg.declared_voltage = w.declared_voltage;
-    cfg.zc_hysteresis_v = 0.02 * w.declared_voltage;
-    cfg.meter_constant_imp_per_kwh = w.meter_constant;
-    for c in 0..7 {
-        cfg.calibration[c] =
-            ChannelCal { gain: w.gains[c], offset_lsb: w.offsets[c], delay_samples: w.delays[c] };
-    }
-    cfg
 }
 
 #[entry]
@@ -180,7 +145,7 @@ fn main() -> ! {
                 link.send(seq, Body::Identity(id));
             }
             Body::Configure(w) => {
-                let cfg = config_of(&w);
+                let cfg = w.to_config();
                 match BoardMeter::new(cfg) {
                     Ok(m) => {
                         *meter = Some(m);
@@ -207,7 +172,7 @@ fn main() -> ! {
                 last_energy = None;
                 m.process_block_with(&codes[..n], |o| {
                     if let Output::Cycle(r, _) = o {
-                        let c = wire_cycle(r);
+                        let c = WireCycle::from(r);
                         if let Some(slot) = last_cycles.get_mut(cycles as usize) {
                             *slot = Some(c);
                         }
@@ -227,17 +192,10 @@ fn main() -> ! {
                 last_cycles = [None; 8];
                 if let Some(r) = m.finish() {
                     cycles += 1;
-                    last_cycles[0] = Some(wire_cycle(&r));
-                    link.send(seq, Body::Cycle(wire_cycle(&r)));
+                    last_cycles[0] = Some(WireCycle::from(&r));
+                    link.send(seq, Body::Cycle(WireCycle::from(&r)));
                 }
-                let t = m.energy().total;
-                let e = WireEnergy {
-                    a_plus_uws: t.a_plus,
-                    a_minus_uws: t.a_minus,
-                    r_plus_uvars: t.r_plus,
-                    r_minus_uvars: t.r_minus,
-                    pulses_a_plus: m.energy().pulses.a_plus,
-                };
+                let e = WireEnergy::from(m.energy());
                 link.send(seq, Body::Energy(e));
                 last_energy = Some(e);
                 last_done = Some((seq, cycles));

@@ -5,6 +5,8 @@
 #[cfg(test)]
 extern crate std;
 
+#[cfg(feature = "engine")]
+mod convert;
 mod crc;
 mod dedup;
 mod frame;

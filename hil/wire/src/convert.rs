@@ -1,0 +1,59 @@
+//! Conversions between the engine's types and the wire's, in one place for firmware and bench.
+
+use crate::{WireConfig, WireCycle, WireEnergy};
+use percycle_engine::{ChannelCal, Config, CycleReport, EnergyRegisters, Topology};
+
+impl WireConfig {
+    /// The engine configuration this wire configuration stands for.
+    pub fn to_config(&self) -> Config {
+        let topology = match self.topology {
+            0 => Topology::SinglePhase,
+            2 => Topology::ThreePhase3W,
+            _ => Topology::ThreePhase4W,
+        };
+        let mut cfg = Config::new(topology, self.sample_rate_hz, self.nominal_hz);
+        cfg.declared_voltage = self.declared_voltage;
+        cfg.zc_hysteresis_v = 0.02 * self.declared_voltage;
+        cfg.meter_constant_imp_per_kwh = self.meter_constant;
+        for (c, cal) in cfg.calibration.iter_mut().enumerate() {
+            *cal = ChannelCal {
+                gain: self.gains[c],
+                offset_lsb: self.offsets[c],
+                delay_samples: self.delays[c],
+            };
+        }
+        cfg
+    }
+}
+
+impl From<&CycleReport> for WireCycle {
+    fn from(r: &CycleReport) -> Self {
+        WireCycle {
+            index: r.index,
+            start_sample: r.start.sample,
+            start_frac: r.start.frac,
+            duration_samples: r.duration_samples,
+            frequency: r.frequency,
+            u_rms: r.u_rms,
+            i_rms: r.i_rms,
+            in_rms: r.in_rms,
+            u_rms_half: r.u_rms_half,
+            p_active: r.p_active,
+            q_reactive: r.q_reactive,
+            thd_pct: r.thd_pct,
+            flags: r.flags.0,
+        }
+    }
+}
+
+impl From<&EnergyRegisters> for WireEnergy {
+    fn from(e: &EnergyRegisters) -> Self {
+        WireEnergy {
+            a_plus_uws: e.total.a_plus,
+            a_minus_uws: e.total.a_minus,
+            r_plus_uvars: e.total.r_plus,
+            r_minus_uvars: e.total.r_minus,
+            pulses_a_plus: e.pulses.a_plus,
+        }
+    }
+}
