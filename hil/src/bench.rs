@@ -49,6 +49,10 @@ pub trait Target {
     fn stats(&self) -> LinkStats {
         LinkStats::default()
     }
+    /// Processing cost counters since the last configuration (boards only).
+    fn cost(&mut self) -> Result<percycle_wire::CostCounters> {
+        bail!("this target has no cost counters")
+    }
 }
 
 /// The engine in this process, built the same way as on the board.
@@ -316,6 +320,13 @@ impl<S: Stream> Target for Board<S> {
     fn stats(&self) -> LinkStats {
         self.stats
     }
+
+    fn cost(&mut self) -> Result<percycle_wire::CostCounters> {
+        match self.request(Body::Counters)?.last {
+            Body::CounterValues(c) => Ok(c),
+            other => bail!("{}: unexpected reply to Counters: {other:?}", self.name),
+        }
+    }
 }
 
 /// The emulated board: QEMU `mps2-an386` with the firmware, its UART on a pty. QEMU is killed
@@ -332,12 +343,21 @@ impl Qemu {
     /// # Errors
     /// QEMU missing or failing to start, no pty announced, or no answer to pings.
     pub fn start(machine: &str, elf: &std::path::Path) -> Result<Self> {
+        Self::start_with(machine, elf, &[])
+    }
+
+    /// As [`Qemu::start`], with extra QEMU arguments (e.g. `-icount`).
+    ///
+    /// # Errors
+    /// As [`Qemu::start`].
+    pub fn start_with(machine: &str, elf: &std::path::Path, extra: &[&str]) -> Result<Self> {
         use std::io::BufRead;
         let mut child = std::process::Command::new("qemu-system-arm")
             .args([
                 "-M", machine, "-display", "none", "-monitor", "none", "-serial", "pty", "-kernel",
             ])
             .arg(elf)
+            .args(extra)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -397,6 +417,57 @@ impl Target for Qemu {
     fn stats(&self) -> LinkStats {
         self.board.stats()
     }
+    fn cost(&mut self) -> Result<percycle_wire::CostCounters> {
+        self.board.cost()
+    }
+}
+
+/// `-icount` shift used for instruction counting: each instruction advances QEMU's clock by
+/// 2^shift ns.
+pub const ICOUNT_SHIFT: u32 = 4;
+
+/// Instructions per mains cycle of the engine on the emulated board.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Cost {
+    /// Vector measured.
+    pub vector: String,
+    /// Mains cycles processed.
+    pub cycles: u32,
+    /// Instructions (not CPU cycles) per mains cycle, whole engine (all channels).
+    pub instructions_per_cycle: f64,
+    /// The same per channel.
+    pub instructions_per_cycle_per_channel: f64,
+    /// Most instructions spent on one sample block.
+    pub instructions_max_block: f64,
+}
+
+/// Count the engine's instructions per mains cycle on the emulated board: QEMU runs with
+/// `-icount shift=ICOUNT_SHIFT`, the firmware times its engine calls with SysTick.
+///
+/// # Errors
+/// QEMU or the board failing.
+pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64) -> Result<Cost> {
+    let shift = format!("shift={ICOUNT_SHIFT},align=off,sleep=off");
+    let mut q = Qemu::start_with("mps2-an386", elf, &["-icount", &shift])?;
+    let recipe = percycle_vectors::suite("foundation")
+        .and_then(|s| s.into_iter().find(|r| r.name == vector))
+        .with_context(|| format!("no foundation vector `{vector}`"))?
+        .with_duration(seconds);
+    let v = percycle_vectors::synthesize(&recipe)?;
+    let (cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
+    stream(&mut q, &cfg, &codes, nch, 40)?;
+    let c = q.cost()?;
+    // ticks × clock period (ns) / 2^shift ns per instruction.
+    let per_tick = 1e9 / c.core_clock_hz as f64 / (1u64 << ICOUNT_SHIFT) as f64;
+    let total = c.core_ticks_total as f64 * per_tick;
+    let cycles = c.cycles.max(1) as f64;
+    Ok(Cost {
+        vector: vector.to_string(),
+        cycles: c.cycles,
+        instructions_per_cycle: total / cycles,
+        instructions_per_cycle_per_channel: total / cycles / nch as f64,
+        instructions_max_block: c.core_ticks_max_block as f64 * per_tick,
+    })
 }
 
 /// Result of streaming one vector through a target.

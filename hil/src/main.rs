@@ -98,6 +98,22 @@ enum HilCommand {
         #[arg(long, default_value = "target/hil")]
         out: PathBuf,
     },
+    /// Instructions (not CPU cycles) per mains cycle of the engine on the emulated board, and the
+    /// firmware's flash and RAM.
+    Cost {
+        /// Firmware ELF.
+        #[arg(
+            long,
+            default_value = "hil/firmware/target/thumbv7em-none-eabihf/release/percycle-firmware"
+        )]
+        firmware: PathBuf,
+        /// Foundation vector to run (3P4W at 10.24 kHz by default).
+        #[arg(long, default_value = "3p4w_en50160_mix")]
+        vector: String,
+        /// Seconds of signal.
+        #[arg(long, default_value_t = 1.0)]
+        seconds: f64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -213,6 +229,39 @@ fn run() -> Result<ExitCode> {
                 report.target, report.firmware, report.speed_x_real_time, report.link
             );
             Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Hil { command: HilCommand::Cost { firmware, vector, seconds } } => {
+            let c = percycle_hil::bench::cost(&firmware, &vector, seconds)?;
+            println!("engine cost on QEMU mps2-an386 (-icount): instructions, not CPU cycles");
+            println!("{:<40} {:>14} {:>14}", "job", "per mains cycle", "per channel");
+            println!(
+                "{:<40} {:>14.0} {:>14.0}",
+                format!("full engine, {} ({} cycles)", c.vector, c.cycles),
+                c.instructions_per_cycle,
+                c.instructions_per_cycle_per_channel
+            );
+            println!("largest block: {:.0} instructions", c.instructions_max_block);
+            let sysroot =
+                std::process::Command::new("rustc").args(["--print", "sysroot"]).output()?;
+            let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+            let size = std::fs::read_dir(format!("{sysroot}/lib/rustlib"))
+                .ok()
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|d| d.path().join("bin/llvm-size"))
+                .find(|p| p.exists());
+            match size {
+                Some(tool) => {
+                    let out = std::process::Command::new(tool).arg(&firmware).output()?;
+                    print!(
+                        "firmware size (bytes; flash = text + data, RAM = data + bss):\n{}",
+                        String::from_utf8_lossy(&out.stdout)
+                    );
+                }
+                None => println!("llvm-size not found (rustup component add llvm-tools)"),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::En50160 { dir } => {
             let path = dir.join("en50160.json");

@@ -122,3 +122,20 @@ fn a_board_that_stops_answering_is_a_clear_error() {
     let e = b.identify().unwrap_err().to_string();
     assert!(e.contains("no reply") && e.contains("/dev/ttyTEST"), "{e}");
 }
+
+#[test]
+fn instructions_per_mains_cycle_are_counted_repeatably_under_icount() {
+    let Some(elf) = firmware() else { return };
+    let a = bench::cost(&elf, "3p4w_en50160_mix", 0.3).unwrap();
+    let b = bench::cost(&elf, "3p4w_en50160_mix", 0.3).unwrap();
+    println!("{a:?}");
+    assert_eq!(a.cycles, b.cycles);
+    assert!(a.cycles >= 12, "{a:?}");
+    // Repeatable to the SysTick granularity (a few instructions per block).
+    let rel =
+        (a.instructions_per_cycle - b.instructions_per_cycle).abs() / a.instructions_per_cycle;
+    assert!(rel < 1e-3, "{a:?} vs {b:?}");
+    // 7 channels of rms, power, resampling and two FFTs: tens of thousands of instructions
+    // per mains cycle, not hundreds and not tens of millions.
+    assert!(a.instructions_per_cycle > 10_000.0 && a.instructions_per_cycle < 5_000_000.0, "{a:?}");
+}

@@ -69,6 +69,10 @@ impl Serial for Uart {
 #[cfg(feature = "mps2-an386")]
 pub const BOARD: &str = "mps2-an386";
 
+/// Core (and SysTick) clock, Hz.
+#[cfg(feature = "mps2-an386")]
+pub const CORE_CLOCK_HZ: u32 = 25_000_000;
+
 /// USART1 of the STM32F405 (QEMU `netduinoplus2`).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub struct Uart;
@@ -110,6 +114,10 @@ impl Serial for Uart {
 /// Name of the board in the firmware identification.
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const BOARD: &str = "netduinoplus2";
+
+/// Core (and SysTick) clock, Hz (QEMU's STM32F405 model).
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+pub const CORE_CLOCK_HZ: u32 = 168_000_000;
 
 extern "C" {
     static __stext: u8;

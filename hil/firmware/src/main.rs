@@ -23,13 +23,52 @@
 
 mod board;
 
+/// A 64-bit tick counter from SysTick (core clock) and its wrap interrupt.
+mod clock {
+    use core::sync::atomic::{AtomicU32, Ordering};
+    use cortex_m::peripheral::syst::SystClkSource;
+    use cortex_m::peripheral::SYST;
+    use cortex_m_rt::exception;
+
+    static WRAPS: AtomicU32 = AtomicU32::new(0);
+    const RELOAD: u32 = 0x00FF_FFFF;
+
+    /// Start SysTick on the core clock, wrapping every 2^24 ticks.
+    pub fn start() {
+        if let Some(p) = cortex_m::Peripherals::take() {
+            let mut syst = p.SYST;
+            syst.set_clock_source(SystClkSource::Core);
+            syst.set_reload(RELOAD);
+            syst.clear_current();
+            syst.enable_interrupt();
+            syst.enable_counter();
+        }
+    }
+
+    /// Ticks since `start`.
+    pub fn now() -> u64 {
+        loop {
+            let before = WRAPS.load(Ordering::Acquire);
+            let current = SYST::get_current();
+            if WRAPS.load(Ordering::Acquire) == before {
+                return ((before as u64) << 24) + (RELOAD - current) as u64;
+            }
+        }
+    }
+
+    #[exception]
+    fn SysTick() {
+        WRAPS.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
 use board::Serial;
 use core::fmt::Write as _;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use percycle_engine::{Meter, Output};
 use percycle_wire::{
-    crc32, decode_message, encode_message, unpack_samples, Body, Dedup, Envelope, ErrorCode,
-    FrameDecoder, Identity, WireCycle, WireEnergy, MAX_FRAME,
+    crc32, decode_message, encode_message, unpack_samples, Body, CostCounters, Dedup, Envelope,
+    ErrorCode, FrameDecoder, Identity, WireCycle, WireEnergy, MAX_FRAME,
 };
 
 /// Engine state: 1024-sample ring (up to 25.6 kHz at 50 Hz) and a 2048-point interval window
@@ -63,6 +102,13 @@ fn main() -> ! {
     // The engine state is a static singleton in `.bss`, taken once.
     let meter: &'static mut Option<BoardMeter> =
         cortex_m::singleton!(: Option<BoardMeter> = None).unwrap();
+    clock::start();
+    let mut cost = CostCounters {
+        cycles: 0,
+        core_ticks_total: 0,
+        core_ticks_max_block: 0,
+        core_clock_hz: board::CORE_CLOCK_HZ,
+    };
     let codes: &'static mut [i32; MAX_CODES] =
         cortex_m::singleton!(: [i32; MAX_CODES] = [0; MAX_CODES]).unwrap();
     let mut link = Link {
@@ -149,6 +195,9 @@ fn main() -> ! {
                 match BoardMeter::new(cfg) {
                     Ok(m) => {
                         *meter = Some(m);
+                        cost.cycles = 0;
+                        cost.core_ticks_total = 0;
+                        cost.core_ticks_max_block = 0;
                         config_crc = w.crc32();
                         link.send(seq, Body::Ack { seq });
                     }
@@ -170,16 +219,24 @@ fn main() -> ! {
                 let mut cycles = 0u32;
                 last_cycles = [None; 8];
                 last_energy = None;
+                // The engine's work is timed alone: the reports are sent afterwards. A block of
+                // MAX_CODES codes closes far fewer than eight cycles at any supported rate.
+                let t0 = clock::now();
                 m.process_block_with(&codes[..n], |o| {
                     if let Output::Cycle(r, _) = o {
-                        let c = WireCycle::from(r);
                         if let Some(slot) = last_cycles.get_mut(cycles as usize) {
-                            *slot = Some(c);
+                            *slot = Some(WireCycle::from(r));
                         }
                         cycles += 1;
-                        link.send(seq, Body::Cycle(c));
                     }
                 });
+                let spent = clock::now().wrapping_sub(t0);
+                cost.cycles += cycles;
+                cost.core_ticks_total += spent;
+                cost.core_ticks_max_block = cost.core_ticks_max_block.max(spent as u32);
+                for c in last_cycles.iter().flatten() {
+                    link.send(seq, Body::Cycle(*c));
+                }
                 last_done = Some((seq, cycles));
                 link.send(seq, Body::Done { seq, cycles });
             }
@@ -208,6 +265,7 @@ fn main() -> ! {
                 }
                 link.send(seq, Body::Ack { seq });
             }
+            Body::Counters => link.send(seq, Body::CounterValues(cost)),
             _ => link.send(seq, Body::Error { seq, code: ErrorCode::UnknownMessage }),
         }
     }

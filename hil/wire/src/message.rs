@@ -265,14 +265,21 @@ pub struct WireEnergy {
 }
 
 /// Processing cost measured on the board, sent with [`Body::CounterValues`].
+///
+/// Counted with the core-clocked SysTick around the engine's processing of each sample block
+/// (the UART traffic excluded). Under QEMU with `-icount shift=N` every instruction advances
+/// the clock by 2^N ns, so instructions = ticks × clock period (ns) / 2^N: exact instruction
+/// counts, not CPU cycles. On a real board the ticks are core cycles.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CostCounters {
-    /// Mains cycles processed since the stream started.
+    /// Mains cycles processed since the engine was configured.
     pub cycles: u32,
-    /// Instructions spent in the engine since the stream started.
-    pub instructions_total: u64,
-    /// Most instructions spent on one cycle.
-    pub instructions_max_cycle: u32,
+    /// SysTick ticks spent in the engine since it was configured.
+    pub core_ticks_total: u64,
+    /// Most ticks spent on one sample block.
+    pub core_ticks_max_block: u32,
+    /// Core clock in Hz (the tick rate).
+    pub core_clock_hz: u32,
 }
 
 /// Why the board refused a request, sent with [`Body::Error`].
@@ -427,9 +434,10 @@ mod tests {
                 pulses_a_plus: 12_345,
             }),
             Body::CounterValues(CostCounters {
-                cycles: 1000,
-                instructions_total: 870_000_000_000,
-                instructions_max_cycle: 900_000,
+                cycles: 7,
+                core_ticks_total: 1 << 40,
+                core_ticks_max_block: 99,
+                core_clock_hz: 25_000_000,
             }),
             Body::Error { seq: 3, code: ErrorCode::Overflow },
             Body::Done { seq: 4, cycles: u32::MAX },
