@@ -14,8 +14,12 @@ const UDIN: f64 = 230.0;
 
 struct Run {
     events: Vec<VoltageEvent>,
+    /// How many of `events` ended before the stream did (the rest were closed by `finish`).
+    events_before_finish: usize,
     freq: Vec<FrequencyReport>,
     intervals: Vec<IntervalReport>,
+    snapshots: Vec<percycle_engine::Snapshot>,
+    counters: percycle_engine::PqCounters,
     fs: f32,
 }
 
@@ -33,17 +37,28 @@ fn run(recipe: &Recipe, cfg_edit: impl FnOnce(&mut Config)) -> Run {
     let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
     let n = w.samples[0].len();
     let data: Vec<f32> = (0..n).flat_map(|k| w.samples.iter().map(move |c| c[k] as f32)).collect();
-    let mut r = Run { events: vec![], freq: vec![], intervals: vec![], fs };
+    let mut r = Run {
+        events: vec![],
+        events_before_finish: 0,
+        freq: vec![],
+        intervals: vec![],
+        snapshots: vec![],
+        counters: Default::default(),
+        fs,
+    };
     meter.process_f32_block_with(&data, |o| match o {
         Output::Event(e) => r.events.push(*e),
         Output::Frequency(f) => r.freq.push(*f),
         Output::Interval(iv) => r.intervals.push(*iv),
+        Output::Snapshot(s) => r.snapshots.push(*s),
         _ => {}
     });
+    r.events_before_finish = r.events.len();
     meter.finish();
     while let Some(e) = meter.take_event() {
         r.events.push(e);
     }
+    r.counters = *meter.counters();
     r
 }
 
@@ -257,23 +272,9 @@ fn missing_phase_broken_neutral_and_reversed_sequence_are_reported() {
         Recipe::new("sequence", percycle_vectors::Topology::ThreePhase4W).with_duration(1.0);
     recipe.phases[1].u_phase_deg = 120.0;
     recipe.phases[2].u_phase_deg = -120.0;
-    let v = synthesize(&recipe).unwrap();
-    let w = &v.waveform;
-    let cfg = Config::new(Topology::ThreePhase4W, w.sample_rate_hz as f32, 50.0);
-    let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
-    let data: Vec<f32> =
-        (0..w.samples[0].len()).flat_map(|k| w.samples.iter().map(move |c| c[k] as f32)).collect();
-    let mut events = Vec::new();
-    meter.process_f32_block_with(&data, |o| {
-        if let Output::Event(e) = o {
-            events.push(*e)
-        }
-    });
-    assert!(events.is_empty(), "still open: {events:?}");
-    meter.finish();
-    while let Some(e) = meter.take_event() {
-        events.push(e);
-    }
+    let r = run(&recipe, |_| {});
+    assert_eq!(r.events_before_finish, 0, "still open: {:?}", r.events);
+    let events = r.events;
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].kind, EventKind::PhaseSequence);
 }
@@ -299,18 +300,8 @@ fn a_dip_is_counted_and_takes_a_grid_snapshot_of_its_first_cycle() {
     let recipe = Recipe::new("snap", percycle_vectors::Topology::ThreePhase4W)
         .with_duration(1.2)
         .with_step(Step::dip(0.5, 0.1, &[1], 0.5));
-    let v = synthesize(&recipe).unwrap();
-    let w = &v.waveform;
-    let cfg = Config::new(Topology::ThreePhase4W, w.sample_rate_hz as f32, 50.0);
-    let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
-    let data: Vec<f32> =
-        (0..w.samples[0].len()).flat_map(|k| w.samples.iter().map(move |c| c[k] as f32)).collect();
-    let mut snapshots = Vec::new();
-    meter.process_f32_block_with(&data, |o| {
-        if let Output::Snapshot(s) = o {
-            snapshots.push(*s)
-        }
-    });
+    let r = run(&recipe, |_| {});
+    let snapshots = r.snapshots;
     // One snapshot for the dip, one for the low-voltage indicator (debounced, two cycles later).
     let kinds: Vec<EventKind> = snapshots.iter().map(|s| s.trigger).collect();
     assert_eq!(kinds, [EventKind::Dip, EventKind::LowVoltage], "{snapshots:?}");
@@ -321,7 +312,7 @@ fn a_dip_is_counted_and_takes_a_grid_snapshot_of_its_first_cycle() {
     // is moved by the step, so its rms is not exact).
     assert!(s.values[1] < 200.0 && s.values[0] > 225.0, "{:?}", &s.values[..3]);
     assert!((s.values[20] - 50.0).abs() < 0.5, "frequency {}", s.values[20]);
-    let c = meter.counters();
+    let c = &r.counters;
     assert_eq!(c.dips[2][0], 1, "{c:?}");
     assert_eq!(c.dips.iter().flatten().sum::<u32>(), 1);
 }

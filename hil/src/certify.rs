@@ -247,14 +247,18 @@ fn write_report(out: &Path, suite_name: &str, results: &[VectorResult]) -> Resul
         ],
         results,
     };
+    let md = format!("# Certification: suite `{suite_name}`\n\n```text\n{}```\n", table(results));
+    write_report_files(out, &report, &md)
+}
+
+/// Write a certification report as `out/report.json` (machine-readable) and `out/report.md`.
+///
+/// # Errors
+/// Serialisation or I/O errors naming the file.
+pub fn write_report_files(out: &Path, report: &impl Serialize, markdown: &str) -> Result<()> {
     let path = out.join("report.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
+    std::fs::write(&path, serde_json::to_string_pretty(report)? + "\n")
         .with_context(|| format!("writing {}", path.display()))?;
     let path = out.join("report.md");
-    std::fs::write(
-        &path,
-        format!("# Certification: suite `{suite_name}`\n\n```text\n{}```\n", table(results)),
-    )
-    .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    std::fs::write(&path, markdown).with_context(|| format!("writing {}", path.display()))
 }

@@ -420,20 +420,12 @@ fn write_report(out: &Path, results: &[PqResult]) -> Result<()> {
         },
         results,
     };
-    let path = out.join("report.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
-        .with_context(|| format!("writing {}", path.display()))?;
-    let path = out.join("report.md");
-    std::fs::write(
-        &path,
-        format!(
-            "# PQ event certification: suite `en50160`\n\n\
-             Columns: events expected/found (dips, swells, interruptions); worst |residual \
-             error| in % of the declared voltage; duration error of largest magnitude in ms; \
-             worst unbalance error (%) or 10-s frequency error (mHz).\n\n```text\n{}```\n",
-            table(results)
-        ),
-    )
-    .with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    let md = format!(
+        "# PQ event certification: suite `en50160`\n\n\
+         Columns: events expected/found (dips, swells, interruptions); worst |residual \
+         error| in % of the declared voltage; duration error of largest magnitude in ms; \
+         worst unbalance error (%) or 10-s frequency error (mHz).\n\n```text\n{}```\n",
+        table(results)
+    );
+    crate::certify::write_report_files(out, &report, &md)
 }
