@@ -25,6 +25,8 @@ mod meter;
 mod pq;
 mod report;
 mod resample;
+#[cfg(feature = "serde")]
+mod serde_arrays;
 mod spectrum;
 mod tracker;
 

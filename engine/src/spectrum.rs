@@ -57,6 +57,7 @@ impl Default for CycleSpectrum {
 
 /// One IEC 61000-4-30 basic interval (10 cycles at 50 Hz, 12 at 60 Hz) with IEC 61000-4-7 groups.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct IntervalReport {
     /// Interval counter since start or reset.
     pub index: u64,
@@ -73,10 +74,13 @@ pub struct IntervalReport {
     /// Mean per channel, V or A.
     pub dc: [f32; MAX_CHANNELS],
     /// Harmonic subgroups G_sg,h per channel, h = 0..=50, rms.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_arrays"))]
     pub subgroups: [[f32; MAX_ORDER + 1]; MAX_CHANNELS],
     /// Centred interharmonic subgroups C_isg,h per channel, h = 0..=50 (between h and h+1), rms.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_arrays"))]
     pub interharmonic_subgroups: [[f32; MAX_ORDER + 1]; MAX_CHANNELS],
     /// Single-bin harmonic values C_{Nh} per channel, rms.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_arrays"))]
     pub harmonics: [[f32; MAX_ORDER + 1]; MAX_CHANNELS],
     /// THD from single bins, orders 2..=50, %.
     pub thd_pct: [f32; MAX_CHANNELS],

@@ -9,11 +9,15 @@
 //! index, so a record is either received exactly once or the run fails naming it.
 
 use anyhow::{anyhow, bail, Context, Result};
-use percycle_engine::{Meter, Output};
+use percycle_engine::{
+    CycleReport, EnergyRegisters, FrequencyReport, IntervalReport, Meter, Output, PqCounters,
+    Snapshot, VoltageEvent,
+};
 use percycle_wire::{
     decode_message, encode_message, pack_samples, Body, Envelope, ErrorCode, FrameDecoder,
-    Identity, SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_FRAME,
+    Identity, RecordKind, SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_FRAME,
 };
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
@@ -35,16 +39,108 @@ pub struct LinkStats {
     pub bytes_sent: u64,
 }
 
+/// One engine output, decoded from a board's record or taken from the host engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Report {
+    /// A closed mains cycle.
+    Cycle(CycleReport),
+    /// A 10/12-cycle interval.
+    Interval(Box<IntervalReport>),
+    /// A completed event.
+    Event(VoltageEvent),
+    /// A 10-s power-frequency value.
+    Frequency(FrequencyReport),
+    /// Grid values when an event started.
+    Snapshot(Snapshot),
+    /// Energy registers at the end of the stream.
+    Energy(EnergyRegisters),
+    /// Event occurrence counters and the dropped-event count at the end of the stream.
+    Counters(PqCounters, u32),
+}
+
+impl Report {
+    /// The report of an engine output (the per-cycle spectrum is not reported).
+    pub fn of(o: &Output<'_>) -> Option<Self> {
+        Some(match o {
+            Output::Cycle(r, _) => Self::Cycle(**r),
+            Output::Interval(iv) => Self::Interval(Box::new(**iv)),
+            Output::Event(e) => Self::Event(**e),
+            Output::Frequency(f) => Self::Frequency(**f),
+            Output::Snapshot(s) => Self::Snapshot(**s),
+            _ => return None,
+        })
+    }
+
+    /// Decode a record's bytes (all parts joined).
+    ///
+    /// # Errors
+    /// Bytes that are not exactly one value of the kind.
+    pub fn decode(kind: RecordKind, bytes: &[u8]) -> Result<Self> {
+        fn one<'a, T: serde::Deserialize<'a>>(b: &'a [u8]) -> Result<T> {
+            match postcard::take_from_bytes(b) {
+                Ok((v, [])) => Ok(v),
+                Ok((_, rest)) => bail!("{} trailing bytes", rest.len()),
+                Err(e) => bail!("{e}"),
+            }
+        }
+        let r = match kind {
+            RecordKind::Cycle => Self::Cycle(one(bytes)?),
+            RecordKind::Interval => Self::Interval(Box::new(one(bytes)?)),
+            RecordKind::Event => Self::Event(one(bytes)?),
+            RecordKind::Frequency => Self::Frequency(one(bytes)?),
+            RecordKind::Snapshot => Self::Snapshot(one(bytes)?),
+            RecordKind::Energy => Self::Energy(one(bytes)?),
+            RecordKind::Counters => {
+                let (c, rest) = postcard::take_from_bytes(bytes).map_err(|e| anyhow!("{e}"))?;
+                Self::Counters(c, one(rest)?)
+            }
+        };
+        Ok(r)
+    }
+}
+
+/// What the engine produced for one request: cycle summaries and the full reports.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs {
+    /// Cycle summaries, in order.
+    pub cycles: Vec<WireCycle>,
+    /// Every engine output, in order.
+    pub reports: Vec<Report>,
+}
+
+impl Outputs {
+    fn extend(&mut self, o: Outputs) {
+        self.cycles.extend(o.cycles);
+        self.reports.extend(o.reports);
+    }
+}
+
+/// The board stopped knowing its configuration in the middle of a stream: it was reset.
+#[derive(Debug)]
+pub struct BoardReset {
+    /// First frame of the block the board refused.
+    pub at_frame: u64,
+}
+
+impl std::fmt::Display for BoardReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the board lost its configuration (reset) before frame {}", self.at_frame)
+    }
+}
+
+impl std::error::Error for BoardReset {}
+
 /// Something that runs the engine: the host build, or a board behind a byte stream.
 pub trait Target {
     /// Firmware identification (the host build reports itself).
     fn identify(&mut self) -> Result<Identity>;
     /// Configure the engine.
     fn configure(&mut self, cfg: &WireConfig) -> Result<()>;
-    /// Process one block of interleaved ADC codes; returns the cycles it closed.
-    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Vec<WireCycle>>;
-    /// End the stream: the last cycle (if any) and the energy registers.
-    fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)>;
+    /// Process one block of interleaved ADC codes; returns what the engine produced.
+    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Outputs>;
+    /// End the stream: the last cycle (if any), the events still open, the energy registers
+    /// and counters.
+    fn finish(&mut self) -> Result<(Outputs, WireEnergy)>;
     /// Link counters (zero for the host target).
     fn stats(&self) -> LinkStats {
         LinkStats::default()
@@ -52,6 +148,13 @@ pub trait Target {
     /// Processing cost counters since the last configuration (boards only).
     fn cost(&mut self) -> Result<percycle_wire::CostCounters> {
         bail!("this target has no cost counters")
+    }
+    /// After `error` ended a stream: bring the target back if it died or was reset (`Ok(true)`:
+    /// the stream can be sent again from its start), or `Ok(false)` when the error is not one a
+    /// restart cures.
+    fn recover(&mut self, error: &anyhow::Error) -> Result<bool> {
+        let _ = error;
+        Ok(false)
     }
 }
 
@@ -82,21 +185,31 @@ impl Target for HostTarget {
         Ok(())
     }
 
-    fn samples(&mut self, _first: u64, _channels: u8, codes: &[i32]) -> Result<Vec<WireCycle>> {
+    fn samples(&mut self, _first: u64, _channels: u8, codes: &[i32]) -> Result<Outputs> {
         let m = self.meter.as_mut().context("host target not configured")?;
-        let mut out = Vec::new();
+        let mut out = Outputs::default();
         m.process_block_with(codes, |o| {
             if let Output::Cycle(r, _) = o {
-                out.push(WireCycle::from(r));
+                out.cycles.push(WireCycle::from(r));
             }
+            out.reports.extend(Report::of(&o));
         });
         Ok(out)
     }
 
-    fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)> {
+    fn finish(&mut self) -> Result<(Outputs, WireEnergy)> {
         let m = self.meter.as_mut().context("host target not configured")?;
-        let last: Vec<WireCycle> = m.finish().iter().map(WireCycle::from).collect();
-        Ok((last, WireEnergy::from(m.energy())))
+        let mut out = Outputs::default();
+        if let Some(r) = m.finish() {
+            out.cycles.push(WireCycle::from(&r));
+            out.reports.push(Report::Cycle(r));
+        }
+        while let Some(e) = m.take_event() {
+            out.reports.push(Report::Event(e));
+        }
+        out.reports.push(Report::Energy(*m.energy()));
+        out.reports.push(Report::Counters(*m.counters(), m.events_dropped()));
+        Ok((out, WireEnergy::from(m.energy())))
     }
 }
 
@@ -114,9 +227,64 @@ impl Stream for Box<dyn serialport::SerialPort> {
 
 /// What a finished request returned.
 struct Replies {
-    cycles: Vec<WireCycle>,
+    out: Outputs,
     energy: Option<WireEnergy>,
     last: Body<'static>,
+}
+
+/// A received message: an envelope without borrowed data, or one part of a record.
+enum Reply {
+    Message(Envelope<'static>),
+    Part { seq: u16, kind: RecordKind, index: u16, part: u8, parts: u8, data: Vec<u8> },
+}
+
+impl Reply {
+    fn seq(&self) -> u16 {
+        match self {
+            Self::Message(e) => e.seq,
+            Self::Part { seq, .. } => *seq,
+        }
+    }
+}
+
+/// The parts of one record received so far (`None` where a part is still missing).
+type Parts = Vec<Option<Vec<u8>>>;
+
+/// Parts of the records of one reply, joined by record index.
+#[derive(Default)]
+struct Assembly {
+    records: BTreeMap<u16, (RecordKind, Parts)>,
+}
+
+impl Assembly {
+    fn add(&mut self, kind: RecordKind, index: u16, part: u8, parts: u8, data: Vec<u8>) {
+        let (_, slots) =
+            self.records.entry(index).or_insert_with(|| (kind, vec![None; parts.max(1) as usize]));
+        if let Some(slot) = slots.get_mut(part as usize) {
+            // A part seen twice (a retransmitted reply) is kept once.
+            slot.get_or_insert(data);
+        }
+    }
+
+    /// Indices below `count` not received whole.
+    fn missing(&self, count: u32) -> Vec<u16> {
+        (0..count as u16)
+            .filter(|i| {
+                self.records.get(i).is_none_or(|(_, slots)| slots.iter().any(Option::is_none))
+            })
+            .collect()
+    }
+
+    fn decode(&self) -> Result<Vec<Report>> {
+        self.records
+            .iter()
+            .map(|(index, (kind, slots))| {
+                let bytes: Vec<u8> = slots.iter().flatten().flatten().copied().collect();
+                Report::decode(*kind, &bytes)
+                    .with_context(|| format!("record {index} ({kind:?}) does not decode"))
+            })
+            .collect()
+    }
 }
 
 /// A board behind a byte stream.
@@ -158,7 +326,9 @@ impl<S: Stream> Board<S> {
             self.send(&env)?;
             let until = Instant::now() + Duration::from_millis(150);
             while Instant::now() < until {
-                if let Some(Body::Pong { nonce: n }) = self.read_frame(until)?.map(|e| e.body) {
+                if let Some(Reply::Message(Envelope { body: Body::Pong { nonce: n }, .. })) =
+                    self.read_frame(until)?
+                {
                     if n == nonce {
                         return Ok(());
                     }
@@ -180,7 +350,7 @@ impl<S: Stream> Board<S> {
     }
 
     /// One decoded message, or `None` at `until`.
-    fn read_frame(&mut self, until: Instant) -> Result<Option<Envelope<'static>>> {
+    fn read_frame(&mut self, until: Instant) -> Result<Option<Reply>> {
         let mut byte = [0u8; 1];
         loop {
             let now = Instant::now();
@@ -217,6 +387,8 @@ impl<S: Stream> Board<S> {
         self.stats.requests += 1;
         let mut cycles: Vec<WireCycle> = Vec::new();
         let mut energy = None;
+        let mut parts = Assembly::default();
+        let mut incomplete = None;
         for attempt in 0..=RETRIES {
             if attempt > 0 {
                 self.stats.retransmitted += 1;
@@ -225,33 +397,70 @@ impl<S: Stream> Board<S> {
             let until = Instant::now() + self.timeout;
             loop {
                 let Some(reply) = self.read_frame(until)? else { break };
-                if reply.seq != seq {
-                    if let Body::Error { code: ErrorCode::Malformed, .. } = reply.body {
+                if reply.seq() != seq {
+                    if let Reply::Message(Envelope {
+                        body: Body::Error { code: ErrorCode::Malformed, .. },
+                        ..
+                    }) = reply
+                    {
                         // A frame of ours arrived damaged: send it again.
                         break;
                     }
                     continue;
                 }
-                match reply.body {
+                let body = match reply {
+                    Reply::Part { kind, index, part, parts: n, data, .. } => {
+                        parts.add(kind, index, part, n, data);
+                        continue;
+                    }
+                    Reply::Message(m) => m.body,
+                };
+                match body {
                     Body::Cycle(c) => {
-                        // A retransmitted request repeats nothing but its final reply; a cycle
-                        // seen twice is dropped here by index, a gap is caught by the caller.
+                        // A retransmitted request repeats its whole reply; a cycle seen twice
+                        // is kept once (by index), a gap is caught by the caller.
                         if !cycles.iter().any(|k| k.index == c.index) {
                             cycles.push(c);
                         }
                     }
                     Body::Energy(e) => energy = Some(e),
                     Body::Error { code: ErrorCode::Malformed, .. } => break,
-                    last => return Ok(Replies { cycles, energy, last }),
+                    Body::Done { cycles: n, records, .. } => {
+                        let missing = parts.missing(records);
+                        if cycles.len() == n as usize && missing.is_empty() {
+                            let out = Outputs { cycles, reports: parts.decode()? };
+                            return Ok(Replies { out, energy, last: body });
+                        }
+                        // Part of the reply was lost on the way: ask again (the board repeats
+                        // the whole reply to a retransmitted request).
+                        incomplete = Some(format!(
+                            "{} of {n} cycle summaries, records {missing:?} of {records} missing",
+                            cycles.len()
+                        ));
+                        break;
+                    }
+                    last => {
+                        let out = Outputs { cycles, reports: parts.decode()? };
+                        return Ok(Replies { out, energy, last });
+                    }
                 }
             }
         }
-        bail!("{}: no reply to request {seq} after {RETRIES} retransmissions (board stopped answering?)", self.name)
+        match incomplete {
+            Some(what) => bail!(
+                "{}: reply to request {seq} still incomplete after {RETRIES} retransmissions: {what}",
+                self.name
+            ),
+            None => bail!(
+                "{}: no reply to request {seq} after {RETRIES} retransmissions (board stopped answering?)",
+                self.name
+            ),
+        }
     }
 }
 
-/// A copy of an envelope that owns its data (sample blocks are never received by the bench).
-fn own(env: Envelope<'_>) -> Envelope<'static> {
+/// A copy of a message that owns its data (sample blocks are never received by the bench).
+fn own(env: Envelope<'_>) -> Reply {
     let body = match env.body {
         Body::Samples { .. } => Body::Error { seq: env.seq, code: ErrorCode::UnknownMessage },
         Body::Ping { nonce } => Body::Ping { nonce },
@@ -267,9 +476,12 @@ fn own(env: Envelope<'_>) -> Envelope<'static> {
         Body::Energy(e) => Body::Energy(e),
         Body::CounterValues(c) => Body::CounterValues(c),
         Body::Error { seq, code } => Body::Error { seq, code },
-        Body::Done { seq, cycles } => Body::Done { seq, cycles },
+        Body::Done { seq, cycles, records } => Body::Done { seq, cycles, records },
+        Body::Record { kind, index, part, parts, data } => {
+            return Reply::Part { seq: env.seq, kind, index, part, parts, data: data.to_vec() }
+        }
     };
-    Envelope { seq: env.seq, body }
+    Reply::Message(Envelope { seq: env.seq, body })
 }
 
 impl<S: Stream> Target for Board<S> {
@@ -287,7 +499,7 @@ impl<S: Stream> Target for Board<S> {
         }
     }
 
-    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Vec<WireCycle>> {
+    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Outputs> {
         let mut data = vec![0u8; codes.len() * 3];
         let n = pack_samples(codes, SampleEncoding::I24, &mut data)
             .map_err(|e| anyhow!("packing: {e:?}"))?;
@@ -299,20 +511,19 @@ impl<S: Stream> Target for Board<S> {
         };
         let r = self.request(body)?;
         match r.last {
-            Body::Done { cycles, .. } if cycles as usize == r.cycles.len() => Ok(r.cycles),
-            Body::Done { cycles, .. } => bail!(
-                "{}: block at frame {first_frame}: the board closed {cycles} cycles, {} arrived",
-                self.name,
-                r.cycles.len()
-            ),
+            Body::Done { .. } => Ok(r.out),
+            Body::Error { code: ErrorCode::NotConfigured, .. } => {
+                Err(anyhow!(BoardReset { at_frame: first_frame }))
+                    .with_context(|| format!("{}: block at frame {first_frame}", self.name))
+            }
             other => bail!("{}: block at frame {first_frame}: {other:?}", self.name),
         }
     }
 
-    fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)> {
+    fn finish(&mut self) -> Result<(Outputs, WireEnergy)> {
         let r = self.request(Body::Finish)?;
         match (r.last, r.energy) {
-            (Body::Done { .. }, Some(e)) => Ok((r.cycles, e)),
+            (Body::Done { .. }, Some(e)) => Ok((r.out, e)),
             (other, _) => bail!("{}: unexpected reply to Finish: {other:?}", self.name),
         }
     }
@@ -335,6 +546,16 @@ pub struct Qemu {
     child: std::process::Child,
     /// The board behind the pty.
     pub board: Board<Box<dyn serialport::SerialPort>>,
+    launch: Launch,
+    /// Times the board was restarted after it died or was reset.
+    pub restarts: u32,
+}
+
+/// How a QEMU board was started, to start it again.
+struct Launch {
+    machine: String,
+    elf: std::path::PathBuf,
+    extra: Vec<String>,
 }
 
 impl Qemu {
@@ -352,6 +573,7 @@ impl Qemu {
     /// As [`Qemu::start`].
     pub fn start_with(machine: &str, elf: &std::path::Path, extra: &[&str]) -> Result<Self> {
         use std::io::BufRead;
+        let extra_owned: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         let mut child = std::process::Command::new("qemu-system-arm")
             .args([
                 "-M", machine, "-display", "none", "-monitor", "none", "-serial", "pty", "-kernel",
@@ -390,7 +612,29 @@ impl Qemu {
             let _ = child.kill();
             return Err(e);
         }
-        Ok(Self { child, board })
+        let launch =
+            Launch { machine: machine.to_string(), elf: elf.to_path_buf(), extra: extra_owned };
+        Ok(Self { child, board, launch, restarts: 0 })
+    }
+
+    /// Kill the QEMU process (the board loses power); the next request fails and
+    /// [`Target::recover`] starts a new one.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the QEMU process has exited.
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// An error naming the board when its QEMU process has exited (no request could succeed).
+    fn alive(&mut self) -> Result<()> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            bail!("{}: QEMU exited ({status})", self.board.name);
+        }
+        Ok(())
     }
 }
 
@@ -406,12 +650,15 @@ impl Target for Qemu {
         self.board.identify()
     }
     fn configure(&mut self, cfg: &WireConfig) -> Result<()> {
+        self.alive()?;
         self.board.configure(cfg)
     }
-    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Vec<WireCycle>> {
+    fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Outputs> {
+        self.alive().with_context(|| format!("block at frame {first_frame}"))?;
         self.board.samples(first_frame, channels, codes)
     }
-    fn finish(&mut self) -> Result<(Vec<WireCycle>, WireEnergy)> {
+    fn finish(&mut self) -> Result<(Outputs, WireEnergy)> {
+        self.alive()?;
         self.board.finish()
     }
     fn stats(&self) -> LinkStats {
@@ -419,6 +666,19 @@ impl Target for Qemu {
     }
     fn cost(&mut self) -> Result<percycle_wire::CostCounters> {
         self.board.cost()
+    }
+    fn recover(&mut self, error: &anyhow::Error) -> Result<bool> {
+        let reset = error.chain().any(|e| e.is::<BoardReset>());
+        if !reset && !self.exited() {
+            return Ok(false);
+        }
+        // The board died or lost its state: power it up again (a new QEMU on a new pty).
+        let extra: Vec<&str> = self.launch.extra.iter().map(String::as_str).collect();
+        let mut fresh = Qemu::start_with(&self.launch.machine, &self.launch.elf, &extra)
+            .context("restarting the board")?;
+        fresh.restarts = self.restarts + 1;
+        std::mem::swap(self, &mut fresh);
+        Ok(true)
     }
 }
 
@@ -475,6 +735,9 @@ pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64) -> Result<Cost> {
 pub struct Run {
     /// Every cycle, in order.
     pub cycles: Vec<WireCycle>,
+    /// Every engine output, in order (cycles, intervals, events, 10-s frequency, snapshots,
+    /// then the registers and counters at the end).
+    pub reports: Vec<Report>,
     /// Registers at the end.
     pub energy: WireEnergy,
     /// Frames streamed.
@@ -494,14 +757,24 @@ pub fn stream(
     block_frames: usize,
 ) -> Result<Run> {
     t.configure(cfg)?;
-    let mut cycles: Vec<WireCycle> = Vec::new();
+    let mut all = Outputs::default();
     let mut frame = 0u64;
     for block in codes.chunks(block_frames * channels) {
-        cycles.extend(t.samples(frame, channels as u8, block)?);
+        all.extend(t.samples(frame, channels as u8, block)?);
         frame += (block.len() / channels) as u64;
     }
     let (last, energy) = t.finish()?;
-    cycles.extend(last);
+    all.extend(last);
+    let Outputs { cycles, reports } = all;
+    let indices = reports.iter().filter_map(|r| match r {
+        Report::Cycle(c) => Some(c.index),
+        _ => None,
+    });
+    for (k, index) in indices.enumerate() {
+        if index != k as u64 {
+            bail!("cycle report {k} missing or duplicated (received index {index} in its place)");
+        }
+    }
     for (k, c) in cycles.iter().enumerate() {
         if c.index != k as u64 {
             bail!(
@@ -510,7 +783,7 @@ pub fn stream(
             );
         }
     }
-    Ok(Run { cycles, energy, frames: frame })
+    Ok(Run { cycles, reports, energy, frames: frame })
 }
 
 /// Fields of two cycle records that differ in any bit.
@@ -651,6 +924,11 @@ pub struct HilVector {
     pub name: String,
     /// Cycle records received from the target (each exactly once, checked by index).
     pub cycles: usize,
+    /// Engine reports received (cycles, intervals, events, 10-s values, snapshots, registers,
+    /// counters), each exactly once.
+    pub reports: usize,
+    /// Times the target died or was reset during the vector and the vector was sent again.
+    pub restarts: u32,
     /// Records that differ from the host build in any bit.
     pub mismatches: Vec<String>,
     /// Energy registers equal to the host build's.
@@ -667,6 +945,7 @@ pub fn run_suite(
     suite_name: &str,
     seconds: Option<f64>,
     progress: bool,
+    out: Option<&std::path::Path>,
 ) -> Result<HilReport> {
     let recipes = percycle_vectors::suite(suite_name)
         .with_context(|| format!("unknown suite `{suite_name}`"))?;
@@ -691,22 +970,18 @@ pub fn run_suite(
             .with_context(|| format!("synthesising {}", recipe.name))?;
         let (cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
         let host = stream(&mut HostTarget::default(), &cfg, &codes, nch, 40)?;
-        let got = stream(target, &cfg, &codes, nch, 40)
-            .with_context(|| format!("vector {}", recipe.name))?;
+        let (got, restarts) = stream_recovering(target, &cfg, &codes, nch, &recipe.name, progress)?;
         signal_s += recipe.duration_s;
-        let mut mismatches: Vec<String> =
-            got.cycles.iter().zip(&host.cycles).flat_map(|(a, b)| differences(a, b)).collect();
-        if got.cycles.len() != host.cycles.len() {
-            mismatches.push(format!(
-                "{} cycles from the target, {} from the host",
-                got.cycles.len(),
-                host.cycles.len()
-            ));
+        let mismatches = compare_runs(&got, &host);
+        if let Some(out) = out {
+            write_run_outputs(&out.join(&recipe.name), &cfg, &got)?;
         }
         vectors.push(HilVector {
             name: recipe.name.clone(),
             cycles: got.cycles.len(),
+            reports: got.reports.len(),
             energy_equal: format!("{:?}", got.energy) == format!("{:?}", host.energy),
+            restarts,
             mismatches,
         });
     }
@@ -719,6 +994,117 @@ pub fn run_suite(
         speed_x_real_time: signal_s / start.elapsed().as_secs_f64().max(1e-9),
         pass,
     })
+}
+
+/// Most times one vector is sent again after its target died or was reset.
+pub const MAX_RESTARTS: u32 = 3;
+
+/// [`stream`] (in blocks of 40 frames), sending the vector again from its start when the target
+/// died or was reset on the way and could be brought back ([`Target::recover`]): a stream that
+/// was cut holds none of the partial run's records, so every record is still received exactly
+/// once. Returns the run and the number of restarts.
+///
+/// # Errors
+/// A target error that a restart does not cure, or more than [`MAX_RESTARTS`] restarts; the
+/// error names the vector and what was missing.
+pub fn stream_recovering(
+    target: &mut dyn Target,
+    cfg: &WireConfig,
+    codes: &[i32],
+    channels: usize,
+    name: &str,
+    progress: bool,
+) -> Result<(Run, u32)> {
+    let mut restarts = 0;
+    loop {
+        match stream(target, cfg, codes, channels, 40) {
+            Ok(run) => return Ok((run, restarts)),
+            Err(e) if restarts < MAX_RESTARTS && target.recover(&e)? => {
+                restarts += 1;
+                if progress {
+                    eprintln!("{name}: {e:#}; target restarted, sending the vector again");
+                }
+            }
+            Err(e) => return Err(e).with_context(|| format!("vector {name}")),
+        }
+    }
+}
+
+/// Every difference between a target's run and the host build's: cycle summaries and every
+/// report, compared bit for bit (through their exact decimal forms).
+pub fn compare_runs(got: &Run, host: &Run) -> Vec<String> {
+    let mut out: Vec<String> =
+        got.cycles.iter().zip(&host.cycles).flat_map(|(a, b)| differences(a, b)).collect();
+    if got.cycles.len() != host.cycles.len() {
+        out.push(format!(
+            "{} cycles from the target, {} from the host",
+            got.cycles.len(),
+            host.cycles.len()
+        ));
+    }
+    for (k, (a, b)) in got.reports.iter().zip(&host.reports).enumerate() {
+        let (fa, fb) = (format!("{a:?}"), format!("{b:?}"));
+        if fa != fb {
+            out.push(format!("report {k}: target {fa} vs host {fb}"));
+        }
+    }
+    if got.reports.len() != host.reports.len() {
+        out.push(format!(
+            "{} reports from the target, {} from the host",
+            got.reports.len(),
+            host.reports.len()
+        ));
+    }
+    out
+}
+
+/// The analysis files of `percycle analyze` (cycles.csv, intervals.csv, harmonics.csv,
+/// events.csv, energy.json, …) from a target's run, in `dir`.
+///
+/// # Errors
+/// The directory or a file cannot be written.
+pub fn write_run_outputs(dir: &std::path::Path, cfg: &WireConfig, run: &Run) -> Result<()> {
+    let a = analysis_of(cfg, run);
+    crate::analyze::write_outputs(dir, &a)
+}
+
+/// An [`crate::analyze::Analysis`] assembled from a target's reports.
+pub fn analysis_of(cfg: &WireConfig, run: &Run) -> crate::analyze::Analysis {
+    let config = cfg.to_config();
+    let nch = config.topology.channels();
+    let mut a = crate::analyze::Analysis {
+        config,
+        cycles: Vec::new(),
+        intervals: Vec::new(),
+        events: Vec::new(),
+        frequency: Vec::new(),
+        snapshots: Vec::new(),
+        counters: PqCounters::default(),
+        events_dropped: 0,
+        options: crate::analyze::Options {
+            nominal_hz: Some(cfg.nominal_hz),
+            declared_voltage: Some(cfg.declared_voltage),
+            ..Default::default()
+        },
+        energy: EnergyRegisters::default(),
+        mapping: (0..nch).map(Some).collect(),
+        notes: Vec::new(),
+    };
+    for r in &run.reports {
+        match r {
+            Report::Cycle(c) => a.cycles.push(*c),
+            Report::Interval(iv) => a.intervals.push(**iv),
+            Report::Event(e) => a.events.push(*e),
+            Report::Frequency(f) => a.frequency.push(*f),
+            Report::Snapshot(s) => a.snapshots.push(*s),
+            Report::Energy(e) => a.energy = *e,
+            Report::Counters(c, dropped) => {
+                a.counters = *c;
+                a.events_dropped = *dropped;
+            }
+        }
+    }
+    a
 }
 
 /// ADC codes and wire configuration of a waveform: each channel's code range spans its peak

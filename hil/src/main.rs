@@ -77,7 +77,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum HilCommand {
-    /// Stream vectors through `--target qemu|host|serial:/dev/ttyACM0` and write DIR/hil.json.
+    /// Stream vectors through `--target qemu|host|serial:/dev/ttyACM0`; writes the analysis files of
+    /// each vector under DIR/<vector>/ and DIR/hil.json.
     Run {
         /// `qemu` (mps2-an386 running hil/firmware), `host`, or `serial:PATH[@BAUD]`.
         #[arg(long, default_value = "qemu")]
@@ -188,7 +189,7 @@ fn run() -> Result<ExitCode> {
             use percycle_hil::bench;
             let report = if target == "qemu" {
                 let mut q = bench::Qemu::start("mps2-an386", &firmware)?;
-                bench::run_suite(&mut q, "qemu mps2-an386", &vectors, seconds, true)?
+                bench::run_suite(&mut q, "qemu mps2-an386", &vectors, seconds, true, Some(&out))?
             } else if target == "host" {
                 bench::run_suite(
                     &mut bench::HostTarget::default(),
@@ -196,6 +197,7 @@ fn run() -> Result<ExitCode> {
                     &vectors,
                     seconds,
                     true,
+                    Some(&out),
                 )?
             } else if let Some(spec) = target.strip_prefix("serial:") {
                 let (path, baud) = match spec.split_once('@') {
@@ -208,7 +210,7 @@ fn run() -> Result<ExitCode> {
                     .with_context(|| format!("opening {path}"))?;
                 let mut board = bench::Board::new(port, path);
                 board.sync(std::time::Duration::from_secs(5))?;
-                bench::run_suite(&mut board, &target, &vectors, seconds, true)?
+                bench::run_suite(&mut board, &target, &vectors, seconds, true, Some(&out))?
             } else {
                 anyhow::bail!("unknown target `{target}` (qemu, host or serial:PATH)");
             };
@@ -222,7 +224,20 @@ fn run() -> Result<ExitCode> {
                 } else {
                     "DIFFERENT"
                 };
-                println!("{:<28} {:>5} cycles  {verdict}", v.name, v.cycles);
+                println!(
+                    "{:<28} {:>5} cycles {:>6} reports  {verdict}{}",
+                    v.name,
+                    v.cycles,
+                    v.reports,
+                    if v.restarts > 0 {
+                        format!(" ({} restarts)", v.restarts)
+                    } else {
+                        String::new()
+                    }
+                );
+                for m in v.mismatches.iter().take(5) {
+                    println!("    {m}");
+                }
             }
             println!(
                 "{}: {} ; {:.2}x real time; {:?}",

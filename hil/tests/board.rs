@@ -5,9 +5,10 @@
 //! Needs `qemu-system-arm` and the firmware built (`scripts/test.sh` does both); skips with a
 //! printed reason when either is absent outside CI, and fails in CI (`CI=true`).
 
-use percycle_hil::bench::{self, Board, Faulty, HostTarget, Qemu, Stream, Target};
+use percycle_hil::bench::{self, Board, Faulty, HostTarget, Outputs, Qemu, Report, Stream, Target};
 use percycle_vectors::{suite, synthesize};
 use percycle_wire::WireConfig;
+use percycle_wire::{CostCounters, Identity, WireEnergy};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -40,12 +41,16 @@ fn vector(name: &str, seconds: f64) -> (WireConfig, Vec<i32>, usize) {
     bench::wire_vector(&v.waveform, recipe.frequency.f0_hz)
 }
 
+/// Every cycle summary and every engine report (cycles, intervals, events, registers,
+/// counters) bit-identical, and the intervals really there.
 fn compare(board: &bench::Run, host: &bench::Run) {
     assert_eq!(board.cycles.len(), host.cycles.len());
-    let diffs: Vec<String> =
-        board.cycles.iter().zip(&host.cycles).flat_map(|(a, b)| bench::differences(a, b)).collect();
-    assert!(diffs.is_empty(), "{} cycles differ, first: {}", diffs.len(), diffs[0]);
+    let diffs = bench::compare_runs(board, host);
+    assert!(diffs.is_empty(), "{} differences, first: {}", diffs.len(), diffs[0]);
     assert_eq!(format!("{:?}", board.energy), format!("{:?}", host.energy));
+    let intervals = board.reports.iter().filter(|r| matches!(r, Report::Interval(_))).count();
+    assert!(intervals >= 1, "{intervals} interval reports");
+    assert!(matches!(board.reports.last(), Some(Report::Counters(..))));
 }
 
 #[test]
@@ -79,6 +84,72 @@ fn board_reports_are_bit_identical_to_the_host_build_even_through_a_damaged_link
     let s = faulty.stats();
     println!("damaged link: {s:?}");
     assert!(s.retransmitted > 0 && s.frames_rejected > 0, "{s:?}");
+}
+
+/// The QEMU board with its power cut (the process killed) at sample block `after` of a stream,
+/// `cuts` times.
+struct PowerCut {
+    qemu: Qemu,
+    after: usize,
+    blocks: usize,
+    cuts: u32,
+}
+
+impl Target for PowerCut {
+    fn identify(&mut self) -> anyhow::Result<Identity> {
+        self.qemu.identify()
+    }
+    fn configure(&mut self, cfg: &WireConfig) -> anyhow::Result<()> {
+        self.blocks = 0;
+        self.qemu.configure(cfg)
+    }
+    fn samples(&mut self, first: u64, channels: u8, codes: &[i32]) -> anyhow::Result<Outputs> {
+        self.blocks += 1;
+        if self.blocks == self.after && self.cuts > 0 {
+            self.cuts -= 1;
+            self.qemu.kill();
+        }
+        self.qemu.samples(first, channels, codes)
+    }
+    fn finish(&mut self) -> anyhow::Result<(Outputs, WireEnergy)> {
+        self.qemu.finish()
+    }
+    fn cost(&mut self) -> anyhow::Result<CostCounters> {
+        self.qemu.cost()
+    }
+    fn recover(&mut self, error: &anyhow::Error) -> anyhow::Result<bool> {
+        self.qemu.recover(error)
+    }
+}
+
+#[test]
+fn a_board_reset_in_the_middle_of_a_vector_loses_and_duplicates_nothing() {
+    let Some(elf) = firmware() else { return };
+    let (cfg, codes, nch) = vector("3p4w_en50160_mix", 0.5);
+    let host = bench::stream(&mut HostTarget::default(), &cfg, &codes, nch, 40).unwrap();
+    let qemu = Qemu::start("mps2-an386", &elf).expect("QEMU board");
+    // Cut the power a third of the way through the vector.
+    let blocks = codes.len() / nch / 40;
+    let mut cut = PowerCut { qemu, after: blocks / 3, blocks: 0, cuts: 1 };
+    let (run, restarts) =
+        bench::stream_recovering(&mut cut, &cfg, &codes, nch, "3p4w_en50160_mix", true).unwrap();
+    assert_eq!(restarts, 1);
+    assert_eq!(cut.qemu.restarts, 1);
+    compare(&run, &host);
+    println!(
+        "power cut at block {} of {blocks}: {} cycles, all once",
+        blocks / 3,
+        run.cycles.len()
+    );
+
+    // A board that dies in every attempt: the bench restarts it MAX_RESTARTS times, then fails
+    // naming the vector and the block where it was cut.
+    let mut dead = PowerCut { qemu: cut.qemu, after: 2, blocks: 0, cuts: u32::MAX };
+    let e = bench::stream_recovering(&mut dead, &cfg, &codes, nch, "cut_every_time", false)
+        .unwrap_err();
+    let text = format!("{e:#}");
+    assert!(text.contains("cut_every_time") && text.contains("frame 40"), "{text}");
+    assert_eq!(dead.qemu.restarts, 1 + bench::MAX_RESTARTS);
 }
 
 /// A second handle on the board's port (the fault proxy wraps it).

@@ -72,6 +72,9 @@ pub const BOARD: &str = "mps2-an386";
 /// Core (and SysTick) clock, Hz.
 #[cfg(feature = "mps2-an386")]
 pub const CORE_CLOCK_HZ: u32 = 25_000_000;
+/// Bytes of encoded engine outputs one reply may hold (the code RAM is 4 MiB).
+#[cfg(feature = "mps2-an386")]
+pub const RECORD_BYTES: usize = 16 * 1024;
 
 /// USART1 of the STM32F405 (QEMU `netduinoplus2`).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
@@ -118,6 +121,9 @@ pub const BOARD: &str = "netduinoplus2";
 /// Core (and SysTick) clock, Hz (QEMU's STM32F405 model).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const CORE_CLOCK_HZ: u32 = 168_000_000;
+/// Bytes of encoded engine outputs one reply may hold (128 KiB of RAM in all).
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+pub const RECORD_BYTES: usize = 8 * 1024;
 
 extern "C" {
     static __stext: u8;

@@ -14,8 +14,10 @@
 //!
 //! ## Telemetry
 //!
-//! For every `Samples` block the board answers with one `Cycle` message per closed cycle and a
-//! final `Done`; `Finish` ends the stream (last cycle, `Energy`); `Identify` returns the
+//! For every `Samples` block the board answers with one `Cycle` summary per closed cycle, the
+//! engine's outputs as `Record`s (cycle, interval, event, 10-s frequency and snapshot reports,
+//! postcard-encoded engine types) and a final `Done`; `Finish` ends the stream (last cycle, the
+//! events still open, `Energy`, the registers and event counters as records); `Identify` returns the
 //! firmware identification (version, build id, CRC-32 of the code and of the configuration).
 //! All memory is static: the engine state lives in a `static` singleton, nothing is allocated.
 #![no_std]
@@ -68,8 +70,13 @@ use cortex_m_rt::{entry, exception, ExceptionFrame};
 use percycle_engine::{Meter, Output};
 use percycle_wire::{
     crc32, decode_message, encode_message, unpack_samples, Body, CostCounters, Dedup, Envelope,
-    ErrorCode, FrameDecoder, Identity, WireCycle, WireEnergy, MAX_FRAME,
+    ErrorCode, FrameDecoder, Identity, RecordKind, Records, WireCycle, WireEnergy, MAX_FRAME,
 };
+
+/// Encoded engine outputs of one reply: a 40-frame block closes at most one cycle and one
+/// interval (about 4.6 kB encoded); `Finish` adds the events still open, the registers and the
+/// counters.
+type ReplyRecords = Records<{ board::RECORD_BYTES }, 32>;
 
 /// Engine state: 1024-sample ring (up to 25.6 kHz at 50 Hz) and a 2048-point interval window
 /// (50 and 60 Hz).
@@ -125,6 +132,8 @@ fn main() -> ! {
     let mut last_done: Option<(u16, u32)> = None;
     let mut last_cycles: [Option<WireCycle>; 8] = [None; 8];
     let mut last_energy: Option<WireEnergy> = None;
+    let records: &'static mut ReplyRecords =
+        cortex_m::singleton!(: ReplyRecords = ReplyRecords::new()).unwrap();
 
     loop {
         let Some(byte) = link.serial.read() else { continue };
@@ -155,6 +164,7 @@ fn main() -> ! {
             last_done = None;
             last_cycles = [None; 8];
             last_energy = None;
+            records.clear();
             link.send(seq, Body::Pong { nonce });
             continue;
         }
@@ -168,7 +178,11 @@ fn main() -> ! {
                     if let Some(e) = last_energy {
                         link.send(seq, Body::Energy(e));
                     }
-                    link.send(seq, Body::Done { seq, cycles });
+                    for part in records.parts() {
+                        link.send(seq, part);
+                    }
+                    let n = records.len() as u32;
+                    link.send(seq, Body::Done { seq, cycles, records: n });
                 }
                 _ => link.send(seq, Body::Ack { seq }),
             }
@@ -219,26 +233,42 @@ fn main() -> ! {
                 let mut cycles = 0u32;
                 last_cycles = [None; 8];
                 last_energy = None;
-                // The engine's work is timed alone: the reports are sent afterwards. A block of
-                // MAX_CODES codes closes far fewer than eight cycles at any supported rate.
+                records.clear();
+                // The engine's work is timed alone: the reports are sent afterwards, and the
+                // time spent encoding them inside the engine's callback is taken off. A block
+                // of MAX_CODES codes closes far fewer than eight cycles at any supported rate.
+                let mut encoding = 0u64;
                 let t0 = clock::now();
                 m.process_block_with(&codes[..n], |o| {
+                    let e0 = clock::now();
                     if let Output::Cycle(r, _) = o {
                         if let Some(slot) = last_cycles.get_mut(cycles as usize) {
                             *slot = Some(WireCycle::from(r));
                         }
                         cycles += 1;
                     }
+                    record(records, &o);
+                    encoding += clock::now().wrapping_sub(e0);
                 });
-                let spent = clock::now().wrapping_sub(t0);
+                let spent = clock::now().wrapping_sub(t0).saturating_sub(encoding);
                 cost.cycles += cycles;
                 cost.core_ticks_total += spent;
                 cost.core_ticks_max_block = cost.core_ticks_max_block.max(spent as u32);
+                if records.overflowed() {
+                    // Never a silent loss: the host restarts the stream.
+                    last_done = None;
+                    link.send(seq, Body::Error { seq, code: ErrorCode::Overflow });
+                    continue;
+                }
                 for c in last_cycles.iter().flatten() {
                     link.send(seq, Body::Cycle(*c));
                 }
+                for part in records.parts() {
+                    link.send(seq, part);
+                }
                 last_done = Some((seq, cycles));
-                link.send(seq, Body::Done { seq, cycles });
+                let n = records.len() as u32;
+                link.send(seq, Body::Done { seq, cycles, records: n });
             }
             Body::Finish => {
                 let Some(m) = meter.as_mut() else {
@@ -247,16 +277,32 @@ fn main() -> ! {
                 };
                 let mut cycles = 0;
                 last_cycles = [None; 8];
+                records.clear();
                 if let Some(r) = m.finish() {
                     cycles += 1;
                     last_cycles[0] = Some(WireCycle::from(&r));
                     link.send(seq, Body::Cycle(WireCycle::from(&r)));
+                    let _ = records.push(RecordKind::Cycle, &r);
+                }
+                while let Some(ev) = m.take_event() {
+                    let _ = records.push(RecordKind::Event, &ev);
+                }
+                let _ = records.push(RecordKind::Energy, m.energy());
+                let _ = records.push_pair(RecordKind::Counters, m.counters(), &m.events_dropped());
+                if records.overflowed() {
+                    last_done = None;
+                    link.send(seq, Body::Error { seq, code: ErrorCode::Overflow });
+                    continue;
                 }
                 let e = WireEnergy::from(m.energy());
                 link.send(seq, Body::Energy(e));
                 last_energy = Some(e);
+                for part in records.parts() {
+                    link.send(seq, part);
+                }
                 last_done = Some((seq, cycles));
-                link.send(seq, Body::Done { seq, cycles });
+                let n = records.len() as u32;
+                link.send(seq, Body::Done { seq, cycles, records: n });
             }
             Body::Reset => {
                 if let Some(m) = meter.as_mut() {
@@ -269,6 +315,18 @@ fn main() -> ! {
             _ => link.send(seq, Body::Error { seq, code: ErrorCode::UnknownMessage }),
         }
     }
+}
+
+/// Encode one engine output into the reply's records (an overflow is flagged by the store).
+fn record(records: &mut ReplyRecords, o: &Output<'_>) {
+    let _ = match o {
+        Output::Cycle(r, _) => records.push(RecordKind::Cycle, *r),
+        Output::Interval(iv) => records.push(RecordKind::Interval, *iv),
+        Output::Event(e) => records.push(RecordKind::Event, *e),
+        Output::Frequency(f) => records.push(RecordKind::Frequency, *f),
+        Output::Snapshot(s) => records.push(RecordKind::Snapshot, *s),
+        _ => Ok(()),
+    };
 }
 
 /// Writes to the UART through `core::fmt`.

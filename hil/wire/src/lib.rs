@@ -11,20 +11,22 @@ mod crc;
 mod dedup;
 mod frame;
 mod message;
+mod record;
 mod samples;
 
 pub use crc::crc32;
 pub use dedup::Dedup;
 pub use frame::{encode_frame, max_encoded_len, FrameDecoder, MAX_ENCODED_FRAME, MAX_FRAME};
 pub use message::{
-    decode_message, encode_message, Body, CostCounters, Envelope, ErrorCode, Identity,
-    SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_SAMPLE_DATA,
+    decode_message, encode_message, Body, CostCounters, Envelope, ErrorCode, Identity, RecordKind,
+    SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_RECORD_PART, MAX_SAMPLE_DATA,
 };
+pub use record::Records;
 pub use samples::{pack_samples, unpack_samples};
 
 /// Protocol version spoken by this build of the bench and firmware, reported in
 /// [`Identity::protocol`]. Any change to the frame format or to the messages changes it.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// Why framing, message coding or sample packing failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

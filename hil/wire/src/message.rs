@@ -93,8 +93,53 @@ pub enum Body<'a> {
         seq: u16,
         /// Number of [`Body::Cycle`] messages sent before this reply for that request.
         cycles: u32,
+        /// Number of records ([`Body::Record`], counted once however many parts each has) sent
+        /// before this reply for that request.
+        records: u32,
+    },
+    /// Board → host: one part of an engine output record (the engine's own report type,
+    /// postcard-encoded: see [`RecordKind`]), sent before the final reply to `Samples` or
+    /// `Finish`. A record longer than [`MAX_RECORD_PART`] bytes is split into parts sent in
+    /// order; the host joins the parts of each `index` and decodes the whole.
+    Record {
+        /// What the record holds.
+        kind: RecordKind,
+        /// Record number within the reply to one request, from 0.
+        index: u16,
+        /// Part number, from 0.
+        part: u8,
+        /// Number of parts of this record.
+        parts: u8,
+        /// The part's bytes of the record's postcard encoding.
+        #[serde(borrow)]
+        data: &'a [u8],
     },
 }
+
+/// The engine type a [`Body::Record`] carries, postcard-encoded with the engine's `serde`
+/// feature (so the host decodes exactly the value the board computed).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RecordKind {
+    /// `CycleReport`.
+    Cycle,
+    /// `IntervalReport` (10/12-cycle harmonics, unbalance, deviations).
+    Interval,
+    /// `VoltageEvent` (dip, swell, interruption, RVC, conditions).
+    Event,
+    /// `FrequencyReport` (10-s power frequency).
+    Frequency,
+    /// `Snapshot` (grid values when an event started).
+    Snapshot,
+    /// `EnergyRegisters` (sent with the reply to `Finish`).
+    Energy,
+    /// `PqCounters` followed by the dropped-event count as a `u32` (sent with the reply to
+    /// `Finish`).
+    Counters,
+}
+
+/// Most data bytes of one [`Body::Record`] part: the envelope takes at most 13 more bytes
+/// (sequence number 3, variant 1, kind 1, index 3, part 1, parts 1, length 2), rounded up.
+pub const MAX_RECORD_PART: usize = MAX_FRAME - 16;
 
 impl Body<'_> {
     /// Whether this body is a request (host → board).
@@ -440,7 +485,14 @@ mod tests {
                 core_clock_hz: 25_000_000,
             }),
             Body::Error { seq: 3, code: ErrorCode::Overflow },
-            Body::Done { seq: 4, cycles: u32::MAX },
+            Body::Done { seq: 4, cycles: u32::MAX, records: 3 },
+            Body::Record {
+                kind: RecordKind::Counters,
+                index: u16::MAX,
+                part: 2,
+                parts: 3,
+                data: &data[..data.len().min(MAX_RECORD_PART)],
+            },
         ];
         bodies
             .into_iter()
@@ -597,8 +649,8 @@ mod tests {
         let requests: Vec<bool> = all.iter().map(|e| e.body.is_request()).collect();
         let finals: Vec<bool> = all.iter().map(|e| e.body.is_final_reply()).collect();
         let (t, f) = (true, false);
-        assert_eq!(requests, [t, t, t, t, t, t, t, f, f, f, f, f, f, f, f]);
-        assert_eq!(finals, [f, f, f, f, f, f, f, t, t, t, f, f, t, t, t]);
+        assert_eq!(requests, [t, t, t, t, t, t, t, f, f, f, f, f, f, f, f, f]);
+        assert_eq!(finals, [f, f, f, f, f, f, f, t, t, t, f, f, t, t, t, f]);
     }
 
     proptest! {
