@@ -6,25 +6,29 @@
 #
 # Without SUITE it runs `foundation` (per-cycle values, energy) and `en50160` (power-quality
 # events, unbalance, 10-s frequency); results go to target/certify/<suite>.
+#
+# The engine runs on the emulated board (QEMU mps2-an386 running hil/firmware, fed over its
+# serial port) unless PERCYCLE_TARGET says otherwise: `host` (the engine in-process) or
+# `serial:/dev/ttyACM0[@BAUD]` (a real board). Missing tools (toolchain, target, QEMU) are
+# installed first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v cargo >/dev/null 2>&1 && [[ -f "$HOME/.cargo/env" ]]; then
-    # shellcheck disable=SC1091
-    . "$HOME/.cargo/env"
-fi
-if ! command -v cargo >/dev/null 2>&1; then
-    echo "cargo not found: install Rust with rustup (https://rustup.rs) or run scripts/test.sh," >&2
-    echo "which installs the toolchain pinned in rust-toolchain.toml" >&2
-    exit 127
-fi
+# shellcheck source=scripts/setup.sh
+. scripts/setup.sh
+percycle_setup
 
+target="${PERCYCLE_TARGET:-qemu}"
 cargo build --release -p percycle-hil --bin percycle
+if [[ "$target" == qemu ]]; then
+    (cd hil/firmware && cargo build --release)
+fi
 suites=("${1:-foundation}")
 [[ $# -eq 0 ]] && suites=(foundation en50160)
 status=0
 for suite in "${suites[@]}"; do
-    echo "==> suite ${suite}"
-    target/release/percycle certify --suite "${suite}" --out "target/certify/${suite}" "${@:2}" || status=1
+    echo "==> suite ${suite} (engine on ${target})"
+    target/release/percycle certify --suite "${suite}" --target "${target}" \
+        --out "target/certify/${suite}" "${@:2}" || status=1
 done
 exit "${status}"

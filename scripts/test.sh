@@ -31,37 +31,11 @@ run() {
     current=""
 }
 
-install() {
-    if ! command -v rustup >/dev/null 2>&1; then
-        if [[ -f "$HOME/.cargo/env" ]]; then
-            # shellcheck disable=SC1091
-            . "$HOME/.cargo/env"
-        fi
-    fi
-    if ! command -v rustup >/dev/null 2>&1; then
-        echo "rustup not found: installing it (toolchain from rust-toolchain.toml)"
-        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
-            sh -s -- -y --profile minimal --default-toolchain none
-        # shellcheck disable=SC1091
-        . "$HOME/.cargo/env"
-    fi
-    # The pinned toolchain of rust-toolchain.toml, installed only when missing (installing an
-    # installed toolchain downloads it again).
-    local channel
-    channel=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
-    if ! rustup toolchain list | grep "^${channel}-" >/dev/null; then
-        rustup toolchain install --no-self-update
-    fi
-    rustup target add "$TARGET"
-    rustup component add rustfmt clippy llvm-tools
+# shellcheck source=scripts/setup.sh
+. scripts/setup.sh
 
-    # QEMU for the board tests (the emulated mps2-an386 Cortex-M4F board).
-    if ! command -v qemu-system-arm >/dev/null 2>&1; then
-        local sudo=""
-        [[ $(id -u) -ne 0 ]] && sudo="sudo"
-        $sudo apt-get update
-        $sudo apt-get install -y --no-install-recommends qemu-system-arm
-    fi
+install() {
+    percycle_setup
 }
 
 firmware() {

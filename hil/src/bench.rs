@@ -14,8 +14,8 @@ use percycle_engine::{
     Snapshot, VoltageEvent,
 };
 use percycle_wire::{
-    decode_message, encode_message, pack_samples, Body, Envelope, ErrorCode, FrameDecoder,
-    Identity, RecordKind, SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_FRAME,
+    decode_message, encode_message, pack_delta, Body, Envelope, ErrorCode, FrameDecoder, Identity,
+    RecordKind, SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_FRAME, MAX_SAMPLE_DATA,
 };
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -500,13 +500,22 @@ impl<S: Stream> Target for Board<S> {
     }
 
     fn samples(&mut self, first_frame: u64, channels: u8, codes: &[i32]) -> Result<Outputs> {
-        let mut data = vec![0u8; codes.len() * 3];
-        let n = pack_samples(codes, SampleEncoding::I24, &mut data)
+        // Delta packing; a block whose residuals do not fit one frame is sent in halves.
+        let mut data = vec![0u8; codes.len() * 5 + 2 + 5 * channels as usize];
+        let n = pack_delta(codes, channels as usize, &mut data)
             .map_err(|e| anyhow!("packing: {e:?}"))?;
+        let frames = codes.len() / channels.max(1) as usize;
+        if n > MAX_SAMPLE_DATA && frames > 1 {
+            let half = frames / 2 * channels as usize;
+            let mut out = self.samples(first_frame, channels, &codes[..half])?;
+            let rest = first_frame + (frames / 2) as u64;
+            out.extend(self.samples(rest, channels, &codes[half..])?);
+            return Ok(out);
+        }
         let body = Body::Samples {
             first_frame,
             channels,
-            encoding: SampleEncoding::I24,
+            encoding: SampleEncoding::Delta,
             data: &data[..n],
         };
         let r = self.request(body)?;
@@ -996,6 +1005,47 @@ pub fn run_suite(
     })
 }
 
+/// The target named by `spec`: `host`, `qemu` (QEMU `mps2-an386` running `firmware`) or
+/// `serial:PATH[@BAUD]` (a real board, 115 200 Bd by default), synchronised and ready, with its
+/// description for reports.
+///
+/// # Errors
+/// An unknown spec, QEMU or the port failing to open, or a board that does not answer.
+pub fn open_target(spec: &str, firmware: &std::path::Path) -> Result<(Box<dyn Target>, String)> {
+    if spec == "host" {
+        return Ok((Box::new(HostTarget::default()), "host".to_string()));
+    }
+    if spec == "qemu" {
+        if !firmware.exists() {
+            bail!(
+                "firmware {} not found (build it: cd hil/firmware && cargo build --release)",
+                firmware.display()
+            );
+        }
+        let q = Qemu::start("mps2-an386", firmware)?;
+        return Ok((Box::new(q), "qemu mps2-an386".to_string()));
+    }
+    let Some(port) = spec.strip_prefix("serial:") else {
+        bail!("unknown target `{spec}` (host, qemu or serial:PATH[@BAUD])");
+    };
+    let (path, baud) = match port.split_once('@') {
+        Some((p, b)) => (p, b.parse().with_context(|| format!("baud rate `{b}`"))?),
+        None => (port, 115_200),
+    };
+    let port = serialport::new(path, baud)
+        .timeout(Duration::from_millis(100))
+        .open()
+        .with_context(|| format!("opening {path}"))?;
+    let mut board = Board::new(port, path);
+    board.sync(Duration::from_secs(5))?;
+    Ok((Box::new(board), spec.to_string()))
+}
+
+/// Frames per sample block sent to a target: 64 frames of 7 channels delta-packed fill most of
+/// a frame (about 2 bytes a code for 24-bit mains codes), and stay below one mains cycle at
+/// every supported rate, so one reply holds at most one cycle and one interval.
+pub const BLOCK_FRAMES: usize = 64;
+
 /// Most times one vector is sent again after its target died or was reset.
 pub const MAX_RESTARTS: u32 = 3;
 
@@ -1017,7 +1067,7 @@ pub fn stream_recovering(
 ) -> Result<(Run, u32)> {
     let mut restarts = 0;
     loop {
-        match stream(target, cfg, codes, channels, 40) {
+        match stream(target, cfg, codes, channels, BLOCK_FRAMES) {
             Ok(run) => return Ok((run, restarts)),
             Err(e) if restarts < MAX_RESTARTS && target.recover(&e)? => {
                 restarts += 1;

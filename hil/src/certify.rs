@@ -1,7 +1,9 @@
 //! `percycle certify`: a vector suite through files and the engine, judged against analytic truth.
 //!
-//! Each vector is synthesised, written as a 32-bit WAV with its sidecar, read back, analysed as
-//! `percycle analyze` would, and compared with the truth computed from the continuous model:
+//! Each vector is synthesised, written as a 32-bit WAV with its sidecar, read back, and run
+//! either through the host engine as `percycle analyze` would, or streamed to a board (the
+//! emulated one by default in `scripts/certify.sh`) whose reports are judged instead. Either way
+//! the results are compared with the truth computed from the continuous model:
 //!
 //! | check | limit |
 //! |---|---|
@@ -16,6 +18,7 @@
 //! filter spans about a quarter cycle, so a boundary next to a step is not a clean crossing.
 
 use crate::analyze::{analyze_waveform, Analysis, Options};
+use crate::bench::{analysis_of, stream_recovering, wire_vector, Target};
 use anyhow::{Context, Result};
 use percycle_engine::Flags;
 use percycle_vectors::{
@@ -65,7 +68,12 @@ pub struct VectorResult {
 ///
 /// # Errors
 /// An unknown suite, or a file that cannot be written or read back.
-pub fn certify(suite_name: &str, out: &Path, progress: bool) -> Result<Vec<VectorResult>> {
+pub fn certify(
+    suite_name: &str,
+    out: &Path,
+    progress: bool,
+    mut target: Option<&mut dyn Target>,
+) -> Result<Vec<VectorResult>> {
     let recipes = suite(suite_name).with_context(|| {
         format!(
             "unknown suite `{suite_name}` (known: {})",
@@ -83,13 +91,32 @@ pub fn certify(suite_name: &str, out: &Path, progress: bool) -> Result<Vec<Vecto
         let vector = synthesize(recipe).with_context(|| format!("synthesising {}", recipe.name))?;
         let path = write_vector(&vectors_dir, &vector, FileKind::Wav(WavFormat::I32))?;
         let wav = read_wav(&path, None)?;
-        let analysis = analyze_waveform(&wav, &Options::default())
-            .with_context(|| format!("analysing {}", path.display()))?;
+        let analysis = match target.as_deref_mut() {
+            None => analyze_waveform(&wav, &Options::default())
+                .with_context(|| format!("analysing {}", path.display()))?,
+            Some(t) => on_target(t, &wav, recipe.frequency.f0_hz, &recipe.name, progress)?,
+        };
         crate::analyze::write_outputs(&out.join("results").join(&recipe.name), &analysis)?;
         results.push(judge(recipe, &vector.truth, &analysis)?);
     }
     write_report(out, suite_name, &results)?;
     Ok(results)
+}
+
+/// A waveform through a target (board): its reports as an analysis.
+///
+/// # Errors
+/// A target error that a restart does not cure (naming the vector and what is missing).
+pub fn on_target(
+    target: &mut dyn Target,
+    w: &percycle_vectors::Waveform,
+    f0_hz: f64,
+    name: &str,
+    progress: bool,
+) -> Result<Analysis> {
+    let (cfg, codes, nch) = wire_vector(w, f0_hz);
+    let (run, _) = stream_recovering(target, &cfg, &codes, nch, name, progress)?;
+    Ok(analysis_of(&cfg, &run))
 }
 
 /// Compare one analysis with its truth.

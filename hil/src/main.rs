@@ -72,6 +72,16 @@ enum Command {
         /// Output directory for vectors, results and the report.
         #[arg(long, default_value = "target/certify")]
         out: PathBuf,
+        /// Where the engine runs: `host` (in this process), `qemu` (the emulated board running
+        /// the firmware) or `serial:PATH[@BAUD]` (a real board).
+        #[arg(long, default_value = "host")]
+        target: String,
+        /// Firmware ELF for the QEMU target.
+        #[arg(
+            long,
+            default_value = "hil/firmware/target/thumbv7em-none-eabihf/release/percycle-firmware"
+        )]
+        firmware: PathBuf,
     },
 }
 
@@ -187,33 +197,8 @@ fn run() -> Result<ExitCode> {
         }
         Command::Hil { command: HilCommand::Run { target, vectors, seconds, firmware, out } } => {
             use percycle_hil::bench;
-            let report = if target == "qemu" {
-                let mut q = bench::Qemu::start("mps2-an386", &firmware)?;
-                bench::run_suite(&mut q, "qemu mps2-an386", &vectors, seconds, true, Some(&out))?
-            } else if target == "host" {
-                bench::run_suite(
-                    &mut bench::HostTarget::default(),
-                    "host",
-                    &vectors,
-                    seconds,
-                    true,
-                    Some(&out),
-                )?
-            } else if let Some(spec) = target.strip_prefix("serial:") {
-                let (path, baud) = match spec.split_once('@') {
-                    Some((p, b)) => (p, b.parse().context("baud rate")?),
-                    None => (spec, 115_200),
-                };
-                let port = serialport::new(path, baud)
-                    .timeout(std::time::Duration::from_millis(100))
-                    .open()
-                    .with_context(|| format!("opening {path}"))?;
-                let mut board = bench::Board::new(port, path);
-                board.sync(std::time::Duration::from_secs(5))?;
-                bench::run_suite(&mut board, &target, &vectors, seconds, true, Some(&out))?
-            } else {
-                anyhow::bail!("unknown target `{target}` (qemu, host or serial:PATH)");
-            };
+            let (mut t, name) = bench::open_target(&target, &firmware)?;
+            let report = bench::run_suite(t.as_mut(), &name, &vectors, seconds, true, Some(&out))?;
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
             let path = out.join("hil.json");
             std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
@@ -288,14 +273,28 @@ fn run() -> Result<ExitCode> {
             print!("{}", percycle_hil::en50160::verdict_table(&report));
             Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Certify { suite, out } if suite == "en50160" => {
-            let results = percycle_hil::certify_pq::run_suite(&out, true)?;
+        Command::Certify { suite, out, target, firmware } if suite == "en50160" => {
+            let mut t = (target != "host")
+                .then(|| percycle_hil::bench::open_target(&target, &firmware))
+                .transpose()?;
+            if let Some((_, name)) = &t {
+                eprintln!("engine on {name}");
+            }
+            let t = t.as_mut().map(|(t, _)| t.as_mut() as &mut dyn percycle_hil::bench::Target);
+            let results = percycle_hil::certify_pq::run_suite(&out, true, t)?;
             print!("{}", percycle_hil::certify_pq::table(&results));
             println!("report: {}", out.join("report.md").display());
             Ok(if results.iter().all(|r| r.pass) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Certify { suite, out } => {
-            let results = certify::certify(&suite, &out, true)?;
+        Command::Certify { suite, out, target, firmware } => {
+            let mut t = (target != "host")
+                .then(|| percycle_hil::bench::open_target(&target, &firmware))
+                .transpose()?;
+            if let Some((_, name)) = &t {
+                eprintln!("engine on {name}");
+            }
+            let t = t.as_mut().map(|(t, _)| t.as_mut() as &mut dyn percycle_hil::bench::Target);
+            let results = certify::certify(&suite, &out, true, t)?;
             print!("{}", certify::table(&results));
             println!("report: {}", out.join("report.md").display());
             Ok(if results.iter().all(|r| r.pass) { ExitCode::SUCCESS } else { ExitCode::FAILURE })

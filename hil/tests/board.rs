@@ -129,7 +129,7 @@ fn a_board_reset_in_the_middle_of_a_vector_loses_and_duplicates_nothing() {
     let host = bench::stream(&mut HostTarget::default(), &cfg, &codes, nch, 40).unwrap();
     let qemu = Qemu::start("mps2-an386", &elf).expect("QEMU board");
     // Cut the power a third of the way through the vector.
-    let blocks = codes.len() / nch / 40;
+    let blocks = codes.len() / nch / bench::BLOCK_FRAMES;
     let mut cut = PowerCut { qemu, after: blocks / 3, blocks: 0, cuts: 1 };
     let (run, restarts) =
         bench::stream_recovering(&mut cut, &cfg, &codes, nch, "3p4w_en50160_mix", true).unwrap();
@@ -148,7 +148,8 @@ fn a_board_reset_in_the_middle_of_a_vector_loses_and_duplicates_nothing() {
     let e = bench::stream_recovering(&mut dead, &cfg, &codes, nch, "cut_every_time", false)
         .unwrap_err();
     let text = format!("{e:#}");
-    assert!(text.contains("cut_every_time") && text.contains("frame 40"), "{text}");
+    let frame = format!("frame {}", bench::BLOCK_FRAMES);
+    assert!(text.contains("cut_every_time") && text.contains(&frame), "{text}");
     assert_eq!(dead.qemu.restarts, 1 + bench::MAX_RESTARTS);
 }
 

@@ -10,7 +10,7 @@ fn case(name: &str) -> PqCase {
 #[test]
 fn every_case_of_the_en50160_suite_passes() {
     let dir = tempfile::tempdir().unwrap();
-    let results = run_suite(dir.path(), false).unwrap();
+    let results = run_suite(dir.path(), false, None).unwrap();
     let text = table(&results);
     println!("{text}");
     assert_eq!(results.len(), en50160_suite().len());

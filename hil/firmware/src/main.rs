@@ -69,7 +69,7 @@ use core::fmt::Write as _;
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use percycle_engine::{Meter, Output};
 use percycle_wire::{
-    crc32, decode_message, encode_message, unpack_samples, Body, CostCounters, Dedup, Envelope,
+    crc32, decode_message, encode_message, unpack_block, Body, CostCounters, Dedup, Envelope,
     ErrorCode, FrameDecoder, Identity, RecordKind, Records, WireCycle, WireEnergy, MAX_FRAME,
 };
 
@@ -82,8 +82,9 @@ type ReplyRecords = Records<{ board::RECORD_BYTES }, 32>;
 /// (50 and 60 Hz).
 type BoardMeter = Meter<1024, 2048>;
 
-/// Largest sample block in one message, in codes.
-const MAX_CODES: usize = MAX_FRAME / 2;
+/// Largest sample block in one message, in codes (delta-packed blocks carry up to about 4 codes
+/// per 8 bytes of a frame at the residual widths of mains signals).
+const MAX_CODES: usize = MAX_FRAME;
 
 /// Build id: changes with every build of different code (the code CRC is the stable id).
 const BUILD_ID: u32 = 1;
@@ -223,7 +224,7 @@ fn main() -> ! {
                     link.send(seq, Body::Error { seq, code: ErrorCode::NotConfigured });
                     continue;
                 };
-                let n = match unpack_samples(data, encoding, &mut codes[..]) {
+                let n = match unpack_block(data, encoding, m.channels(), &mut codes[..]) {
                     Ok(n) if channels as usize == m.channels() && n % m.channels() == 0 => n,
                     _ => {
                         link.send(seq, Body::Error { seq, code: ErrorCode::BadSamples });

@@ -9,6 +9,7 @@ extern crate std;
 mod convert;
 mod crc;
 mod dedup;
+mod delta;
 mod frame;
 mod message;
 mod record;
@@ -16,13 +17,14 @@ mod samples;
 
 pub use crc::crc32;
 pub use dedup::Dedup;
+pub use delta::{pack_delta, unpack_delta};
 pub use frame::{encode_frame, max_encoded_len, FrameDecoder, MAX_ENCODED_FRAME, MAX_FRAME};
 pub use message::{
     decode_message, encode_message, Body, CostCounters, Envelope, ErrorCode, Identity, RecordKind,
     SampleEncoding, WireConfig, WireCycle, WireEnergy, MAX_RECORD_PART, MAX_SAMPLE_DATA,
 };
 pub use record::Records;
-pub use samples::{pack_samples, unpack_samples};
+pub use samples::{pack_samples, unpack_block, unpack_samples};
 
 /// Protocol version spoken by this build of the bench and firmware, reported in
 /// [`Identity::protocol`]. Any change to the frame format or to the messages changes it.

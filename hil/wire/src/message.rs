@@ -180,6 +180,9 @@ pub enum SampleEncoding {
     I24,
     /// 4 bytes per code, the full `i32` range.
     I32,
+    /// Second-order delta residuals at the smallest width per channel and block, the full
+    /// `i32` range (see [`pack_delta`](crate::pack_delta)); `data` holds whole frames.
+    Delta,
 }
 
 /// Engine configuration sent with [`Body::Configure`]. Per-channel arrays are in the engine's
@@ -569,10 +572,11 @@ mod tests {
             longer.push(0);
             assert_eq!(decode_message(&longer), Err(WireError::Decode));
         }
-        assert_eq!(decode_message(&[1, 15]), Err(WireError::Decode));
-        // Encoding variant 3 does not exist.
-        assert_eq!(decode_message(&[1, 3, 0, 1, 3, 0]), Err(WireError::Decode));
-        assert!(decode_message(&[1, 3, 0, 1, 2, 0]).is_ok());
+        // Body variant 17 does not exist.
+        assert_eq!(decode_message(&[1, 17]), Err(WireError::Decode));
+        // Encoding variant 4 does not exist.
+        assert_eq!(decode_message(&[1, 3, 0, 1, 4, 0]), Err(WireError::Decode));
+        assert!(decode_message(&[1, 3, 0, 1, 3, 0]).is_ok());
     }
 
     #[test]

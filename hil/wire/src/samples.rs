@@ -3,12 +3,13 @@
 use crate::{SampleEncoding, WireError};
 
 impl SampleEncoding {
-    /// Bytes per code.
+    /// Bytes per code of the fixed-width encodings (4 for [`SampleEncoding::Delta`], whose
+    /// codes have no fixed width: it is packed by [`crate::pack_delta`]).
     pub const fn width(self) -> usize {
         match self {
             Self::I16 => 2,
             Self::I24 => 3,
-            Self::I32 => 4,
+            Self::I32 | Self::Delta => 4,
         }
     }
 
@@ -17,7 +18,7 @@ impl SampleEncoding {
         match self {
             Self::I16 => i16::MIN as i32,
             Self::I24 => -(1 << 23),
-            Self::I32 => i32::MIN,
+            Self::I32 | Self::Delta => i32::MIN,
         }
     }
 
@@ -26,7 +27,7 @@ impl SampleEncoding {
         match self {
             Self::I16 => i16::MAX as i32,
             Self::I24 => (1 << 23) - 1,
-            Self::I32 => i32::MAX,
+            Self::I32 | Self::Delta => i32::MAX,
         }
     }
 }
@@ -62,6 +63,9 @@ pub fn pack_samples(
     enc: SampleEncoding,
     out: &mut [u8],
 ) -> Result<usize, WireError> {
+    if !enc.is_fixed_width() {
+        return Err(WireError::SampleLength);
+    }
     let width = enc.width();
     let range = enc.min_code()..=enc.max_code();
     if !codes.iter().all(|c| range.contains(c)) {
@@ -101,7 +105,7 @@ pub fn unpack_samples(
     out: &mut [i32],
 ) -> Result<usize, WireError> {
     let width = enc.width();
-    if data.len() % width != 0 {
+    if !enc.is_fixed_width() || data.len() % width != 0 {
         return Err(WireError::SampleLength);
     }
     let count = data.len() / width;
@@ -114,6 +118,23 @@ pub fn unpack_samples(
         *code = i32::from_le_bytes(le) >> (8 * (4 - width));
     }
     Ok(count)
+}
+
+/// Unpacks a sample block of `channels` channels in any encoding (fixed width or
+/// [`SampleEncoding::Delta`]) into `out`; returns the number of codes.
+///
+/// # Errors
+/// As [`unpack_samples`] and [`crate::unpack_delta`].
+pub fn unpack_block(
+    data: &[u8],
+    enc: SampleEncoding,
+    channels: usize,
+    out: &mut [i32],
+) -> Result<usize, WireError> {
+    match enc {
+        SampleEncoding::Delta => crate::unpack_delta(data, channels, out),
+        _ => unpack_samples(data, enc, out),
+    }
 }
 
 #[cfg(test)]
