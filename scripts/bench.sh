@@ -45,9 +45,13 @@ optional() {
     local rc=0
     "$@" 2>&1 | tee "$LOGS/$name.log" >&2 || rc=$?
     if [[ $rc -ne 0 ]]; then
-        local last
-        last=$(grep -v '^[[:space:]]*$' "$LOGS/$name.log" | tail -n 1 | cut -c1-200)
-        echo "step $name failed (exit $rc): ${last:-no output}; see $LOGS/$name.log" >"$STATUS/$key.txt"
+        # The reason: the first error message ("error:", "error[E…]:", "ValueError:"), else the
+        # last line of output.
+        local why
+        why=$(grep -E -m 1 '[Ee]rror(\[[A-Z0-9]+\])?:' "$LOGS/$name.log" ||
+            grep -v '^[[:space:]]*$' "$LOGS/$name.log" | tail -n 1 || true)
+        why=$(printf '%s' "$why" | cut -c1-160)
+        echo "$name failed (exit $rc): ${why:-no output} (log: $LOGS/$name.log)" >"$STATUS/$key.txt"
         echo "==> $name failed (exit $rc); going on" >&2
         failed_optional+=("$name")
     fi
@@ -68,6 +72,15 @@ mkdir -p "$STATUS"
 for group in fft_real cycle_kernels pipeline pipeline_dram; do
     rm -rf "target/criterion/$group"
 done
+
+# Toolchain, Cortex-M4F target and QEMU, each only when missing (shared with test.sh). Sourced
+# and run here, not in a step's pipeline, so that a PATH it sets holds for the later steps.
+# shellcheck source=scripts/setup.sh
+. scripts/setup.sh
+current=setup
+echo "==> setup" >&2
+percycle_setup >&2
+current=""
 
 build() {
     cargo build --release -p percycle-benches --bins

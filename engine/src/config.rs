@@ -134,6 +134,46 @@ pub struct Config {
     pub dc_removal: bool,
     /// Voltage events (dips, swells, interruptions) on Urms(1/2).
     pub events: EventConfig,
+    /// Which analyses beyond the per-cycle core run (both on by default).
+    pub analysis: Analysis,
+}
+
+/// Switches for the analyses beyond the per-cycle core (rms, power, fundamental phasors,
+/// frequency, flags, energy registers and pulses), which always runs. Turning an analysis off
+/// saves its processing time; the core numbers stay bit for bit the same either way.
+///
+/// # Examples
+///
+/// ```
+/// use percycle_engine::{Analysis, Config, Meter, Topology};
+/// let mut cfg = Config::new(Topology::ThreePhase4W, 10_240.0, 50.0);
+/// // A plain energy meter: no harmonics, no power-quality monitoring.
+/// cfg.analysis = Analysis { harmonics: false, power_quality: false };
+/// let meter: Meter = Meter::new(cfg).unwrap();
+/// assert!(!meter.config().analysis.harmonics);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Analysis {
+    /// Per-cycle spectrum (orders 0..=50, THD) and the IEC 61000-4-7 interval window. Off: no
+    /// resampling and no FFT; the [`crate::CycleSpectrum`] stays zero, every THD field of the
+    /// [`crate::CycleReport`] (and of a [`crate::Snapshot`]) is 0, and no
+    /// [`crate::Output::Interval`] is produced. The 10/12-cycle rms that drives the sliding
+    /// reference of the event detectors is still kept.
+    pub harmonics: bool,
+    /// Power quality: Urms(1/2), dips, swells and interruptions, rapid voltage changes, the
+    /// conditions (missing phase, broken neutral, phase sequence, low voltage), grid snapshots
+    /// and the 10-s power frequency. Off: `u_rms_half` is 0, [`crate::Flags::EVENT`] is never
+    /// set, and no [`crate::Output::Event`], [`crate::Output::Frequency`] or
+    /// [`crate::Output::Snapshot`] is produced.
+    pub power_quality: bool,
+}
+
+impl Default for Analysis {
+    /// Everything on.
+    fn default() -> Self {
+        Self { harmonics: true, power_quality: true }
+    }
 }
 
 /// Thresholds of the voltage-event detectors, in % of the reference voltage (the declared
@@ -210,6 +250,7 @@ impl Config {
             settle_cycles: 2,
             dc_removal: false,
             events: EventConfig::default(),
+            analysis: Analysis::default(),
         }
     }
 

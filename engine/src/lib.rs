@@ -20,6 +20,8 @@ extern crate std;
 mod config;
 mod delay;
 mod energy;
+mod front;
+mod kernels;
 mod math;
 mod meter;
 mod pq;
@@ -31,7 +33,7 @@ mod spectrum;
 mod tracker;
 
 pub use config::{
-    ChannelCal, Config, ConfigError, EventConfig, Topology, CODE_LIMIT, MAX_CHANNELS,
+    Analysis, ChannelCal, Config, ConfigError, EventConfig, Topology, CODE_LIMIT, MAX_CHANNELS,
     MAX_DELAY_SAMPLES,
 };
 pub use delay::BASE_DELAY;

@@ -1,24 +1,23 @@
 //! The per-cycle engine: frames in, [`CycleReport`]s and energy registers out.
 
-use crate::config::{Config, ConfigError, Roles, Topology, CODE_LIMIT, MAX_CHANNELS};
+use crate::config::{Config, ConfigError, Roles, Topology, MAX_CHANNELS};
 use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
+use crate::front::{Front, Stop};
+use crate::kernels::{self, edge, Frame, Grid, LANES};
 use crate::math;
 use crate::pq::{
     Condition, EventDetector, EventKind, EventQueue, FrequencyReport, PqCounters, RvcDetector,
     Snapshot, TenSecond, VoltageEvent,
 };
 use crate::report::{CycleReport, Flags, Phasor};
-use crate::resample::{self, LOOKAHEAD, LOOKBEHIND};
+use crate::resample::{LOOKAHEAD, LOOKBEHIND};
 use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
 use crate::tracker::{Boundary, BoundaryKind, SampleTime, Tracker};
 
 /// Samples after a boundary that must have arrived before its cycle is closed: the resampler's
 /// taps reach [`LOOKAHEAD`] samples past the last point.
 const CLOSE_LAG: u64 = LOOKAHEAD;
-
-/// Exact sine/cosine every this many samples in the fundamental DFT; recursive rotation between.
-const DFT_RESYNC: u64 = 16;
 
 /// Default ring length: enough for sample rates up to 25.6 kHz at 50 Hz (30.7 kHz at 60 Hz);
 /// 32 kHz at 50 Hz needs `Meter<2048>`.
@@ -95,17 +94,19 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     roles: Roles,
     nch: usize,
     gain: [f32; MAX_CHANNELS],
-    inv_gain: [f32; MAX_CHANNELS],
-    delays: [DelayLine; MAX_CHANNELS],
-    ring: [[i32; RING]; MAX_CHANNELS],
-    /// Frames received since start or reset.
-    frames: u64,
-    /// Next index of the delay-corrected stream.
-    m_next: u64,
+    /// Calibration, phase correction, tracker: the per-sample path.
+    front: Front,
+    /// The delay-corrected samples, frame by frame: stream sample `m` is at `m mod RING`, channel
+    /// `c` in lane `c`. Decision and measured reason: codes are stored as f32 (exact, since
+    /// |code| ≤ [`CODE_LIMIT`] < 2^24) with the channels of one sample side by side, because the
+    /// resampler reads every sample about 26 times per cycle as f32 and the fundamental DFT
+    /// once; the integer sums convert back exactly. With channels in lanes the host vectorises
+    /// the resampler and the DFT across channels while keeping each channel's accumulation in
+    /// sample order, the order the target runs too.
+    ring: [Frame; RING],
     /// Partial frame left over by the block paths.
     carry: [i32; MAX_CHANNELS],
     carry_len: usize,
-    tracker: Tracker,
     pending: Option<Boundary>,
     /// Start of the open cycle.
     start: SampleTime,
@@ -115,8 +116,6 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     start_is_holdover: bool,
     /// Cycles reported since start or reset.
     index: u64,
-    /// Sample-level flags gathered since the open cycle started.
-    flags: Flags,
     /// Lengths of the last five tracked cycles; their median is the window of Urms(1/2).
     recent_periods: [f32; 5],
     recent_next: usize,
@@ -235,31 +234,28 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
         let mut gain = [1.0; MAX_CHANNELS];
         let mut inv_gain = [1.0; MAX_CHANNELS];
+        let mut offsets = [0; MAX_CHANNELS];
         let mut delays = [DelayLine::new(0.0); MAX_CHANNELS];
         for c in 0..cfg.topology.channels() {
             let cal = cfg.calibration[c];
             gain[c] = cal.gain;
             inv_gain[c] = 1.0 / cal.gain;
+            offsets[c] = cal.offset_lsb;
             delays[c] = DelayLine::new(cal.delay_samples);
         }
         Ok(Self {
             roles: cfg.topology.roles(),
             nch: cfg.topology.channels(),
             gain,
-            inv_gain,
-            delays,
-            ring: [[0; RING]; MAX_CHANNELS],
-            frames: 0,
-            m_next: 0,
+            front: Front::new(cfg.topology, offsets, inv_gain, delays, tracker),
+            ring: [[0.0; LANES]; RING],
             carry: [0; MAX_CHANNELS],
             carry_len: 0,
-            tracker,
             pending: None,
             start: SampleTime::default(),
             start_is_origin: true,
             start_is_holdover: false,
             index: 0,
-            flags: Flags::empty(),
             recent_periods: [cfg.sample_rate_hz / cfg.nominal_hz; 5],
             recent_next: 0,
             energy: Energy::default(),
@@ -339,19 +335,13 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// Forget the signal state (filters, cycle, ring) and restart at sample 0; energy registers
     /// are kept.
     pub fn reset(&mut self) {
-        for d in &mut self.delays {
-            d.clear();
-        }
-        self.tracker.reset();
-        self.frames = 0;
-        self.m_next = 0;
+        self.front.reset();
         self.carry_len = 0;
         self.pending = None;
         self.start = SampleTime::default();
         self.start_is_origin = true;
         self.start_is_holdover = false;
         self.index = 0;
-        self.flags = Flags::empty();
         self.recent_periods = [self.cfg.sample_rate_hz / self.cfg.nominal_hz; 5];
         self.lead = None;
         self.have_cycle = false;
@@ -400,36 +390,55 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// cycle when one closes. Missing channels count as zero (flagged); extra ones are ignored.
     #[inline(never)]
     pub fn process(&mut self, frame: &[i32]) -> Option<CycleReport> {
-        let mut codes = [0i32; MAX_CHANNELS];
-        let mut flags = Flags::empty();
-        if frame.len() < self.nch {
-            flags.insert(Flags::SHORT_FRAME);
-        }
-        for (c, (code, &raw)) in codes.iter_mut().zip(frame).take(self.nch).enumerate() {
-            let v = raw as i64 - self.cfg.calibration[c].offset_lsb as i64;
-            *code = clip(v, &mut flags);
-        }
-        self.step(&codes, flags)
+        let buf = self.whole_frame(frame);
+        let due = self.due();
+        let stop = self.front.run_codes(&mut self.ring, &buf[..self.nch], due);
+        stop.and_then(|s| self.after(s))
     }
 
     /// Process one frame in volts and amperes. Each value is quantised to its channel's LSB
     /// (`calibration.gain`); the offset does not apply. NaN and infinities count as zero (flagged).
     #[inline(never)]
     pub fn process_f32(&mut self, frame: &[f32]) -> Option<CycleReport> {
-        let mut codes = [0i32; MAX_CHANNELS];
-        let mut flags = Flags::empty();
+        let buf = self.whole_frame(frame);
+        let due = self.due();
+        let stop = self.front.run_f32(&mut self.ring, &buf[..self.nch], due);
+        stop.and_then(|s| self.after(s))
+    }
+
+    /// A frame of exactly the topology's channels: missing ones zero (flagged), extra ones cut.
+    fn whole_frame<T: Copy + Default>(&mut self, frame: &[T]) -> [T; MAX_CHANNELS] {
+        let mut buf = [T::default(); MAX_CHANNELS];
+        let n = self.nch.min(frame.len());
+        buf[..n].copy_from_slice(&frame[..n]);
         if frame.len() < self.nch {
-            flags.insert(Flags::SHORT_FRAME);
+            self.front.flags.insert(Flags::SHORT_FRAME);
         }
-        for (c, (code, &x)) in codes.iter_mut().zip(frame).take(self.nch).enumerate() {
-            if !x.is_finite() {
-                flags.insert(Flags::INVALID_INPUT);
-                continue;
+        buf
+    }
+
+    /// First stream sample at which the pending cycle can be closed.
+    #[inline]
+    fn due(&self) -> u64 {
+        self.pending.map_or(u64::MAX, |b| b.at.sample + CLOSE_LAG)
+    }
+
+    /// Close what the front end's stop calls for: the previous cycle when a boundary was placed,
+    /// and the pending cycle once the resampler's samples after it have arrived.
+    fn after(&mut self, stop: Stop) -> Option<CycleReport> {
+        let mut report = None;
+        if let Some(b) = stop.boundary {
+            if let Some(old) = self.pending.replace(b) {
+                report = self.close(old);
             }
-            let q = math::round_to_i32(x * self.inv_gain[c]);
-            *code = clip(q as i64, &mut flags);
         }
-        self.step(&codes, flags)
+        if let Some(b) = self.pending {
+            if stop.m >= b.at.sample + CLOSE_LAG {
+                self.pending = None;
+                report = self.close(b).or(report);
+            }
+        }
+        report
     }
 
     /// Process interleaved ADC codes; `on_cycle` is called for each cycle that closes. A trailing
@@ -485,12 +494,17 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             let r = T::feed(self, &frame[..nch]);
             self.emit(r, sink);
         }
-        let mut chunks = rest.chunks_exact(nch);
-        for frame in &mut chunks {
-            let r = T::feed(self, frame);
+        let whole = rest.len() - rest.len() % nch;
+        let (mut frames, tail) = rest.split_at(whole);
+        loop {
+            let due = self.due();
+            let Some(stop) = T::run(&mut self.front, &mut self.ring, frames, due) else {
+                break;
+            };
+            frames = &frames[stop.used * nch..];
+            let r = self.after(stop);
             self.emit(r, sink);
         }
-        let tail = chunks.remainder();
         for (dst, src) in self.carry.iter_mut().zip(tail) {
             *dst = src.store();
         }
@@ -524,15 +538,16 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     pub fn finish(&mut self) -> Option<CycleReport> {
         // Drain the delay lines into the ring (not into the tracker).
         for _ in 0..BASE_DELAY {
-            if self.frames < BASE_DELAY as u64 {
-                self.frames += 1;
+            if self.front.frames < BASE_DELAY as u64 {
+                self.front.frames += 1;
                 continue;
             }
-            let m = self.m_next;
-            self.m_next += 1;
+            let m = self.front.m_next;
+            self.front.m_next += 1;
             let slot = (m as usize) & (RING - 1);
-            for c in 0..self.nch {
-                self.ring[c][slot] = self.delays[c].push(0);
+            let y = self.front.delay(&[0; MAX_CHANNELS]);
+            for (lane, &v) in self.ring[slot].iter_mut().zip(&y).take(self.nch) {
+                *lane = v as f32;
             }
         }
         let report = self.pending.take().and_then(|b| self.close(b));
@@ -542,8 +557,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         for c in &mut self.conditions {
             c.flush(end, &mut self.events);
         }
-        if self.m_next > 0 {
-            let end = SampleTime { sample: self.m_next - 1, frac: 0.0 };
+        if self.front.m_next > 0 {
+            let end = SampleTime { sample: self.front.m_next - 1, frac: 0.0 };
             if end.since(self.start) >= 0.0 {
                 let w =
                     Window { a: self.start, b: end, rect_a: self.start_is_origin, rect_b: true };
@@ -558,59 +573,16 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         report
     }
 
-    fn step(&mut self, codes: &[i32; MAX_CHANNELS], flags: Flags) -> Option<CycleReport> {
-        self.flags.insert(flags);
-        let mut y = [0i32; MAX_CHANNELS];
-        for c in 0..self.nch {
-            y[c] = self.delays[c].push(codes[c]);
-        }
-        self.frames += 1;
-        if self.frames <= BASE_DELAY as u64 {
-            return None;
-        }
-        let m = self.m_next;
-        self.m_next += 1;
-        let slot = (m as usize) & (RING - 1);
-        for (ring, &v) in self.ring.iter_mut().zip(&y).take(self.nch) {
-            ring[slot] = v;
-        }
-        let reference = self.reference(&y);
-        let mut report = None;
-        if let Some(b) = self.tracker.step(m, reference) {
-            if let Some(old) = self.pending.replace(b) {
-                report = self.close(old);
-            }
-        }
-        if let Some(b) = self.pending {
-            if m >= b.at.sample + CLOSE_LAG {
-                self.pending = None;
-                report = self.close(b).or(report);
-            }
-        }
-        report
-    }
-
-    /// Integer reference for the tracker: 3·α of the space vector in codes (U1 for single phase).
-    /// Channel gains differ by their calibration only, which does not move α's zero crossings
-    /// beyond the calibration's own tolerance.
-    #[inline]
-    fn reference(&self, y: &[i32; MAX_CHANNELS]) -> i32 {
-        match self.cfg.topology {
-            Topology::SinglePhase => y[0],
-            Topology::ThreePhase4W => 2 * y[0] - y[1] - y[2],
-            Topology::ThreePhase3W => 2 * y[0] - y[1],
-        }
-    }
-
+    /// Code of channel `c` at stream sample `m`.
     #[inline]
     fn at(&self, c: usize, m: u64) -> i32 {
-        self.ring[c][(m as usize) & (RING - 1)]
+        self.ring[(m as usize) & (RING - 1)][c] as i32
     }
 
     /// Close the cycle that ends at boundary `b`.
     fn close(&mut self, b: Boundary) -> Option<CycleReport> {
-        let mut flags = core::mem::take(&mut self.flags);
-        let peak = self.tracker.take_peak_v();
+        let mut flags = core::mem::take(&mut self.front.flags);
+        let peak = self.front.tracker.take_peak_v();
         let w = Window { a: self.start, b: b.at, rect_a: self.start_is_origin, rect_b: false };
         let leading = (self.start_is_origin && b.kind == BoundaryKind::Crossing)
             || b.kind == BoundaryKind::Resync;
@@ -645,7 +617,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             }
             // The interval window needs contiguous cycles: start a new one.
             self.window_fill = 0;
-            self.flags = flags;
+            self.front.flags = flags;
             return None;
         }
         let x = self.integrate(&w, true);
@@ -776,49 +748,55 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// rms of channel `c` over `[end − len, end]` (trapezoidal, as the cycle integrals), V or A.
     fn window_rms(&self, c: usize, end: SampleTime, len: f32) -> f32 {
         let w = Window { a: end.add(-len), b: end, rect_a: false, rect_b: false };
+        let sum = kernels::sq_sum(&self.ring, c, w.a.sample, w.b.sample);
         let sq = |m: u64| {
             let v = self.at(c, m) as i64;
             (v * v) as f32
         };
-        let mut sum: i64 = 0;
-        for m in w.a.sample..w.b.sample {
-            let v = self.at(c, m) as i64;
-            sum += v * v;
-        }
+        let ends = [sq(w.a.sample), sq(w.a.sample + 1), sq(w.b.sample), sq(w.b.sample + 1)];
         let g = self.gain[c];
-        math::sqrtf((g * g * self.edges(sum, &w, &sq) / len).max(0.0))
+        math::sqrtf((g * g * edges(sum, &w, ends) / len).max(0.0))
     }
 
-    /// Resampled value of every channel at sample `n0` + `mu`, in V or A.
-    #[inline]
-    fn interpolate(&self, n0: u64, mu: f32, mut put: impl FnMut(usize, f32)) {
-        let taps = resample::taps(mu);
-        let first = n0.wrapping_sub(LOOKBEHIND - 1);
-        for c in 0..self.nch {
-            let mut acc = 0.0f32;
-            for (k, t) in taps.iter().enumerate() {
-                acc += t * self.at(c, first.wrapping_add(k as u64)) as f32;
-            }
-            put(c, acc * self.gain[c]);
+    /// Lanes the kernels compute for this topology.
+    fn width(&self) -> usize {
+        match self.cfg.topology {
+            Topology::SinglePhase => 2,
+            Topology::ThreePhase3W => 4,
+            Topology::ThreePhase4W => LANES,
         }
     }
 
     /// Per-cycle harmonics, and this cycle's share of the interval window.
     fn harmonics(&mut self, w: &Window, x: &Integrals, report: &mut CycleReport) {
         let len = x.len;
-        let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
-        #[allow(clippy::needless_range_loop)] // j is the point index across all channels
-        for j in 0..CYCLE_POINTS {
-            let (n0, mu) = resample::position(w.a, len, j, CYCLE_POINTS);
-            self.interpolate(n0, mu, |c, v| points[c][j] = v);
+        let on = self.cfg.analysis.harmonics;
+        if on {
+            let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
+            let grid = Grid { start: w.a, len, count: CYCLE_POINTS };
+            let mut rows = points.each_mut().map(|r| &mut r[..]);
+            let rows = &mut rows[..self.nch];
+            kernels::resample(
+                &self.ring,
+                self.width(),
+                &self.gain,
+                grid,
+                0..CYCLE_POINTS,
+                1,
+                0,
+                rows,
+            );
+            for (c, p) in points.iter_mut().enumerate().take(self.nch) {
+                let (thd, thd40) = spectrum::cycle_harmonics(p, &mut self.spectrum.harmonics[c]);
+                self.spectrum.thd_pct[c] = thd;
+                self.spectrum.thd40_pct[c] = thd40;
+            }
+            self.spectrum.index = report.index;
+            report.thd_pct = self.spectrum.thd_pct;
+        } else if !self.cfg.analysis.power_quality {
+            // Nothing below is needed: the interval's rms feeds only the event detectors.
+            return;
         }
-        for (c, p) in points.iter_mut().enumerate().take(self.nch) {
-            let (thd, thd40) = spectrum::cycle_harmonics(p, &mut self.spectrum.harmonics[c]);
-            self.spectrum.thd_pct[c] = thd;
-            self.spectrum.thd40_pct[c] = thd40;
-        }
-        self.spectrum.index = report.index;
-        report.thd_pct = self.spectrum.thd_pct;
 
         // Intervals start with the first cycle after settling and run back to back.
         if report.flags.contains(Flags::SETTLING) {
@@ -829,15 +807,15 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if c == 0 {
             self.window_acc = WindowAcc { start: w.a, ..WindowAcc::default() };
         }
-        let j0 = (c * WINDOW).div_ceil(wc);
-        let j1 = ((c + 1) * WINDOW).div_ceil(wc);
-        for j in j0..j1 {
-            let (n0, mu) = resample::position(w.a, len, j * wc - c * WINDOW, WINDOW);
-            let mut vals = [0.0f32; MAX_CHANNELS];
-            self.interpolate(n0, mu, |ch, v| vals[ch] = v);
-            for (win, v) in self.window.iter_mut().zip(vals) {
-                win[j] = v;
-            }
+        if on {
+            let j0 = (c * WINDOW).div_ceil(wc);
+            let j1 = ((c + 1) * WINDOW).div_ceil(wc);
+            // Windows of absent channels stay zero.
+            let grid = Grid { start: w.a, len, count: WINDOW };
+            let width = self.width();
+            let mut rows = self.window.each_mut().map(|r| &mut r[..]);
+            let rows = &mut rows[..self.nch];
+            kernels::resample(&self.ring, width, &self.gain, grid, j0..j1, wc, c * WINDOW, rows);
         }
         let acc = &mut self.window_acc;
         acc.len += len;
@@ -863,6 +841,16 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     fn close_interval(&mut self) {
         let acc = self.window_acc;
         let wc = self.window_cycles;
+        let mut rms = [0.0f32; MAX_CHANNELS];
+        for (c, rms) in rms.iter_mut().enumerate().take(self.nch) {
+            *rms = math::sqrtf((acc.sq[c] / acc.len).max(0.0));
+        }
+        let us: f32 = self.roles.u.iter().flatten().map(|&c| rms[c]).sum();
+        let n = self.roles.u.iter().flatten().count().max(1);
+        self.detector.interval_rms(us / n as f32);
+        if !self.cfg.analysis.harmonics {
+            return;
+        }
         let r = &mut self.interval;
         *r = IntervalReport {
             index: self.interval_index,
@@ -871,10 +859,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             cycles: wc as u32,
             frequency: wc as f32 * self.cfg.sample_rate_hz / acc.len,
             flags: acc.flags,
+            rms,
             ..IntervalReport::default()
         };
         for c in 0..self.nch {
-            r.rms[c] = math::sqrtf((acc.sq[c] / acc.len).max(0.0));
             r.dc[c] = acc.sum[c] / acc.len;
             spectrum::interval_groups(&mut self.window[c], wc, r, c);
         }
@@ -883,9 +871,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             (r.u2_pct, r.u0_pct) = spectrum::unbalance([f[0], f[1], f[2]]);
             (r.i2_pct, r.i0_pct) = spectrum::unbalance([f[3], f[4], f[5]]);
         }
-        let us: f32 = self.roles.u.iter().flatten().map(|&c| r.rms[c]).sum();
-        let n = self.roles.u.iter().flatten().count().max(1);
-        self.detector.interval_rms(us / n as f32);
         // Under- and over-deviation (IEC 61000-4-30 Annex D).
         let udin = self.cfg.declared_voltage;
         let cycles = acc.cycles.max(1) as f32;
@@ -901,141 +886,62 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.interval_ready = true;
     }
 
-    /// Integrals over `w`; with `full`, also the fundamental DFT.
+    /// Integrals over `w`; with `full`, also the fundamental DFT and the computed neutral.
     fn integrate(&self, w: &Window, full: bool) -> Integrals {
+        match self.cfg.topology {
+            Topology::SinglePhase => self.integrate_width(w, full, 2),
+            Topology::ThreePhase3W => self.integrate_width(w, full, 4),
+            Topology::ThreePhase4W => self.integrate_width(w, full, LANES),
+        }
+    }
+
+    fn integrate_width(&self, w: &Window, full: bool, width: usize) -> Integrals {
         let mut x = Integrals { len: w.b.since(w.a), ..Integrals::default() };
         let ma = w.a.sample;
         let mb = w.b.sample;
-        let mid = w.a.add(0.5 * x.len);
-        x.mid = mid;
-        let roles = self.roles;
+        x.mid = w.a.add(0.5 * x.len);
+        let ring = &self.ring[..];
 
+        // Whole samples, in integers.
+        let sums = kernels::sums(ring, width, ma, mb);
+        // End corrections from the two samples at each boundary.
+        let f = [ma, ma + 1, mb, mb + 1].map(|m| *kernels::frame(ring, m));
+        let code = |k: usize, c: usize| f[k][c] as i32 as i64;
         for c in 0..self.nch {
-            let mut sq: i64 = 0;
-            let mut sum: i64 = 0;
-            for m in ma..mb {
-                let v = self.at(c, m) as i64;
-                sq += v * v;
-                sum += v;
-            }
-            let sqv = |m: u64| {
-                let v = self.at(c, m) as i64;
-                (v * v) as f32
-            };
-            let lin = |m: u64| self.at(c, m) as f32;
             let g = self.gain[c];
-            x.sq[c] = g * g * self.edges(sq, w, &sqv);
-            x.sum[c] = g * self.edges(sum, w, &lin);
+            let sqv = core::array::from_fn(|k| (code(k, c) * code(k, c)) as f32);
+            let lin = core::array::from_fn(|k| code(k, c) as f32);
+            x.sq[c] = g * g * edges(sums.sq[c], w, sqv);
+            x.sum[c] = g * edges(sums.sum[c], w, lin);
         }
-        for p in 0..3 {
-            let (Some(cu), Some(ci)) = (roles.u[p], roles.i[p]) else {
-                continue;
-            };
-            let prod = |m: u64| self.at(cu, m) as i64 * self.at(ci, m) as i64;
-            let mut s: i64 = 0;
-            for m in ma..mb {
-                s += prod(m);
+        let (pairs, np) = kernels::products(width);
+        for &(a, b, slot) in pairs.iter().take(np) {
+            let y = core::array::from_fn(|k| (code(k, a) * code(k, b)) as f32);
+            let v = self.gain[a] * self.gain[b] * edges(sums.prod[slot], w, y);
+            if slot < 3 {
+                x.ui[slot] = v;
+            } else {
+                x.uu[slot - 3] = v;
             }
-            x.ui[p] = self.gain[cu] * self.gain[ci] * self.edges(s, w, &|m| prod(m) as f32);
         }
-        if self.cfg.topology == Topology::ThreePhase4W {
-            for (k, (a, b)) in [(0usize, 1usize), (1, 2), (2, 0)].into_iter().enumerate() {
-                let prod = |m: u64| self.at(a, m) as i64 * self.at(b, m) as i64;
-                let mut s: i64 = 0;
-                for m in ma..mb {
-                    s += prod(m);
-                }
-                x.uu[k] = self.gain[a] * self.gain[b] * self.edges(s, w, &|m| prod(m) as f32);
-            }
-            if full {
-                // The phase currents' sum, in amperes per sample (the gains may differ).
-                let g = [self.gain[3], self.gain[4], self.gain[5]];
-                let isum = |m: u64| {
-                    let v = g[0] * self.at(3, m) as f32
-                        + g[1] * self.at(4, m) as f32
-                        + g[2] * self.at(5, m) as f32;
-                    v * v
-                };
-                let mut s = 0.0f32;
-                for m in ma..mb {
-                    s += isum(m);
-                }
-                let end = edge(isum(w.b.sample), isum(w.b.sample + 1), w.b.frac);
-                x.i_sum_sq = s + end - self.start_edge(w, &isum);
-            }
+        if full && self.cfg.topology == Topology::ThreePhase4W {
+            // The phase currents' sum, in amperes per sample (the gains may differ).
+            let g = [self.gain[3], self.gain[4], self.gain[5]];
+            let s = kernels::current_sum_sq(ring, g, ma, mb);
+            let y = f.map(|f| kernels::current_sum_sq_at(&f, g));
+            let end = edge(y[2], y[3], w.b.frac);
+            let start = if w.rect_a { 0.0 } else { edge(y[0], y[1], w.a.frac) };
+            x.i_sum_sq = s + end - start;
         }
         if full {
-            self.fundamental(w, x.len, &mut x.fund);
+            // Fundamental phasors of every channel (the window is not rectangle-ended).
+            let step = 2.0 * core::f32::consts::PI / x.len;
+            let d = kernels::dft(ring, width, ma, mb, step, w.a.frac);
+            for c in 0..self.nch {
+                x.fund[c] = kernels::phasor(&d, c, w.a.frac, w.b.frac, x.len, self.gain[c]);
+            }
         }
         x
-    }
-
-    /// Integer sum over whole samples plus the trapezoid end corrections of window `w`.
-    #[inline]
-    fn edges(&self, sum: i64, w: &Window, y: &dyn Fn(u64) -> f32) -> f32 {
-        let end =
-            if w.rect_b { y(w.b.sample) } else { edge(y(w.b.sample), y(w.b.sample + 1), w.b.frac) };
-        sum as f32 + end - self.start_edge(w, y)
-    }
-
-    #[inline]
-    fn start_edge(&self, w: &Window, y: &dyn Fn(u64) -> f32) -> f32 {
-        if w.rect_a {
-            0.0
-        } else {
-            edge(y(w.a.sample), y(w.a.sample + 1), w.a.frac)
-        }
-    }
-
-    /// Fundamental phasors of every channel over `w` (not rectangle-ended).
-    fn fundamental(&self, w: &Window, len: f32, out: &mut [Phasor; MAX_CHANNELS]) {
-        let ma = w.a.sample;
-        let mb = w.b.sample;
-        let step = 2.0 * core::f32::consts::PI / len;
-        let (ds, dc) = math::sincosf(step);
-        let mut acc = [(0.0f32, 0.0f32); MAX_CHANNELS];
-        let mut ends = [[(0.0f32, 0.0f32); 4]; MAX_CHANNELS];
-        let (mut zs, mut zc) = (0.0f32, 1.0f32);
-        let mut m = ma;
-        while m <= mb + 1 {
-            let k = m - ma;
-            if k % DFT_RESYNC == 0 {
-                let theta = step * (k as f32 - w.a.frac);
-                let (s, c) = math::sincosf(theta);
-                zs = s;
-                zc = c;
-            }
-            for (c, (acc, ends)) in acc.iter_mut().zip(ends.iter_mut()).enumerate().take(self.nch) {
-                let v = self.at(c, m) as f32;
-                // x·e^(−jθ) = x·cos θ − j·x·sin θ
-                let y = (v * zc, -v * zs);
-                if m < mb {
-                    acc.0 += y.0;
-                    acc.1 += y.1;
-                }
-                if m == ma {
-                    ends[0] = y;
-                } else if m == ma + 1 {
-                    ends[1] = y;
-                }
-                if m == mb {
-                    ends[2] = y;
-                } else if m == mb + 1 {
-                    ends[3] = y;
-                }
-            }
-            let (s, c) = (zs * dc + zc * ds, zc * dc - zs * ds);
-            zs = s;
-            zc = c;
-            m += 1;
-        }
-        let scale = core::f32::consts::SQRT_2 / len;
-        for c in 0..self.nch {
-            let e = &ends[c];
-            let re = acc[c].0 + edge(e[2].0, e[3].0, w.b.frac) - edge(e[0].0, e[1].0, w.a.frac);
-            let im = acc[c].1 + edge(e[2].1, e[3].1, w.b.frac) - edge(e[0].1, e[1].1, w.a.frac);
-            out[c] = Phasor { re: re * scale * self.gain[c], im: im * scale * self.gain[c] };
-        }
     }
 
     /// Active power of a partial segment.
@@ -1135,6 +1041,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 trait Sample: Copy + Default {
     fn store(self) -> i32;
     fn load(v: i32) -> Self;
+    fn run(front: &mut Front, ring: &mut [Frame], samples: &[Self], due: u64) -> Option<Stop>;
     fn feed<const R: usize, const W: usize>(
         m: &mut Meter<R, W>,
         frame: &[Self],
@@ -1147,6 +1054,9 @@ impl Sample for i32 {
     }
     fn load(v: i32) -> Self {
         v
+    }
+    fn run(front: &mut Front, ring: &mut [Frame], samples: &[Self], due: u64) -> Option<Stop> {
+        front.run_codes(ring, samples, due)
     }
     fn feed<const R: usize, const W: usize>(
         m: &mut Meter<R, W>,
@@ -1163,6 +1073,9 @@ impl Sample for f32 {
     fn load(v: i32) -> Self {
         f32::from_bits(v as u32)
     }
+    fn run(front: &mut Front, ring: &mut [Frame], samples: &[Self], due: u64) -> Option<Stop> {
+        front.run_f32(ring, samples, due)
+    }
     fn feed<const R: usize, const W: usize>(
         m: &mut Meter<R, W>,
         frame: &[Self],
@@ -1171,12 +1084,14 @@ impl Sample for f32 {
     }
 }
 
-/// Trapezoid end correction at a boundary `frac` after sample m with values `y0` = y[m] and
-/// `y1` = y[m+1]: the integral of the interpolant from the window's reference to the boundary is
-/// `Σ_{k<m} y_k + edge(y0, y1, frac)`.
+/// Integral over window `w` from the integer sum over its whole samples and the values
+/// `y = [y(a), y(a + 1), y(b), y(b + 1)]` at its boundaries' samples: the trapezoid end corrections,
+/// or the rectangle convention at a stream end.
 #[inline]
-fn edge(y0: f32, y1: f32, frac: f32) -> f32 {
-    y0 * (0.5 + frac) + 0.5 * frac * frac * (y1 - y0)
+fn edges(sum: i64, w: &Window, y: [f32; 4]) -> f32 {
+    let end = if w.rect_b { y[2] } else { edge(y[2], y[3], w.b.frac) };
+    let start = if w.rect_a { 0.0 } else { edge(y[0], y[1], w.a.frac) };
+    sum as f32 + end - start
 }
 
 /// Median of five values (sorting network; NaN-free inputs).
@@ -1197,18 +1112,5 @@ fn ratio(a: f32, b: f32) -> f32 {
         a / b
     } else {
         0.0
-    }
-}
-
-#[inline]
-fn clip(v: i64, flags: &mut Flags) -> i32 {
-    if v > CODE_LIMIT as i64 {
-        flags.insert(Flags::CLIPPED);
-        CODE_LIMIT
-    } else if v < -(CODE_LIMIT as i64) {
-        flags.insert(Flags::CLIPPED);
-        -CODE_LIMIT
-    } else {
-        v as i32
     }
 }

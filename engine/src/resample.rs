@@ -12,23 +12,21 @@ use crate::tracker::SampleTime;
 
 include!(concat!(env!("OUT_DIR"), "/kernel.rs"));
 
+/// Taps per point.
+pub(crate) const TAPS: usize = 2 * KERNEL_HALF;
 /// Samples needed after the last point (for the taps right of it).
 pub(crate) const LOOKAHEAD: u64 = KERNEL_HALF as u64 + 1;
 /// Samples needed before the first point.
 pub(crate) const LOOKBEHIND: u64 = KERNEL_HALF as u64;
 
-/// Interpolation taps for fractional position `mu` in `[0, 1)`.
-#[inline]
-pub(crate) fn taps(mu: f32) -> [f32; 2 * KERNEL_HALF] {
+/// The kernel rows on either side of fractional position `mu` in `[0, 1)` and the weight
+/// between them: tap k is `a[k] + w·(b[k] − a[k])`.
+#[inline(always)]
+pub(crate) fn rows(mu: f32) -> (&'static [f32; TAPS], &'static [f32; TAPS], f32) {
     let x = mu * KERNEL_PHASES as f32;
     let i = (x as usize).min(KERNEL_PHASES - 1);
     let w = x - i as f32;
-    let (a, b) = (&KERNEL[i], &KERNEL[i + 1]);
-    let mut t = [0.0f32; 2 * KERNEL_HALF];
-    for ((t, a), b) in t.iter_mut().zip(a).zip(b) {
-        *t = a + w * (b - a);
-    }
-    t
+    (&KERNEL[i], &KERNEL[i + 1], w)
 }
 
 /// Position of point `j` of `count` points spread over `[start, start + len)`: the sample
@@ -36,12 +34,14 @@ pub(crate) fn taps(mu: f32) -> [f32; 2 * KERNEL_HALF] {
 #[inline]
 pub(crate) fn position(start: SampleTime, len: f32, j: usize, count: usize) -> (u64, f32) {
     let offset = start.frac + len * (j as f32 / count as f32);
-    let whole = offset as u64;
+    // 0 ≤ offset < the ring length, so a 32-bit conversion is exact (the target has no 64-bit
+    // float-to-integer conversion in hardware).
+    let whole = offset as u32;
     let frac = offset - whole as f32;
     // f32 rounding can land exactly on 1.0.
     if frac >= 1.0 {
-        (start.sample + whole + 1, 0.0)
+        (start.sample + whole as u64 + 1, 0.0)
     } else {
-        (start.sample + whole, frac)
+        (start.sample + whole as u64, frac)
     }
 }

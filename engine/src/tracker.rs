@@ -76,36 +76,49 @@ const NULLS: [f32; STAGES] = [3.0, 4.0, 5.0, 7.0];
 const STAGES: usize = 4;
 
 /// Cascaded integer moving averages.
+///
+/// Each stage keeps the history of its input in a line of [`BOX_MAX`] entries indexed by the
+/// common sample count, and subtracts the entry its length back: one index for all stages
+/// instead of a wrap-around position per stage. The first stage's input is the i32 reference;
+/// the later stages' inputs are sums up to 2^46 and need 64 bits.
+///
+/// `repr(C)` keeps the per-sample fields ahead of the lines, within the short load offsets of
+/// the target.
 #[derive(Clone, Debug)]
+#[repr(C)]
 struct Boxcars {
-    len: [usize; STAGES],
-    /// Delay line of each stage's input.
-    lines: [[i64; BOX_MAX]; STAGES],
-    pos: [usize; STAGES],
     sum: [i64; STAGES],
+    len: [usize; STAGES],
+    /// Samples pushed since the last clear.
+    n: usize,
     filled: usize,
+    /// Samples before the output is a full-length average: Σ lengths.
+    warmup: usize,
+    /// Input history of the first stage.
+    first: [i32; BOX_MAX],
+    /// Input history of the later stages.
+    lines: [[i64; BOX_MAX]; STAGES - 1],
 }
+const _: () = assert!(BOX_MAX.is_power_of_two());
 
 impl Boxcars {
     fn new(fs: f32, f0: f32) -> Self {
         let l = |k: f32| ((fs / (k * f0) + 0.5) as usize).clamp(1, BOX_MAX);
+        let len = NULLS.map(l);
         Self {
-            len: NULLS.map(l),
-            lines: [[0; BOX_MAX]; STAGES],
-            pos: [0; STAGES],
+            len,
+            first: [0; BOX_MAX],
+            lines: [[0; BOX_MAX]; STAGES - 1],
+            n: 0,
             sum: [0; STAGES],
             filled: 0,
+            warmup: len.iter().sum(),
         }
     }
 
     /// Group delay of the cascade, samples.
     fn delay(&self) -> f32 {
         self.len.iter().map(|&l| l - 1).sum::<usize>() as f32 * 0.5
-    }
-
-    /// Samples before the output is a full-length average.
-    fn warmup(&self) -> usize {
-        self.len.iter().sum()
     }
 
     /// Gain of the cascade at the nominal frequency relative to its sum scale.
@@ -116,21 +129,30 @@ impl Boxcars {
     /// Push one sample; returns the cascade's sum (`scale()` times the average).
     #[inline]
     fn step(&mut self, x: i32) -> i64 {
-        let mut v = x as i64;
-        for s in 0..STAGES {
-            let p = self.pos[s];
-            self.sum[s] += v - self.lines[s][p];
-            self.lines[s][p] = v;
-            self.pos[s] = if p + 1 == self.len[s] { 0 } else { p + 1 };
+        const MASK: usize = BOX_MAX - 1;
+        let n = self.n;
+        // The entry a stage's length back: its input that many samples ago (zero before). It
+        // is read before the write, so a length of BOX_MAX works too.
+        let old = self.first[n.wrapping_sub(self.len[0]) & MASK];
+        self.first[n & MASK] = x;
+        self.sum[0] += x as i64 - old as i64;
+        let mut v = self.sum[0];
+        for s in 1..STAGES {
+            let line = &mut self.lines[s - 1];
+            let old = line[n.wrapping_sub(self.len[s]) & MASK];
+            line[n & MASK] = v;
+            self.sum[s] += v - old;
             v = self.sum[s];
         }
+        self.n = n.wrapping_add(1);
         self.filled = (self.filled + 1).min(usize::MAX - 1);
         v
     }
 
     fn clear(&mut self) {
-        self.lines = [[0; BOX_MAX]; STAGES];
-        self.pos = [0; STAGES];
+        self.first = [0; BOX_MAX];
+        self.lines = [[0; BOX_MAX]; STAGES - 1];
+        self.n = 0;
         self.sum = [0; STAGES];
         self.filled = 0;
     }
@@ -165,16 +187,20 @@ pub(crate) struct Boundary {
     pub kind: BoundaryKind,
 }
 
-/// The fundamental tracker.
+/// The fundamental tracker (`repr(C)`: the per-sample fields first, the filter's lines last).
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub(crate) struct Tracker {
-    filter: Boxcars,
-    /// Volts per unit of the filter output.
-    volts_per_unit: f32,
-    state: ZcState,
     y_prev: i64,
     /// Hysteresis in filter-output units.
     hysteresis: i64,
+    /// Largest |filtered reference| since the last boundary, filter-output units.
+    peak: i64,
+    /// First stream sample at which a hold-over boundary is due (derived from `last`).
+    deadline: u64,
+    state: ZcState,
+    /// Volts per unit of the filter output.
+    volts_per_unit: f32,
     t_min: f32,
     t_max: f32,
     nominal_period: f32,
@@ -188,10 +214,7 @@ pub(crate) struct Tracker {
     periods_next: usize,
     /// A crossing has been accepted since the last boundary of any kind that was a hold-over.
     locked: bool,
-    /// Largest |filtered reference| since the last boundary, filter-output units.
-    peak: i64,
-    /// First stream sample at which a hold-over boundary is due (derived from `last`).
-    deadline: u64,
+    filter: Boxcars,
 }
 
 impl Tracker {
@@ -259,9 +282,10 @@ impl Tracker {
 
     /// Feed the integer reference of stream sample `m`; returns a boundary when one is placed.
     /// Boundaries are in stream time: the filter's delay is already taken off.
+    #[inline(always)]
     pub fn step(&mut self, m: u64, reference: i32) -> Option<Boundary> {
         let x = self.filter.step(reference);
-        if self.filter.filled < self.filter.warmup() {
+        if self.filter.filled < self.filter.warmup {
             return None;
         }
         let y_prev = self.y_prev;
@@ -280,46 +304,67 @@ impl Tracker {
             }
             ZcState::Armed => {
                 if y_prev < 0 && x >= 0 {
-                    self.state = ZcState::Crossed;
-                    // Exact integer difference, one rounding to f32.
-                    let frac = (-y_prev) as f32 / (x - y_prev) as f32;
-                    let at =
-                        SampleTime { sample: m - 1, frac: 0.0 }.add(frac - self.filter.delay());
-                    let elapsed = at.since(self.last);
-                    if elapsed >= self.t_min {
-                        if self.locked && elapsed <= self.t_max {
-                            self.periods[self.periods_next] = elapsed;
-                            self.periods_next = (self.periods_next + 1) % 3;
-                            let [a, b, c] = self.periods;
-                            self.hold_period = a.max(b).min(a.min(b).max(c));
-                        }
-                        self.locked = true;
-                        self.last = at;
-                        self.set_deadline();
-                        found = Some(Boundary { at, kind: BoundaryKind::Crossing });
-                    } else if !self.locked {
-                        // In hold-over the boundaries run at the last good period, which can
-                        // equal the signal's: a crossing that lands just after each hold-over
-                        // boundary would then be refused for ever. It ends the short segment
-                        // since the hold-over boundary instead (not a cycle), and tracking
-                        // resumes from it.
-                        self.locked = true;
-                        self.last = at;
-                        self.set_deadline();
-                        found = Some(Boundary { at, kind: BoundaryKind::Resync });
-                    }
+                    found = self.crossing(m, y_prev, x);
                 }
             }
         }
-        if found.is_none() {
-            let now = SampleTime { sample: m, frac: 0.0 }.add(-self.filter.delay());
-            if now.since(self.last) > self.t_max {
-                let at = self.last.add(self.hold_period);
-                self.last = at;
-                self.locked = false;
-                found = Some(Boundary { at, kind: BoundaryKind::Holdover });
-            }
+        // The exact test runs in f64, which the target emulates in software, so it is skipped
+        // while the integer deadline is more than a sample away (the deadline is within a few
+        // 10⁻⁵ samples of the exact instant, and never later than it).
+        if found.is_none() && m + 1 >= self.deadline {
+            found = self.holdover(m);
         }
         found
+    }
+
+    /// A rising zero crossing between samples `m − 1` (filtered `y_prev` < 0) and `m` (`x` ≥ 0).
+    #[cold]
+    #[inline(never)]
+    fn crossing(&mut self, m: u64, y_prev: i64, x: i64) -> Option<Boundary> {
+        self.state = ZcState::Crossed;
+        // Exact integer difference, one rounding to f32.
+        let frac = (-y_prev) as f32 / (x - y_prev) as f32;
+        let at = SampleTime { sample: m - 1, frac: 0.0 }.add(frac - self.filter.delay());
+        let elapsed = at.since(self.last);
+        if elapsed >= self.t_min {
+            if self.locked && elapsed <= self.t_max {
+                self.periods[self.periods_next] = elapsed;
+                self.periods_next = (self.periods_next + 1) % 3;
+                let [a, b, c] = self.periods;
+                self.hold_period = a.max(b).min(a.min(b).max(c));
+            }
+            self.locked = true;
+            self.last = at;
+            self.set_deadline();
+            Some(Boundary { at, kind: BoundaryKind::Crossing })
+        } else if !self.locked {
+            // In hold-over the boundaries run at the last good period, which can equal the
+            // signal's: a crossing that lands just after each hold-over boundary would then be
+            // refused for ever. It ends the short segment since the hold-over boundary instead
+            // (not a cycle), and tracking resumes from it.
+            self.locked = true;
+            self.last = at;
+            self.set_deadline();
+            Some(Boundary { at, kind: BoundaryKind::Resync })
+        } else {
+            None
+        }
+    }
+
+    /// A hold-over boundary one hold-over period after the last boundary, if stream sample `m`
+    /// is more than `t_max` past it.
+    #[cold]
+    #[inline(never)]
+    fn holdover(&mut self, m: u64) -> Option<Boundary> {
+        let now = SampleTime { sample: m, frac: 0.0 }.add(-self.filter.delay());
+        if now.since(self.last) > self.t_max {
+            let at = self.last.add(self.hold_period);
+            self.last = at;
+            self.locked = false;
+            self.set_deadline();
+            Some(Boundary { at, kind: BoundaryKind::Holdover })
+        } else {
+            None
+        }
     }
 }

@@ -708,6 +708,8 @@ pub struct Cost {
     pub instructions_per_cycle_per_channel: f64,
     /// Most instructions spent on one sample block.
     pub instructions_max_block: f64,
+    /// Deepest stack use of the firmware since boot, bytes.
+    pub stack_bytes: u32,
 }
 
 /// Count the engine's instructions per mains cycle on the emulated board: QEMU runs with
@@ -715,7 +717,7 @@ pub struct Cost {
 ///
 /// # Errors
 /// QEMU or the board failing.
-pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64) -> Result<Cost> {
+pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64, analysis: u8) -> Result<Cost> {
     let shift = format!("shift={ICOUNT_SHIFT},align=off,sleep=off");
     let mut q = Qemu::start_with("mps2-an386", elf, &["-icount", &shift])?;
     let recipe = percycle_vectors::suite("foundation")
@@ -723,7 +725,8 @@ pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64) -> Result<Cost> {
         .with_context(|| format!("no foundation vector `{vector}`"))?
         .with_duration(seconds);
     let v = percycle_vectors::synthesize(&recipe)?;
-    let (cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
+    let (mut cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
+    cfg.analysis = analysis;
     stream(&mut q, &cfg, &codes, nch, 40)?;
     let c = q.cost()?;
     // ticks × clock period (ns) / 2^shift ns per instruction.
@@ -736,7 +739,49 @@ pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64) -> Result<Cost> {
         instructions_per_cycle: total / cycles,
         instructions_per_cycle_per_channel: total / cycles / nch as f64,
         instructions_max_block: c.core_ticks_max_block as f64 * per_tick,
+        stack_bytes: c.stack_bytes,
     })
+}
+
+/// Section sizes of a firmware ELF, bytes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ElfSize {
+    /// Code and read-only data (flash).
+    pub text: u64,
+    /// Initialised data (flash and RAM).
+    pub data: u64,
+    /// Zeroed static data (RAM).
+    pub bss: u64,
+}
+
+/// `.text`, `.data` and `.bss` of an ELF, from `llvm-size` of the toolchain's llvm-tools.
+///
+/// # Errors
+/// llvm-size missing (`rustup component add llvm-tools`) or its output not understood.
+pub fn elf_size(elf: &std::path::Path) -> Result<ElfSize> {
+    let sysroot = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .context("running rustc --print sysroot")?;
+    let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
+    let tool = std::fs::read_dir(format!("{sysroot}/lib/rustlib"))
+        .ok()
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|d| d.path().join("bin/llvm-size"))
+        .find(|p| p.exists())
+        .context("llvm-size not found (rustup component add llvm-tools)")?;
+    let out = std::process::Command::new(tool).arg(elf).output().context("running llvm-size")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Berkeley format: a header line, then `text data bss dec hex filename`.
+    let row =
+        text.lines().nth(1).with_context(|| format!("llvm-size {}: {text}", elf.display()))?;
+    let v: Vec<u64> = row.split_whitespace().take(3).filter_map(|x| x.parse().ok()).collect();
+    match v[..] {
+        [text, data, bss] => Ok(ElfSize { text, data, bss }),
+        _ => bail!("llvm-size {}: unexpected output `{row}`", elf.display()),
+    }
 }
 
 /// Result of streaming one vector through a target.
@@ -1185,6 +1230,7 @@ pub fn wire_vector(w: &percycle_vectors::Waveform, f0_hz: f64) -> (WireConfig, V
         offsets: [0; 7],
         delays: [0.0; 7],
         meter_constant: 10_000,
+        analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY,
     };
     (cfg, codes, nch)
 }

@@ -124,6 +124,9 @@ enum HilCommand {
         /// Seconds of signal.
         #[arg(long, default_value_t = 1.0)]
         seconds: f64,
+        /// Also write the table as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
 }
 
@@ -230,36 +233,67 @@ fn run() -> Result<ExitCode> {
             );
             Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Hil { command: HilCommand::Cost { firmware, vector, seconds } } => {
-            let c = percycle_hil::bench::cost(&firmware, &vector, seconds)?;
-            println!("engine cost on QEMU mps2-an386 (-icount): instructions, not CPU cycles");
-            println!("{:<40} {:>14} {:>14}", "job", "per mains cycle", "per channel");
+        Command::Hil { command: HilCommand::Cost { firmware, vector, seconds, json } } => {
+            use percycle_wire::WireConfig;
+            let jobs = [
+                ("core", 0),
+                ("core + harmonics", WireConfig::HARMONICS),
+                ("core + power quality", WireConfig::POWER_QUALITY),
+                ("full", WireConfig::HARMONICS | WireConfig::POWER_QUALITY),
+            ];
             println!(
-                "{:<40} {:>14.0} {:>14.0}",
-                format!("full engine, {} ({} cycles)", c.vector, c.cycles),
-                c.instructions_per_cycle,
-                c.instructions_per_cycle_per_channel
+                "engine cost on QEMU mps2-an386 (-icount), {vector}, {seconds} s: INSTRUCTIONS, \
+                 not CPU cycles"
             );
-            println!("largest block: {:.0} instructions", c.instructions_max_block);
-            let sysroot =
-                std::process::Command::new("rustc").args(["--print", "sysroot"]).output()?;
-            let sysroot = String::from_utf8_lossy(&sysroot.stdout).trim().to_string();
-            let size = std::fs::read_dir(format!("{sysroot}/lib/rustlib"))
-                .ok()
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|d| d.path().join("bin/llvm-size"))
-                .find(|p| p.exists());
-            match size {
-                Some(tool) => {
-                    let out = std::process::Command::new(tool).arg(&firmware).output()?;
-                    print!(
-                        "firmware size (bytes; flash = text + data, RAM = data + bss):\n{}",
-                        String::from_utf8_lossy(&out.stdout)
-                    );
-                }
-                None => println!("llvm-size not found (rustup component add llvm-tools)"),
+            println!(
+                "{:<24} {:>16} {:>14} {:>16}",
+                "job", "per mains cycle", "per channel", "largest block"
+            );
+            let mut rows = Vec::new();
+            let mut stack = 0;
+            for (name, analysis) in jobs {
+                let c = percycle_hil::bench::cost(&firmware, &vector, seconds, analysis)?;
+                println!(
+                    "{name:<24} {:>16.0} {:>14.0} {:>16.0}",
+                    c.instructions_per_cycle,
+                    c.instructions_per_cycle_per_channel,
+                    c.instructions_max_block
+                );
+                stack = stack.max(c.stack_bytes);
+                rows.push(serde_json::json!({
+                    "name": name,
+                    "mains_cycles": c.cycles,
+                    "instructions_per_mains_cycle": c.instructions_per_cycle,
+                    "instructions_per_mains_cycle_per_channel": c.instructions_per_cycle_per_channel,
+                    "instructions_max_block": c.instructions_max_block,
+                }));
+            }
+            let size = percycle_hil::bench::elf_size(&firmware)?;
+            println!(
+                "firmware {}: flash {} B (.text {} + .data {}), static RAM {} B (.data {} + .bss {}), \
+                 deepest stack {} B",
+                firmware.display(),
+                size.text + size.data,
+                size.text,
+                size.data,
+                size.data + size.bss,
+                size.data,
+                size.bss,
+                stack
+            );
+            if let Some(path) = json {
+                let doc = serde_json::json!({
+                    "unit": "instructions (QEMU -icount), not CPU cycles",
+                    "vector": vector,
+                    "seconds": seconds,
+                    "rows": rows,
+                    "text_bytes": size.text,
+                    "data_bytes": size.data,
+                    "bss_bytes": size.bss,
+                    "stack_bytes": stack,
+                });
+                std::fs::write(&path, serde_json::to_string_pretty(&doc)? + "\n")
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -198,8 +198,12 @@ fn a_board_that_stops_answering_is_a_clear_error() {
 #[test]
 fn instructions_per_mains_cycle_are_counted_repeatably_under_icount() {
     let Some(elf) = firmware() else { return };
-    let a = bench::cost(&elf, "3p4w_en50160_mix", 0.3).unwrap();
-    let b = bench::cost(&elf, "3p4w_en50160_mix", 0.3).unwrap();
+    let a = bench::cost(&elf, "3p4w_en50160_mix", 0.3, 3).unwrap();
+    let b = bench::cost(&elf, "3p4w_en50160_mix", 0.3, 3).unwrap();
+    let core = bench::cost(&elf, "3p4w_en50160_mix", 0.3, 0).unwrap();
+    // The core alone (no harmonics, no power quality) costs less than the full job.
+    assert!(core.instructions_per_cycle < 0.9 * a.instructions_per_cycle, "{core:?} vs {a:?}");
+    assert!(a.stack_bytes > 1024, "{a:?}");
     println!("{a:?}");
     assert_eq!(a.cycles, b.cycles);
     assert!(a.cycles >= 12, "{a:?}");

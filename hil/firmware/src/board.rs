@@ -140,3 +140,51 @@ pub fn code() -> &'static [u8] {
         core::slice::from_raw_parts(start, end as usize - start as usize)
     }
 }
+
+extern "C" {
+    /// End of `.bss` (cortex-m-rt's linker script): the stack grows down towards it.
+    static __ebss: u32;
+}
+
+/// Pattern written over the free stack at boot; words still holding it were never used.
+const STACK_PAINT: u32 = 0xC0FF_EE55;
+
+/// Lowest painted stack region size, in words (64 KiB on a 4 MiB board: enough to see the
+/// deepest use without painting all of RAM at every boot).
+const PAINT_WORDS: usize = 16 * 1024;
+
+/// Paint the free stack below the current stack pointer (leaving 256 bytes for this call).
+pub fn paint_stack() {
+    let sp = cortex_m::register::msp::read() as usize - 256;
+    let (low, _) = paint_range(sp);
+    let mut p = low;
+    while p < sp {
+        // SAFETY: [low, sp) lies between the end of .bss and the live stack: free RAM.
+        unsafe { core::ptr::write_volatile(p as *mut u32, STACK_PAINT) };
+        p += 4;
+    }
+}
+
+/// The painted range `[low, sp)`: at most PAINT_WORDS words below `sp`, above `.bss`.
+fn paint_range(sp: usize) -> (usize, usize) {
+    let ebss = core::ptr::addr_of!(__ebss) as usize;
+    let low = sp.saturating_sub(4 * PAINT_WORDS).max(ebss).next_multiple_of(4);
+    (low, sp)
+}
+
+/// Bytes of stack used so far: from the top of RAM down to the deepest word no longer
+/// holding the paint (a lower bound if the stack ever went below the painted region).
+pub fn stack_used() -> u32 {
+    extern "C" {
+        static _stack_start: u32;
+    }
+    let top = core::ptr::addr_of!(_stack_start) as usize;
+    let ebss = core::ptr::addr_of!(__ebss) as usize;
+    let low = top.saturating_sub(4 * PAINT_WORDS + 256 + 4096).max(ebss).next_multiple_of(4);
+    let mut p = low;
+    // SAFETY: [low, top) is RAM between .bss and the top of the stack.
+    while p < top && unsafe { core::ptr::read_volatile(p as *const u32) } == STACK_PAINT {
+        p += 4;
+    }
+    (top - p) as u32
+}

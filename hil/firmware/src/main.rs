@@ -110,12 +110,14 @@ fn main() -> ! {
     // The engine state is a static singleton in `.bss`, taken once.
     let meter: &'static mut Option<BoardMeter> =
         cortex_m::singleton!(: Option<BoardMeter> = None).unwrap();
+    board::paint_stack();
     clock::start();
     let mut cost = CostCounters {
         cycles: 0,
         core_ticks_total: 0,
         core_ticks_max_block: 0,
         core_clock_hz: board::CORE_CLOCK_HZ,
+        stack_bytes: 0,
     };
     let codes: &'static mut [i32; MAX_CODES] =
         cortex_m::singleton!(: [i32; MAX_CODES] = [0; MAX_CODES]).unwrap();
@@ -312,7 +314,10 @@ fn main() -> ! {
                 }
                 link.send(seq, Body::Ack { seq });
             }
-            Body::Counters => link.send(seq, Body::CounterValues(cost)),
+            Body::Counters => {
+                cost.stack_bytes = board::stack_used();
+                link.send(seq, Body::CounterValues(cost))
+            }
             _ => link.send(seq, Body::Error { seq, code: ErrorCode::UnknownMessage }),
         }
     }

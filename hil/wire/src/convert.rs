@@ -1,7 +1,7 @@
 //! Conversions between the engine's types and the wire's, in one place for firmware and bench.
 
 use crate::{WireConfig, WireCycle, WireEnergy};
-use percycle_engine::{ChannelCal, Config, CycleReport, EnergyRegisters, Topology};
+use percycle_engine::{Analysis, ChannelCal, Config, CycleReport, EnergyRegisters, Topology};
 
 impl WireConfig {
     /// The engine configuration this wire configuration stands for.
@@ -15,6 +15,10 @@ impl WireConfig {
         cfg.declared_voltage = self.declared_voltage;
         cfg.zc_hysteresis_v = 0.02 * self.declared_voltage;
         cfg.meter_constant_imp_per_kwh = self.meter_constant;
+        cfg.analysis = Analysis {
+            harmonics: self.analysis & Self::HARMONICS != 0,
+            power_quality: self.analysis & Self::POWER_QUALITY != 0,
+        };
         for (c, cal) in cfg.calibration.iter_mut().enumerate() {
             *cal = ChannelCal {
                 gain: self.gains[c],

@@ -206,6 +206,9 @@ pub struct WireConfig {
     pub delays: [f32; 7],
     /// Meter constant of the pulse output, impulses per kWh.
     pub meter_constant: u32,
+    /// What the engine computes beyond the per-cycle core: bit 0 harmonics
+    /// ([`WireConfig::HARMONICS`]), bit 1 power quality ([`WireConfig::POWER_QUALITY`]).
+    pub analysis: u8,
 }
 
 impl WireConfig {
@@ -215,6 +218,10 @@ impl WireConfig {
     pub const THREE_PHASE_4W: u8 = 1;
     /// `topology` value of a three-phase three-wire connection.
     pub const THREE_PHASE_3W: u8 = 2;
+    /// `analysis` bit: per-cycle spectrum, THD and the IEC 61000-4-7 interval window.
+    pub const HARMONICS: u8 = 1;
+    /// `analysis` bit: Urms(1/2), voltage events, RVC, conditions, snapshots, 10-s frequency.
+    pub const POWER_QUALITY: u8 = 2;
 
     /// CRC-32 of this configuration's postcard encoding: the value [`Identity::config_crc32`]
     /// reports for it, so the host can check which configuration a board runs.
@@ -233,12 +240,14 @@ impl WireConfig {
     ///     offsets: [0; 7],
     ///     delays: [0.0; 7],
     ///     meter_constant: 1000,
+    ///     analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY,
     /// };
     /// let b = WireConfig { nominal_hz: 60.0, ..a };
     /// assert_ne!(a.crc32(), b.crc32());
     /// ```
     pub fn crc32(&self) -> u32 {
-        // Largest encoding: 1 + 3·4 + 7·4 + 7·5 (i32 varints) + 7·4 + 5 (u32 varint) = 109 bytes.
+        // Largest encoding: 1 + 3·4 + 7·4 + 7·5 (i32 varints) + 7·4 + 5 (u32 varint) + 1
+        // = 110 bytes.
         let mut buf = [0u8; 128];
         match postcard::to_slice(self, &mut buf) {
             Ok(bytes) => crate::crc32(bytes),
@@ -328,6 +337,8 @@ pub struct CostCounters {
     pub core_ticks_max_block: u32,
     /// Core clock in Hz (the tick rate).
     pub core_clock_hz: u32,
+    /// Deepest stack use since boot, bytes (from a paint pattern written at boot).
+    pub stack_bytes: u32,
 }
 
 /// Why the board refused a request, sent with [`Body::Error`].
@@ -427,6 +438,7 @@ mod tests {
             offsets: [i32::MIN, -1, 0, 1, 1 << 20, i32::MAX, 7],
             delays: [0.0, -0.0, 0.25, -0.5, 1.5, f32::MAX, f32::INFINITY],
             meter_constant: u32::MAX,
+            analysis: 3,
         }
     }
 
@@ -486,6 +498,7 @@ mod tests {
                 core_ticks_total: 1 << 40,
                 core_ticks_max_block: 99,
                 core_clock_hz: 25_000_000,
+                stack_bytes: 4096,
             }),
             Body::Error { seq: 3, code: ErrorCode::Overflow },
             Body::Done { seq: 4, cycles: u32::MAX, records: 3 },
@@ -631,7 +644,7 @@ mod tests {
             ..config()
         };
         let bytes = postcard::to_slice(&largest, &mut buf).unwrap();
-        assert_eq!(bytes.len(), 109);
+        assert_eq!(bytes.len(), 110);
         assert_eq!(largest.crc32(), crc32(bytes));
         let base = config();
         let changed = [
@@ -640,6 +653,7 @@ mod tests {
             WireConfig { declared_voltage: 120.0, ..base },
             WireConfig { offsets: [0; 7], ..base },
             WireConfig { meter_constant: 1, ..base },
+            WireConfig { analysis: 1, ..base },
         ];
         for c in changed {
             assert_ne!(c.crc32(), base.crc32());
