@@ -88,7 +88,7 @@ enum Command {
 #[derive(Subcommand)]
 enum HilCommand {
     /// Stream vectors through `--target qemu|host|serial:/dev/ttyACM0`; writes the analysis files of
-    /// each vector under DIR/<vector>/ and DIR/hil.json.
+    /// each vector under `DIR/<vector>/` and `DIR/hil.json`.
     Run {
         /// `qemu` (mps2-an386 running hil/firmware), `host`, or `serial:PATH[@BAUD]`.
         #[arg(long, default_value = "qemu")]
