@@ -1,9 +1,11 @@
 //! W2: per-cycle work on 1 s of the W3 signal (7 channels, 10.24 kHz, 50 Hz, ADC codes).
 //!
-//! * `engine/7ch_1s`: `Meter::process_block_with` over the second, then `reset()`. The public
-//!   API has no per-cycle-only path, so this is the engine's whole per-cycle job: tracker,
-//!   per-cycle integrals (rms ×7, P ×3, Q ×3, Urms(1/2) ×3, frequency), events, the per-cycle
-//!   128-point spectrum of every channel and the filling of the interval window.
+//! * `engine/7ch_1s`: `Meter::process_block_with` over the second, then `reset()`, with the
+//!   harmonic analysis off (`engine::config_per_cycle`): tracker, per-cycle integrals (rms ×7,
+//!   P ×3, Q ×3, fundamental phasors, frequency), energy, Urms(1/2) ×3 and the event detectors.
+//!   This is performance.md's W2 set.
+//! * `engine_core/7ch_1s`: the same with power quality off too (`engine::config_core`): the
+//!   per-cycle core alone.
 //! * `naive/7ch_1s`: the naive pipeline's time-domain part: rising zero crossings of U1,
 //!   per-cycle rms of the 7 channels and P of the 3 phases, one pass in f32.
 //!
@@ -16,19 +18,24 @@ use std::time::Duration;
 
 fn cycle_kernels(c: &mut Criterion) {
     let spec = SignalSpec::w3().with_seconds(1.0);
-    let cfg = engine::config();
-    let gains = engine::gains(&cfg);
+    let gains = engine::gains(&engine::config());
     let codes = spec.codes(&gains);
-    let mut meter = engine::meter(cfg);
+    let mut meter = engine::meter(engine::config_per_cycle());
+    let mut core = engine::meter(engine::config_core());
 
-    let e = engine::run_codes(&mut meter, &codes);
     let n = naive::time_domain_codes(&codes, &gains).acc.finish();
-    assert_same_work("cycle_kernels/7ch_1s", &e, &n);
+    let e = engine::run_codes(&mut meter, &codes);
+    assert_same_work("cycle_kernels/engine/7ch_1s", &e, &n);
+    let e = engine::run_codes(&mut core, &codes);
+    assert_same_work("cycle_kernels/engine_core/7ch_1s", &e, &n);
 
     let mut group = c.benchmark_group("cycle_kernels");
     group.throughput(Throughput::Elements(spec.frames() as u64));
     group.bench_function(BenchmarkId::new("engine", "7ch_1s"), |b| {
         b.iter(|| black_box(engine::run_codes(&mut meter, black_box(&codes))))
+    });
+    group.bench_function(BenchmarkId::new("engine_core", "7ch_1s"), |b| {
+        b.iter(|| black_box(engine::run_codes(&mut core, black_box(&codes))))
     });
     group.bench_function(BenchmarkId::new("naive", "7ch_1s"), |b| {
         b.iter(|| black_box(naive::time_domain_codes(black_box(&codes), &gains).acc.finish()))

@@ -2,12 +2,28 @@
 
 use crate::signal::{CHANNELS, F0_HZ, FS_HZ};
 use crate::summary::{Summary, SummaryAcc};
-use percycle_engine::{Config, Meter, Output, Topology};
+use percycle_engine::{Analysis, Config, Meter, Output, Topology};
 
 /// The engine configuration of every workload: 3P4W, 10.24 kHz, 50 Hz, default calibration
 /// (±1000 V and ±100 A over ±2²³ codes).
 pub fn config() -> Config {
     Config::new(Topology::ThreePhase4W, FS_HZ as f32, F0_HZ as f32)
+}
+
+/// W2's per-cycle job: [`config`] without the harmonic analysis (no resampling, no FFT), with
+/// power quality (Urms(1/2), events, 10-s frequency) on top of the per-cycle core (rms, P, Q,
+/// phasors, frequency, energy).
+pub fn config_per_cycle() -> Config {
+    let mut cfg = config();
+    cfg.analysis = Analysis { harmonics: false, power_quality: true };
+    cfg
+}
+
+/// The per-cycle core alone: [`config`] with harmonics and power quality off.
+pub fn config_core() -> Config {
+    let mut cfg = config();
+    cfg.analysis = Analysis { harmonics: false, power_quality: false };
+    cfg
 }
 
 /// Volts or amperes per code of each channel of `cfg`.

@@ -80,35 +80,3 @@ impl DelayLine {
         self.newest = 0;
     }
 }
-
-/// The base delay alone for every channel, when no channel has a fractional correction: one
-/// shared history of whole frames instead of a delay line per channel. Each output equals what
-/// an identity [`DelayLine`] gives, bit for bit; it costs a frame copy per sample instead of a
-/// ring update and a branch per channel.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FrameDelay {
-    frames: [[i32; crate::MAX_CHANNELS]; FRAME_SLOTS],
-    next: usize,
-}
-
-const FRAME_SLOTS: usize = 4;
-const _: () = assert!(FRAME_SLOTS.is_power_of_two() && FRAME_SLOTS > BASE_DELAY);
-
-impl FrameDelay {
-    pub const fn new() -> Self {
-        Self { frames: [[0; crate::MAX_CHANNELS]; FRAME_SLOTS], next: 0 }
-    }
-
-    /// Push one frame; returns the frame pushed [`BASE_DELAY`] calls earlier (zeros before).
-    #[inline]
-    pub fn push(&mut self, x: &[i32; crate::MAX_CHANNELS]) -> [i32; crate::MAX_CHANNELS] {
-        let out = self.frames[(self.next + FRAME_SLOTS - BASE_DELAY) & (FRAME_SLOTS - 1)];
-        self.frames[self.next] = *x;
-        self.next = (self.next + 1) & (FRAME_SLOTS - 1);
-        out
-    }
-
-    pub fn clear(&mut self) {
-        *self = Self::new();
-    }
-}

@@ -9,44 +9,85 @@
 //! (`opt-level = "s"`) the per-frame path cost about 560 instructions for 3P4W.
 
 use crate::config::{Topology, CODE_LIMIT, MAX_CHANNELS};
-use crate::delay::{DelayLine, FrameDelay, BASE_DELAY};
-use crate::kernels::Frame;
+use crate::delay::{DelayLine, BASE_DELAY};
+use crate::kernels::{Frame, LANES};
 use crate::math;
 use crate::report::Flags;
 use crate::tracker::{Boundary, Tracker};
 
 /// Input samples: ADC codes, or volts and amperes quantised to the channel's LSB.
 pub(crate) trait Input: Copy + Default {
-    /// The code of this value on a channel (`offset` for codes, `inv_gain` for floats).
-    fn code(self, offset: i32, inv_gain: f32, flags: &mut Flags) -> i32;
+    /// The codes of the first `N` channels of a frame (`offset` for codes, `inv_gain` for
+    /// floats), clipped to ±[`CODE_LIMIT`]; the other channels are zero.
+    /// With `OFFSETS` false, every offset is zero.
+    fn codes<const N: usize, const OFFSETS: bool>(
+        frame: &[Self],
+        offset: &[i32; MAX_CHANNELS],
+        inv_gain: &[f32; MAX_CHANNELS],
+        flags: &mut Flags,
+    ) -> [i32; MAX_CHANNELS];
+}
+
+/// Whether a code is beyond ±[`CODE_LIMIT`] (one unsigned comparison).
+#[inline(always)]
+fn beyond_limit(v: i32) -> bool {
+    v.wrapping_add(CODE_LIMIT) as u32 > 2 * CODE_LIMIT as u32
+}
+
+/// Clip codes to ±[`CODE_LIMIT`] (the rare path, after a code beyond it was seen).
+#[cold]
+fn clip(codes: &mut [i32; MAX_CHANNELS], flags: &mut Flags) {
+    for c in codes.iter_mut() {
+        *c = (*c).clamp(-CODE_LIMIT, CODE_LIMIT);
+    }
+    flags.insert(Flags::CLIPPED);
 }
 
 impl Input for i32 {
     #[inline(always)]
-    fn code(self, offset: i32, _: f32, flags: &mut Flags) -> i32 {
-        // Saturating: a difference beyond the i32 range is beyond the code limit as well.
-        let v = self.saturating_sub(offset);
-        let c = v.clamp(-CODE_LIMIT, CODE_LIMIT);
-        if c != v {
-            flags.insert(Flags::CLIPPED);
+    fn codes<const N: usize, const OFFSETS: bool>(
+        frame: &[Self],
+        offset: &[i32; MAX_CHANNELS],
+        _: &[f32; MAX_CHANNELS],
+        flags: &mut Flags,
+    ) -> [i32; MAX_CHANNELS] {
+        let mut codes = [0i32; MAX_CHANNELS];
+        let mut beyond = false;
+        for c in 0..N {
+            // Saturating: a difference beyond the i32 range is beyond the code limit as well.
+            codes[c] = if OFFSETS { frame[c].saturating_sub(offset[c]) } else { frame[c] };
+            beyond |= beyond_limit(codes[c]);
         }
-        c
+        if beyond {
+            clip(&mut codes, flags);
+        }
+        codes
     }
 }
 
 impl Input for f32 {
     #[inline(always)]
-    fn code(self, _: i32, inv_gain: f32, flags: &mut Flags) -> i32 {
-        if !self.is_finite() {
-            flags.insert(Flags::INVALID_INPUT);
-            return 0;
+    fn codes<const N: usize, const OFFSETS: bool>(
+        frame: &[Self],
+        _: &[i32; MAX_CHANNELS],
+        inv_gain: &[f32; MAX_CHANNELS],
+        flags: &mut Flags,
+    ) -> [i32; MAX_CHANNELS] {
+        let mut codes = [0i32; MAX_CHANNELS];
+        let mut beyond = false;
+        for c in 0..N {
+            let x = frame[c];
+            if !x.is_finite() {
+                flags.insert(Flags::INVALID_INPUT);
+                continue;
+            }
+            codes[c] = math::round_to_i32(x * inv_gain[c]);
+            beyond |= beyond_limit(codes[c]);
         }
-        let q = math::round_to_i32(self * inv_gain);
-        let c = q.clamp(-CODE_LIMIT, CODE_LIMIT);
-        if c != q {
-            flags.insert(Flags::CLIPPED);
+        if beyond {
+            clip(&mut codes, flags);
         }
-        c
+        codes
     }
 }
 
@@ -61,6 +102,24 @@ pub(crate) struct Stop {
     pub boundary: Option<Boundary>,
 }
 
+/// Frames in the queue of [`Correction::Frames`].
+const SLOTS: usize = 4;
+const _: () = assert!(SLOTS.is_power_of_two() && SLOTS > BASE_DELAY);
+
+/// Phase correction.
+#[derive(Clone, Debug)]
+// One value inside the meter, never moved per sample, and there is no allocator to box it.
+#[allow(clippy::large_enum_variant)]
+enum Correction {
+    /// Every channel has the base delay alone: whole frames wait [`BASE_DELAY`] samples in a
+    /// short queue, already as ring frames with their tracker reference. The output equals what
+    /// identity [`DelayLine`]s give, bit for bit, for a frame copy per sample instead of a
+    /// delay-line update and a branch per channel.
+    Frames { queue: [Frame; SLOTS], refs: [i32; SLOTS], next: usize },
+    /// Some channel has a fractional delay: a delay line per channel.
+    Lines([DelayLine; MAX_CHANNELS]),
+}
+
 /// State of the per-sample path (`repr(C)`: the tracker's lines last).
 #[derive(Clone, Debug)]
 #[repr(C)]
@@ -71,14 +130,25 @@ pub(crate) struct Front {
     pub m_next: u64,
     /// Sample-level flags gathered since the open cycle started.
     pub flags: Flags,
-    nch: usize,
     topology: Topology,
     offsets: [i32; MAX_CHANNELS],
+    /// Every offset is zero (checked once: an array comparison per block was a library call).
+    zero_offsets: bool,
     inv_gain: [f32; MAX_CHANNELS],
-    /// Used instead of `delays` when every channel's line is the base delay alone.
-    frame_delay: Option<FrameDelay>,
-    delays: [DelayLine; MAX_CHANNELS],
+    correction: Correction,
     pub tracker: Tracker,
+}
+
+/// Integer reference for the tracker from the codes of `n` channels: 3·α of the space vector
+/// (U1 for single phase). Channel gains differ by their calibration only, which does not move
+/// α's zero crossings beyond the calibration's own tolerance.
+#[inline(always)]
+fn reference(n: usize, y: &[i32; MAX_CHANNELS]) -> i32 {
+    match n {
+        2 => y[0],
+        4 => 2 * y[0] - y[1],
+        _ => 2 * y[0] - y[1] - y[2],
+    }
 }
 
 impl Front {
@@ -89,27 +159,33 @@ impl Front {
         delays: [DelayLine; MAX_CHANNELS],
         tracker: Tracker,
     ) -> Self {
+        let correction = if delays.iter().all(DelayLine::is_identity) {
+            Correction::Frames { queue: [[0.0; LANES]; SLOTS], refs: [0; SLOTS], next: 0 }
+        } else {
+            Correction::Lines(delays)
+        };
         Self {
-            nch: topology.channels(),
-            topology,
-            offsets,
-            inv_gain,
-            frame_delay: delays.iter().all(DelayLine::is_identity).then(FrameDelay::new),
-            delays,
-            tracker,
             frames: 0,
             m_next: 0,
             flags: Flags::empty(),
+            topology,
+            offsets,
+            zero_offsets: offsets == [0; MAX_CHANNELS],
+            inv_gain,
+            correction,
+            tracker,
         }
     }
 
     /// Back to sample 0 with empty filters.
     pub fn reset(&mut self) {
-        for d in &mut self.delays {
-            d.clear();
-        }
-        if let Some(d) = &mut self.frame_delay {
-            d.clear();
+        match &mut self.correction {
+            Correction::Frames { queue, refs, next } => {
+                *queue = [[0.0; LANES]; SLOTS];
+                *refs = [0; SLOTS];
+                *next = 0;
+            }
+            Correction::Lines(lines) => lines.iter_mut().for_each(DelayLine::clear),
         }
         self.tracker.reset();
         self.frames = 0;
@@ -117,17 +193,42 @@ impl Front {
         self.flags = Flags::empty();
     }
 
-    /// Phase correction: push one frame of codes through the delay lines.
+    /// Phase correction of one frame of codes of the first `N` channels: the ring frame of the
+    /// corrected stream and its tracker reference.
     #[inline(always)]
-    pub fn delay(&mut self, codes: &[i32; MAX_CHANNELS]) -> [i32; MAX_CHANNELS] {
-        if let Some(d) = &mut self.frame_delay {
-            return d.push(codes);
+    fn correct<const N: usize>(&mut self, codes: &[i32; MAX_CHANNELS]) -> (Frame, i32) {
+        match &mut self.correction {
+            Correction::Frames { queue, refs, next } => {
+                let slot = *next;
+                let oldest = (slot + SLOTS - BASE_DELAY) & (SLOTS - 1);
+                let out = (queue[oldest], refs[oldest]);
+                for c in 0..N {
+                    queue[slot][c] = codes[c] as f32;
+                }
+                refs[slot] = reference(N, codes);
+                *next = (slot + 1) & (SLOTS - 1);
+                out
+            }
+            Correction::Lines(lines) => {
+                let mut y = [0i32; MAX_CHANNELS];
+                let mut f = [0.0; LANES];
+                for c in 0..N {
+                    y[c] = lines[c].push(codes[c]);
+                    f[c] = y[c] as f32;
+                }
+                (f, reference(N, &y))
+            }
         }
-        let mut y = [0i32; MAX_CHANNELS];
-        for c in 0..self.nch {
-            y[c] = self.delays[c].push(codes[c]);
+    }
+
+    /// Push a frame of zeros through the phase correction (end of stream): the ring frame that
+    /// comes out.
+    pub fn drain(&mut self) -> Frame {
+        match self.topology {
+            Topology::SinglePhase => self.correct::<2>(&[0; MAX_CHANNELS]).0,
+            Topology::ThreePhase3W => self.correct::<4>(&[0; MAX_CHANNELS]).0,
+            Topology::ThreePhase4W => self.correct::<7>(&[0; MAX_CHANNELS]).0,
         }
-        y
     }
 
     /// Run interleaved ADC codes (whole frames) until the tracker places a boundary or the
@@ -145,15 +246,19 @@ impl Front {
 
     #[inline(always)]
     fn run<T: Input>(&mut self, ring: &mut [Frame], samples: &[T], due: u64) -> Option<Stop> {
-        match self.topology {
-            Topology::SinglePhase => self.run_n::<T, 2>(ring, samples, due),
-            Topology::ThreePhase3W => self.run_n::<T, 4>(ring, samples, due),
-            Topology::ThreePhase4W => self.run_n::<T, 7>(ring, samples, due),
+        // ADC offsets are usually zero (removed in hardware or calibrated into the front end).
+        match (self.topology, self.zero_offsets) {
+            (Topology::SinglePhase, true) => self.run_n::<T, 2, false>(ring, samples, due),
+            (Topology::ThreePhase3W, true) => self.run_n::<T, 4, false>(ring, samples, due),
+            (Topology::ThreePhase4W, true) => self.run_n::<T, 7, false>(ring, samples, due),
+            (Topology::SinglePhase, false) => self.run_n::<T, 2, true>(ring, samples, due),
+            (Topology::ThreePhase3W, false) => self.run_n::<T, 4, true>(ring, samples, due),
+            (Topology::ThreePhase4W, false) => self.run_n::<T, 7, true>(ring, samples, due),
         }
     }
 
-    /// The loop for `N` channels per frame.
-    fn run_n<T: Input, const N: usize>(
+    /// The loop for `N` channels per frame (`OFFSETS`: some offset is not zero).
+    fn run_n<T: Input, const N: usize, const OFFSETS: bool>(
         &mut self,
         ring: &mut [Frame],
         samples: &[T],
@@ -162,46 +267,30 @@ impl Front {
         let mask = ring.len() - 1;
         let offsets = self.offsets;
         let inv_gain = self.inv_gain;
-        for (k, frame) in samples.chunks_exact(N).enumerate() {
-            let mut flags = self.flags;
-            let mut codes = [0i32; MAX_CHANNELS];
-            for c in 0..N {
-                codes[c] = frame[c].code(offsets[c], inv_gain[c], &mut flags);
-            }
-            self.flags = flags;
-            let y = match &mut self.frame_delay {
-                Some(d) => d.push(&codes),
-                None => {
-                    let mut y = [0i32; MAX_CHANNELS];
-                    for c in 0..N {
-                        y[c] = self.delays[c].push(codes[c]);
-                    }
-                    y
-                }
-            };
+        let mut frames = samples.chunks_exact(N).enumerate();
+        // The first frames after start or reset only fill the phase correction.
+        while self.frames < BASE_DELAY as u64 {
+            let (_, frame) = frames.next()?;
+            let codes = T::codes::<N, OFFSETS>(frame, &offsets, &inv_gain, &mut self.flags);
+            self.correct::<N>(&codes);
             self.frames += 1;
-            if self.frames <= BASE_DELAY as u64 {
-                continue;
-            }
-            let m = self.m_next;
-            self.m_next += 1;
-            let slot = &mut ring[(m as usize) & mask];
-            for c in 0..N {
-                slot[c] = y[c] as f32;
-            }
-            // Integer reference for the tracker: 3·α of the space vector in codes (U1 for
-            // single phase). Channel gains differ by their calibration only, which does not
-            // move α's zero crossings beyond the calibration's own tolerance.
-            let reference = match N {
-                2 => y[0],
-                4 => 2 * y[0] - y[1],
-                _ => 2 * y[0] - y[1] - y[2],
-            };
+        }
+        let first = self.m_next;
+        let mut m = first;
+        let mut stop = None;
+        for (k, frame) in frames {
+            let codes = T::codes::<N, OFFSETS>(frame, &offsets, &inv_gain, &mut self.flags);
+            let (f, reference) = self.correct::<N>(&codes);
+            ring[(m as usize) & mask] = f;
             let boundary = self.tracker.step(m, reference);
-            if boundary.is_some() || m >= due {
-                return Some(Stop { used: k + 1, m, boundary });
+            m += 1;
+            if boundary.is_some() || m > due {
+                stop = Some(Stop { used: k + 1, m: m - 1, boundary });
+                break;
             }
         }
-        None
+        self.frames += m - first;
+        self.m_next = m;
+        stop
     }
 }

@@ -48,7 +48,9 @@ pub enum Output<'a> {
 /// cycle and so the lowest sample-rate-to-frequency ratio the configuration may use. `WINDOW` is
 /// the IEC 61000-4-7 interval's FFT length: 1024 covers the 50th harmonic and its interharmonic
 /// subgroup at 50 Hz (10 cycles), 60 Hz (12 cycles) needs 2048. The state takes
-/// `7 × 4 × (RING + WINDOW)` bytes plus about 7 KiB of reports (43 KiB for `Meter<512, 1024>`).
+/// `4 × (7 × RING + 7 × WINDOW)` bytes on the Cortex-M4F (`8 × RING` ring lanes on the host) plus
+/// about 20 KiB of filters, detectors and reports: 104 KiB for `Meter<1024, 2048>` on the
+/// target, 65 KiB for `Meter<512, 1024>` on the host.
 ///
 /// # Measurement definitions
 ///
@@ -88,22 +90,19 @@ pub enum Output<'a> {
 /// }
 /// assert!(cycles >= 48);
 /// ```
+//
+// `repr(C)` with the per-sample state first: on the target, fields within 4 KiB of the struct
+// are reached with one load or store, and the compiler's own order put the front end past that.
 #[derive(Clone)]
+#[repr(C)]
 pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT_WINDOW> {
+    /// Calibration, phase correction, tracker: the per-sample path.
+    front: Front,
     cfg: Config,
     roles: Roles,
     nch: usize,
-    gain: [f32; MAX_CHANNELS],
-    /// Calibration, phase correction, tracker: the per-sample path.
-    front: Front,
-    /// The delay-corrected samples, frame by frame: stream sample `m` is at `m mod RING`, channel
-    /// `c` in lane `c`. Decision and measured reason: codes are stored as f32 (exact, since
-    /// |code| ≤ [`CODE_LIMIT`] < 2^24) with the channels of one sample side by side, because the
-    /// resampler reads every sample about 26 times per cycle as f32 and the fundamental DFT
-    /// once; the integer sums convert back exactly. With channels in lanes the host vectorises
-    /// the resampler and the DFT across channels while keeping each channel's accumulation in
-    /// sample order, the order the target runs too.
-    ring: [Frame; RING],
+    /// Volts or amperes per code, per lane (the padding lane too, for the kernels).
+    gain: [f32; LANES],
     /// Partial frame left over by the block paths.
     carry: [i32; MAX_CHANNELS],
     carry_len: usize,
@@ -119,6 +118,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     /// Lengths of the last five tracked cycles; their median is the window of Urms(1/2).
     recent_periods: [f32; 5],
     recent_next: usize,
+    /// Second half of the last cycle (power quality on), while the next cycle follows it.
+    last_half: Option<HalfCycle>,
     energy: Energy,
     /// Leading partial segment waiting for the first cycle's reactive power.
     lead: Option<Segment>,
@@ -131,8 +132,6 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     spectrum: CycleSpectrum,
     /// Cycles per interval window (10 at 50 Hz, 12 at 60 Hz).
     window_cycles: usize,
-    /// The interval window being filled, per channel.
-    window: [[f32; WINDOW]; MAX_CHANNELS],
     /// Cycles already in the window, and their time-domain sums.
     window_fill: usize,
     window_acc: WindowAcc,
@@ -150,6 +149,16 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     ten_s: TenSecond,
     frequency: Option<FrequencyReport>,
     snapshot: Option<Snapshot>,
+    /// The delay-corrected samples, frame by frame: stream sample `m` is at `m mod RING`, channel
+    /// `c` in lane `c`. Decision and measured reason: codes are stored as f32 (exact, since
+    /// |code| ≤ [`CODE_LIMIT`] < 2^24) with the channels of one sample side by side, because the
+    /// resampler reads every sample about 26 times per cycle as f32 and the fundamental DFT
+    /// once; the integer sums convert back exactly. With channels in lanes the host vectorises
+    /// the resampler and the DFT across channels while keeping each channel's accumulation in
+    /// sample order, the order the target runs too.
+    ring: [Frame; RING],
+    /// The interval window being filled, per channel.
+    window: [[f32; WINDOW]; MAX_CHANNELS],
 }
 
 /// Time-domain sums of the cycles in the interval window.
@@ -196,6 +205,19 @@ struct Integrals {
     i_sum_sq: f32,
     mid: SampleTime,
     fund: [Phasor; MAX_CHANNELS],
+    /// Σx² in codes² over the whole samples of the window and of its first half (up to the
+    /// sample of `mid`), per lane: exact, so Urms(1/2) reuses them.
+    sq_codes: [i64; LANES],
+    sq_codes_first: [i64; LANES],
+}
+
+/// The second half of the last cycle, for the Urms(1/2) window that spans it: Σx² in codes²
+/// per lane over whole samples `[from, to)`.
+#[derive(Clone, Copy, Debug)]
+struct HalfCycle {
+    from: u64,
+    to: u64,
+    sq: [i64; LANES],
 }
 
 impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
@@ -232,7 +254,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if needed > WINDOW {
             return Err(ConfigError::WindowTooSmall { needed, window: WINDOW });
         }
-        let mut gain = [1.0; MAX_CHANNELS];
+        let mut gain = [1.0; LANES];
         let mut inv_gain = [1.0; MAX_CHANNELS];
         let mut offsets = [0; MAX_CHANNELS];
         let mut delays = [DelayLine::new(0.0); MAX_CHANNELS];
@@ -258,6 +280,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             index: 0,
             recent_periods: [cfg.sample_rate_hz / cfg.nominal_hz; 5],
             recent_next: 0,
+            last_half: None,
             energy: Energy::default(),
             lead: None,
             last_q: [0.0; 3],
@@ -343,6 +366,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.start_is_holdover = false;
         self.index = 0;
         self.recent_periods = [self.cfg.sample_rate_hz / self.cfg.nominal_hz; 5];
+        self.last_half = None;
         self.lead = None;
         self.have_cycle = false;
         self.settle_left = self.cfg.settle_cycles;
@@ -544,11 +568,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             }
             let m = self.front.m_next;
             self.front.m_next += 1;
-            let slot = (m as usize) & (RING - 1);
-            let y = self.front.delay(&[0; MAX_CHANNELS]);
-            for (lane, &v) in self.ring[slot].iter_mut().zip(&y).take(self.nch) {
-                *lane = v as f32;
-            }
+            self.ring[(m as usize) & (RING - 1)] = self.front.drain();
         }
         let report = self.pending.take().and_then(|b| self.close(b));
         // Events still in progress end with the stream, so none is lost.
@@ -598,7 +618,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             // The stream began mid-cycle, or a short segment ended a hold-over: no report,
             // energy only (registered with the next cycle's reactive power, not known yet).
             let seg = self.segment(&w);
-            if b.kind == BoundaryKind::Resync {
+            if b.kind == BoundaryKind::Resync && self.cfg.analysis.power_quality {
                 // The short segment still refreshes Urms(1/2) once, at its end, so the event
                 // detectors see no gap where tracking resumes.
                 let period = median5(self.recent_periods);
@@ -645,37 +665,15 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             self.recent_periods[self.recent_next] = x.len;
             self.recent_next = (self.recent_next + 1) % self.recent_periods.len();
         }
-        let period = median5(self.recent_periods);
-        for (k, at) in [x.mid, w.b].into_iter().enumerate() {
-            for p in 0..3 {
-                if let Some(cu) = self.roles.u[p] {
-                    report.u_rms_half[k][p] = self.window_rms(cu, at, period);
-                }
-            }
-        }
-        // Voltage events on the two Urms(1/2) values of this cycle.
+        let pq = self.cfg.analysis.power_quality;
         let opened_before = self.open_kinds();
-        let was_active = self.detector.active();
-        let queued = self.events.pushed;
-        self.detector.update(x.mid, &report.u_rms_half[0], &mut self.events);
-        self.detector.update(w.b, &report.u_rms_half[1], &mut self.events);
-        let ended = self.events.pushed != queued;
-        let disturbed = was_active || ended || self.detector.active();
-        if disturbed {
-            report.flags.insert(Flags::EVENT);
-        }
-        self.rvc.update(x.mid, &report.u_rms_half[0], disturbed, &mut self.events);
-        self.rvc.update(w.b, &report.u_rms_half[1], disturbed, &mut self.events);
-        self.conditions(&report, w.a);
-        let fs = self.cfg.sample_rate_hz;
-        let per_interval = (10.0 * fs) as u64;
-        if let Some(f) = self.ten_s.add(w.a, x.len, report.flags, per_interval, fs) {
-            self.frequency = Some(f);
+        if pq {
+            self.power_quality(&w, &x, &mut report);
         }
         self.harmonics(&w, &x, &mut report);
         // A grid snapshot of this cycle when an event started in it.
         let opened = self.open_kinds() & !opened_before;
-        if opened != 0 {
+        if pq && opened != 0 {
             const KINDS: [EventKind; 8] = [
                 EventKind::Dip,
                 EventKind::Swell,
@@ -695,6 +693,49 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.have_cycle = true;
         self.index += 1;
         Some(report)
+    }
+
+    /// Urms(1/2), voltage events, rapid voltage changes, conditions and the 10-s frequency of the
+    /// cycle over `w`.
+    fn power_quality(&mut self, w: &Window, x: &Integrals, report: &mut CycleReport) {
+        // The windows end at the midpoint's and at the end's sample, so their whole-sample
+        // sums are the cycle's own (exact integer) sums, adjusted by the few samples between
+        // the window start and the previous midpoint or this cycle's start.
+        let period = median5(self.recent_periods);
+        let ma = w.a.sample;
+        let mmid = x.mid.sample.clamp(ma, w.b.sample.max(ma));
+        let second = self.last_half.take().filter(|h| h.to == ma);
+        for p in 0..3 {
+            if let Some(cu) = self.roles.u[p] {
+                let first = second.map(|h| (h.from, h.sq[cu] + x.sq_codes_first[cu]));
+                report.u_rms_half[0][p] = self.window_rms_from(cu, x.mid, period, first);
+                let whole = Some((ma, x.sq_codes[cu]));
+                report.u_rms_half[1][p] = self.window_rms_from(cu, w.b, period, whole);
+            }
+        }
+        let mut sq = [0; LANES];
+        for (s, (&whole, &first)) in sq.iter_mut().zip(x.sq_codes.iter().zip(&x.sq_codes_first)) {
+            *s = whole - first;
+        }
+        self.last_half = Some(HalfCycle { from: mmid, to: w.b.sample, sq });
+        // Voltage events on the two Urms(1/2) values of this cycle.
+        let was_active = self.detector.active();
+        let queued = self.events.pushed;
+        self.detector.update(x.mid, &report.u_rms_half[0], &mut self.events);
+        self.detector.update(w.b, &report.u_rms_half[1], &mut self.events);
+        let ended = self.events.pushed != queued;
+        let disturbed = was_active || ended || self.detector.active();
+        if disturbed {
+            report.flags.insert(Flags::EVENT);
+        }
+        self.rvc.update(x.mid, &report.u_rms_half[0], disturbed, &mut self.events);
+        self.rvc.update(w.b, &report.u_rms_half[1], disturbed, &mut self.events);
+        self.conditions(report, w.a);
+        let fs = self.cfg.sample_rate_hz;
+        let per_interval = (10.0 * fs) as u64;
+        if let Some(f) = self.ten_s.add(w.a, x.len, report.flags, per_interval, fs) {
+            self.frequency = Some(f);
+        }
     }
 
     /// Bit mask of the open events and conditions (bits in the order of [`EventKind`]).
@@ -747,8 +788,31 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 
     /// rms of channel `c` over `[end − len, end]` (trapezoidal, as the cycle integrals), V or A.
     fn window_rms(&self, c: usize, end: SampleTime, len: f32) -> f32 {
+        self.window_rms_from(c, end, len, None)
+    }
+
+    /// [`Meter::window_rms`], given `known = (s, Σx²)` over whole samples `[s, end.sample)`:
+    /// only the samples between `s` and the window's first sample are summed.
+    fn window_rms_from(
+        &self,
+        c: usize,
+        end: SampleTime,
+        len: f32,
+        known: Option<(u64, i64)>,
+    ) -> f32 {
         let w = Window { a: end.add(-len), b: end, rect_a: false, rect_b: false };
-        let sum = kernels::sq_sum(&self.ring, c, w.a.sample, w.b.sample);
+        let ring = &self.ring[..];
+        let (ma, mb) = (w.a.sample, w.b.sample);
+        let sum = match known {
+            Some((s, k)) if s <= mb && ma <= mb && s.abs_diff(ma) < (mb - ma) / 2 => {
+                if ma <= s {
+                    k + kernels::sq_sum(ring, c, ma, s)
+                } else {
+                    k - kernels::sq_sum(ring, c, s, ma)
+                }
+            }
+            _ => kernels::sq_sum(ring, c, ma, mb),
+        };
         let sq = |m: u64| {
             let v = self.at(c, m) as i64;
             (v * v) as f32
@@ -763,7 +827,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         match self.cfg.topology {
             Topology::SinglePhase => 2,
             Topology::ThreePhase3W => 4,
-            Topology::ThreePhase4W => LANES,
+            Topology::ThreePhase4W => kernels::WIDE,
         }
     }
 
@@ -774,8 +838,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if on {
             let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
             let grid = Grid { start: w.a, len, count: CYCLE_POINTS };
-            let mut rows = points.each_mut().map(|r| &mut r[..]);
-            let rows = &mut rows[..self.nch];
+            let nch = self.nch;
+            let mut rows = lane_rows(points.each_mut().map(|r| &mut r[..]), nch);
             kernels::resample(
                 &self.ring,
                 self.width(),
@@ -784,7 +848,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 0..CYCLE_POINTS,
                 1,
                 0,
-                rows,
+                &mut rows,
             );
             for (c, p) in points.iter_mut().enumerate().take(self.nch) {
                 let (thd, thd40) = spectrum::cycle_harmonics(p, &mut self.spectrum.harmonics[c]);
@@ -813,9 +877,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             // Windows of absent channels stay zero.
             let grid = Grid { start: w.a, len, count: WINDOW };
             let width = self.width();
-            let mut rows = self.window.each_mut().map(|r| &mut r[..]);
-            let rows = &mut rows[..self.nch];
-            kernels::resample(&self.ring, width, &self.gain, grid, j0..j1, wc, c * WINDOW, rows);
+            let mut rows = lane_rows(self.window.each_mut().map(|r| &mut r[..]), self.nch);
+            let (ring, gain) = (&self.ring, &self.gain);
+            kernels::resample(ring, width, gain, grid, j0..j1, wc, c * WINDOW, &mut rows);
         }
         let acc = &mut self.window_acc;
         acc.len += len;
@@ -891,7 +955,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         match self.cfg.topology {
             Topology::SinglePhase => self.integrate_width(w, full, 2),
             Topology::ThreePhase3W => self.integrate_width(w, full, 4),
-            Topology::ThreePhase4W => self.integrate_width(w, full, LANES),
+            Topology::ThreePhase4W => self.integrate_width(w, full, kernels::WIDE),
         }
     }
 
@@ -902,8 +966,17 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         x.mid = w.a.add(0.5 * x.len);
         let ring = &self.ring[..];
 
-        // Whole samples, in integers.
-        let sums = kernels::sums(ring, width, ma, mb);
+        // Whole samples, in integers; split at the midpoint's sample for Urms(1/2).
+        let sums = if full && self.cfg.analysis.power_quality {
+            let mmid = x.mid.sample.clamp(ma, mb.max(ma));
+            let first = kernels::sums(ring, width, ma, mmid);
+            let second = kernels::sums(ring, width, mmid, mb);
+            x.sq_codes_first = first.sq;
+            first.add(&second)
+        } else {
+            kernels::sums(ring, width, ma, mb)
+        };
+        x.sq_codes = sums.sq;
         // End corrections from the two samples at each boundary.
         let f = [ma, ma + 1, mb, mb + 1].map(|m| *kernels::frame(ring, m));
         let code = |k: usize, c: usize| f[k][c] as i32 as i64;
@@ -1092,6 +1165,15 @@ fn edges(sum: i64, w: &Window, y: [f32; 4]) -> f32 {
     let end = if w.rect_b { y[2] } else { edge(y[2], y[3], w.b.frac) };
     let start = if w.rect_a { 0.0 } else { edge(y[0], y[1], w.a.frac) };
     sum as f32 + end - start
+}
+
+/// Output rows of the resampler per ring lane: the first `n` channels' rows, empty after.
+fn lane_rows(rows: [&mut [f32]; MAX_CHANNELS], n: usize) -> [&mut [f32]; LANES] {
+    let mut rows = rows.into_iter();
+    core::array::from_fn(|c| match rows.next() {
+        Some(r) if c < n => r,
+        _ => &mut [],
+    })
 }
 
 /// Median of five values (sorting network; NaN-free inputs).

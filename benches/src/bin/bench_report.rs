@@ -323,6 +323,14 @@ fn w2(inputs: &Inputs, rows: &mut Vec<Row>) {
         "cycle_kernels/naive/7ch_1s",
         Some((W2_VS_NAIVE, "≥ 2×".to_string())),
     ));
+    rows.push(speed_row(
+        inputs,
+        "W2 per-cycle core only (no PQ), 1 s × 7 ch",
+        "cycle_kernels/engine_core/7ch_1s",
+        "naive loop (rms ×7, P ×3)",
+        "cycle_kernels/naive/7ch_1s",
+        None,
+    ));
 }
 
 /// Instruction counts per run of W3 from `callgrind.json`: (engine, naive) or why not.
