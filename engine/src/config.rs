@@ -74,6 +74,11 @@ pub(crate) struct Roles {
     pub neutral: Option<usize>,
 }
 
+impl Roles {
+    /// No channel has a role.
+    pub const NONE: Self = Self { u: [None; 3], i: [None; 3], neutral: None };
+}
+
 /// Calibration of one channel.
 ///
 /// The engineering value of a code is `gain * (code - offset_lsb)`, taken at time
@@ -207,6 +212,22 @@ pub struct EventConfig {
     pub low_voltage_v: f32,
 }
 
+impl EventConfig {
+    /// Every threshold zero (an unconfigured meter's detector settings).
+    pub(crate) const ZERO: Self = Self {
+        dip_threshold_pct: 0.0,
+        swell_threshold_pct: 0.0,
+        interruption_threshold_pct: 0.0,
+        hysteresis_pct: 0.0,
+        sliding_reference: false,
+        rvc_threshold_pct: 0.0,
+        rvc_hysteresis_pct: 0.0,
+        missing_phase_pct: 0.0,
+        broken_neutral_u0_pct: 0.0,
+        low_voltage_v: 0.0,
+    };
+}
+
 impl Default for EventConfig {
     fn default() -> Self {
         Self {
@@ -225,6 +246,24 @@ impl Default for EventConfig {
 }
 
 impl Config {
+    /// Every field zero: the configuration of [`crate::Meter::UNCONFIGURED`], which
+    /// [`Config::validate`] rejects.
+    pub(crate) const ZERO: Self = Self {
+        sample_rate_hz: 0.0,
+        nominal_hz: 0.0,
+        declared_voltage: 0.0,
+        nominal_current: 0.0,
+        topology: Topology::SinglePhase,
+        calibration: [ChannelCal { gain: 0.0, offset_lsb: 0, delay_samples: 0.0 }; MAX_CHANNELS],
+        meter_constant_imp_per_kwh: 0,
+        creep_current: 0.0,
+        zc_hysteresis_v: 0.0,
+        settle_cycles: 0,
+        dc_removal: false,
+        events: EventConfig::ZERO,
+        analysis: Analysis { harmonics: false, power_quality: false },
+    };
+
     /// Defaults of the reference product (230 V, 5 A CT, 10 000 imp/kWh) for a topology, rate
     /// and nominal frequency. Calibration defaults to ±1000 V / ±1000 A full scale per code range.
     pub fn new(topology: Topology, sample_rate_hz: f32, nominal_hz: f32) -> Self {

@@ -27,6 +27,10 @@ pub(crate) struct DelayLine {
 }
 
 impl DelayLine {
+    /// All zero (a line of an unconfigured meter).
+    pub const ZERO: Self =
+        Self { history: [0; HISTORY], newest: 0, first: 0, taps: [0; 4], identity: false };
+
     pub fn new(delay_samples: f32) -> Self {
         let t = BASE_DELAY as f64 + delay_samples as f64;
         let k = crate::math::floor64(t);

@@ -36,6 +36,10 @@ pub struct Registers {
 }
 
 impl Registers {
+    /// All registers at zero.
+    pub(crate) const ZERO: Self =
+        Self { a_plus: 0, a_minus: 0, r_plus: 0, r_minus: 0, r_quadrant: [0; 4] };
+
     /// Register value converted to Wh or varh: `[a+, a-, r+, r-, r1, r2, r3, r4]`.
     pub fn to_wh(&self) -> [f64; 8] {
         let k = 1.0 / 3_600_000_000.0;
@@ -89,6 +93,17 @@ pub(crate) struct Energy {
 }
 
 impl Energy {
+    /// Registers, remainders and pulse accumulators at zero.
+    pub const ZERO: Self = Self {
+        regs: EnergyRegisters {
+            phase: [Registers::ZERO; 3],
+            total: Registers::ZERO,
+            pulses: Pulses { a_plus: 0, a_minus: 0, r_plus: 0, r_minus: 0 },
+        },
+        carry: [[0.0; 8]; 4],
+        pulse_acc: [0; 4],
+    };
+
     /// Register one interval: active `p_uws` and reactive `q_uvars` energy for `slot`
     /// (0..=2 phases, 3 total), both already multiplied by the interval's duration.
     pub fn register(&mut self, slot: usize, p_uws: f32, q_uvars: f32, meter_constant: u32) {

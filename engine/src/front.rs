@@ -152,6 +152,19 @@ fn reference(n: usize, y: &[i32; MAX_CHANNELS]) -> i32 {
 }
 
 impl Front {
+    /// All zero: the front end of an unconfigured meter (see `Meter::UNCONFIGURED`).
+    pub const ZERO: Self = Self {
+        frames: 0,
+        m_next: 0,
+        flags: Flags::empty(),
+        topology: Topology::SinglePhase,
+        offsets: [0; MAX_CHANNELS],
+        zero_offsets: false,
+        inv_gain: [0.0; MAX_CHANNELS],
+        correction: Correction::Lines([DelayLine::ZERO; MAX_CHANNELS]),
+        tracker: Tracker::ZERO,
+    };
+
     pub fn new(
         topology: Topology,
         offsets: [i32; MAX_CHANNELS],

@@ -161,6 +161,15 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     window: [[f32; WINDOW]; MAX_CHANNELS],
 }
 
+/// The conditions a meter watches, at rest: missing phase, broken neutral, phase sequence, low
+/// voltage.
+const CONDITIONS: [Condition; 4] = [
+    Condition::new(EventKind::MissingPhase, false),
+    Condition::new(EventKind::BrokenNeutral, true),
+    Condition::new(EventKind::PhaseSequence, true),
+    Condition::new(EventKind::LowVoltage, false),
+];
+
 /// Time-domain sums of the cycles in the interval window.
 #[derive(Clone, Copy, Debug, Default)]
 struct WindowAcc {
@@ -173,6 +182,19 @@ struct WindowAcc {
     over: [f32; 3],
     cycles: u32,
     flags: Flags,
+}
+
+impl WindowAcc {
+    const ZERO: Self = Self {
+        start: SampleTime::ZERO,
+        len: 0.0,
+        sq: [0.0; MAX_CHANNELS],
+        sum: [0.0; MAX_CHANNELS],
+        under: [0.0; 3],
+        over: [0.0; 3],
+        cycles: 0,
+        flags: Flags::empty(),
+    };
 }
 
 /// Active power of a partial segment (before the first or after the last boundary).
@@ -224,11 +246,94 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     const RING_IS_POWER_OF_TWO: () = assert!(RING.is_power_of_two() && RING >= 64);
     const WINDOW_IS_SUPPORTED: () = assert!(WINDOW == 1024 || WINDOW == 2048);
 
-    /// Build a meter; the only place a configuration can be rejected.
+    /// A meter with no configuration, every byte zero: the initial value of a `static` (it lands
+    /// in `.bss`, so a firmware holds one copy of the state and no initial image in flash).
+    /// [`Meter::configure`] makes it a working meter, in place; until then every sample call
+    /// does nothing and returns no report.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use percycle_engine::{Config, Meter, Topology};
+    /// static mut SPARE: Meter = Meter::UNCONFIGURED;
+    /// let mut meter: Meter = Meter::UNCONFIGURED;
+    /// assert_eq!(meter.channels(), 0);
+    /// assert!(meter.process(&[1, 2]).is_none());
+    /// meter.configure(Config::new(Topology::SinglePhase, 10_240.0, 50.0)).unwrap();
+    /// assert_eq!(meter.channels(), 2);
+    /// ```
+    pub const UNCONFIGURED: Self = Self {
+        front: Front::ZERO,
+        cfg: Config::ZERO,
+        roles: Roles::NONE,
+        nch: 0,
+        gain: [0.0; LANES],
+        carry: [0; MAX_CHANNELS],
+        carry_len: 0,
+        // The all-zero encoding of this `Option` is a `Some`: harmless, nothing runs before
+        // `configure` replaces it.
+        pending: Some(Boundary { at: SampleTime::ZERO, kind: BoundaryKind::Crossing }),
+        start: SampleTime::ZERO,
+        start_is_origin: false,
+        start_is_holdover: false,
+        index: 0,
+        recent_periods: [0.0; 5],
+        recent_next: 0,
+        last_half: None,
+        energy: Energy::ZERO,
+        lead: None,
+        last_q: [0.0; 3],
+        last_live: [false; 3],
+        have_cycle: false,
+        settle_left: 0,
+        spectrum: CycleSpectrum::ZERO,
+        window_cycles: 0,
+        window_fill: 0,
+        window_acc: WindowAcc::ZERO,
+        interval: IntervalReport::ZERO,
+        interval_ready: false,
+        interval_index: 0,
+        detector: EventDetector::ZERO,
+        rvc: RvcDetector::ZERO,
+        conditions: [Condition::new(EventKind::Dip, false); 4],
+        events: EventQueue::ZERO,
+        ten_s: TenSecond::ZERO,
+        frequency: None,
+        // As `pending`: the zero encoding of `Option<Snapshot>` is a `Some`, never handed out
+        // (see `take_snapshot`).
+        snapshot: Some(Snapshot {
+            trigger: EventKind::Dip,
+            cycle: 0,
+            start: SampleTime::ZERO,
+            values: [0.0; crate::pq::SNAPSHOT_VALUES],
+        }),
+        ring: [[0.0; LANES]; RING],
+        window: [[0.0; WINDOW]; MAX_CHANNELS],
+    };
+
+    /// Build a meter; with [`Meter::configure`], the only place a configuration can be rejected.
+    ///
+    /// The meter is returned by value, which on a small MCU may need a second copy of the state
+    /// on the stack: there, keep a `static` [`Meter::UNCONFIGURED`] and [`Meter::configure`] it.
     ///
     /// # Errors
     /// [`ConfigError`] naming the first field out of range, or a ring too short for the sample rate.
     pub fn new(cfg: Config) -> Result<Self, ConfigError> {
+        let mut meter = Self::UNCONFIGURED;
+        meter.configure(cfg)?;
+        Ok(meter)
+    }
+
+    /// Take a configuration, in place: the meter starts afresh as one built by [`Meter::new`]
+    /// (signal state, energy registers and event counters cleared). No copy of the state is
+    /// made, so this is how a firmware sets up its `static` meter.
+    ///
+    /// # Errors
+    /// As [`Meter::new`]; on an error the meter keeps its configuration and state.
+    // Not inlined: its temporaries (a new front end, detectors, reports) then live only while
+    // it runs, not in the caller's frame, which on a firmware is `main`'s, for good.
+    #[inline(never)]
+    pub fn configure(&mut self, cfg: Config) -> Result<(), ConfigError> {
         #[allow(clippy::let_unit_value)]
         let () = Self::RING_IS_POWER_OF_TWO;
         #[allow(clippy::let_unit_value)]
@@ -248,76 +353,104 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if needed > RING {
             return Err(ConfigError::RingTooSmall { needed, ring: RING });
         }
-        let window_cycles = if cfg.nominal_hz == 60.0 { 12 } else { 10 };
+        let cycles_per_window = if cfg.nominal_hz == 60.0 { 12 } else { 10 };
         // Highest bin used: the interharmonic subgroup above order 50.
-        let needed = 2 * (window_cycles * (spectrum::MAX_ORDER + 1) - 1);
+        let needed = 2 * (cycles_per_window * (spectrum::MAX_ORDER + 1) - 1);
         if needed > WINDOW {
             return Err(ConfigError::WindowTooSmall { needed, window: WINDOW });
         }
-        let mut gain = [1.0; LANES];
+        let mut gains = [1.0; LANES];
         let mut inv_gain = [1.0; MAX_CHANNELS];
         let mut offsets = [0; MAX_CHANNELS];
         let mut delays = [DelayLine::new(0.0); MAX_CHANNELS];
         for c in 0..cfg.topology.channels() {
             let cal = cfg.calibration[c];
-            gain[c] = cal.gain;
+            gains[c] = cal.gain;
             inv_gain[c] = 1.0 / cal.gain;
             offsets[c] = cal.offset_lsb;
             delays[c] = DelayLine::new(cal.delay_samples);
         }
-        Ok(Self {
-            roles: cfg.topology.roles(),
-            nch: cfg.topology.channels(),
+        let u_phases = cfg.topology.roles().u.iter().flatten().count();
+        // Every field is named here, so one added to `Meter` but not set below is a compile
+        // error (missing field) or an unused-variable warning. Field by field, in place: the
+        // state is never built a second time on the stack.
+        let Self {
+            front,
+            cfg: config,
+            roles,
+            nch,
             gain,
-            front: Front::new(cfg.topology, offsets, inv_gain, delays, tracker),
-            ring: [[0.0; LANES]; RING],
-            carry: [0; MAX_CHANNELS],
-            carry_len: 0,
-            pending: None,
-            start: SampleTime::default(),
-            start_is_origin: true,
-            start_is_holdover: false,
-            index: 0,
-            recent_periods: [cfg.sample_rate_hz / cfg.nominal_hz; 5],
-            recent_next: 0,
-            last_half: None,
-            energy: Energy::default(),
-            lead: None,
-            last_q: [0.0; 3],
-            last_live: [false; 3],
-            have_cycle: false,
-            settle_left: cfg.settle_cycles,
-            spectrum: CycleSpectrum::default(),
+            carry,
+            carry_len,
+            pending,
+            start,
+            start_is_origin,
+            start_is_holdover,
+            index,
+            recent_periods,
+            recent_next,
+            last_half,
+            energy,
+            lead,
+            last_q,
+            last_live,
+            have_cycle,
+            settle_left,
+            spectrum,
             window_cycles,
-            window: [[0.0; WINDOW]; MAX_CHANNELS],
-            window_fill: 0,
-            window_acc: WindowAcc::default(),
-            interval: IntervalReport::default(),
-            interval_ready: false,
-            interval_index: 0,
-            detector: EventDetector::new(
-                cfg.events,
-                cfg.declared_voltage,
-                cfg.topology.roles().u.iter().flatten().count(),
-            ),
-            rvc: RvcDetector::new(
-                &cfg.events,
-                cfg.declared_voltage,
-                cfg.nominal_hz,
-                cfg.topology.roles().u.iter().flatten().count(),
-            ),
-            conditions: [
-                Condition::new(EventKind::MissingPhase, false),
-                Condition::new(EventKind::BrokenNeutral, true),
-                Condition::new(EventKind::PhaseSequence, true),
-                Condition::new(EventKind::LowVoltage, false),
-            ],
-            events: EventQueue::new(cfg.sample_rate_hz),
-            ten_s: TenSecond::default(),
-            frequency: None,
-            snapshot: None,
-            cfg,
-        })
+            window_fill,
+            window_acc,
+            interval,
+            interval_ready,
+            interval_index,
+            detector,
+            rvc,
+            conditions,
+            events,
+            ten_s,
+            frequency,
+            snapshot,
+            ring,
+            window,
+        } = self;
+        *front = Front::new(cfg.topology, offsets, inv_gain, delays, tracker);
+        *config = cfg;
+        *roles = cfg.topology.roles();
+        *nch = cfg.topology.channels();
+        *gain = gains;
+        *carry = [0; MAX_CHANNELS];
+        *carry_len = 0;
+        *pending = None;
+        *start = SampleTime::ZERO;
+        *start_is_origin = true;
+        *start_is_holdover = false;
+        *index = 0;
+        *recent_periods = [cfg.sample_rate_hz / cfg.nominal_hz; 5];
+        *recent_next = 0;
+        *last_half = None;
+        *energy = Energy::ZERO;
+        *lead = None;
+        *last_q = [0.0; 3];
+        *last_live = [false; 3];
+        *have_cycle = false;
+        *settle_left = cfg.settle_cycles;
+        *spectrum = CycleSpectrum::ZERO;
+        *window_cycles = cycles_per_window;
+        *window_fill = 0;
+        *window_acc = WindowAcc::ZERO;
+        *interval = IntervalReport::ZERO;
+        *interval_ready = false;
+        *interval_index = 0;
+        *detector = EventDetector::new(cfg.events, cfg.declared_voltage, u_phases);
+        *rvc = RvcDetector::new(&cfg.events, cfg.declared_voltage, cfg.nominal_hz, u_phases);
+        *conditions = CONDITIONS;
+        *events = EventQueue::new(cfg.sample_rate_hz);
+        *ten_s = TenSecond::ZERO;
+        *frequency = None;
+        *snapshot = None;
+        ring.iter_mut().for_each(|f| *f = [0.0; LANES]);
+        window.iter_mut().for_each(|w| w.fill(0.0));
+        Ok(())
     }
 
     /// The configuration this meter runs with.
@@ -356,8 +489,11 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     }
 
     /// Forget the signal state (filters, cycle, ring) and restart at sample 0; energy registers
-    /// are kept.
+    /// are kept. Nothing to do on an unconfigured meter.
     pub fn reset(&mut self) {
+        if self.nch == 0 {
+            return;
+        }
         self.front.reset();
         self.carry_len = 0;
         self.pending = None;
@@ -375,14 +511,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.interval_index = 0;
         self.detector.reset();
         self.rvc.reset();
-        self.conditions = [
-            Condition::new(EventKind::MissingPhase, false),
-            Condition::new(EventKind::BrokenNeutral, true),
-            Condition::new(EventKind::PhaseSequence, true),
-            Condition::new(EventKind::LowVoltage, false),
-        ];
-        self.ten_s = TenSecond::default();
+        self.conditions = CONDITIONS;
+        self.ten_s = TenSecond::ZERO;
         self.frequency = None;
+        self.snapshot = None;
     }
 
     /// The next completed voltage event, if any (the block paths hand them to the sink).
@@ -392,6 +524,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 
     /// The grid snapshot taken by the last cycle (an event started in it), once.
     pub fn take_snapshot(&mut self) -> Option<Snapshot> {
+        if self.nch == 0 {
+            return None;
+        }
         self.snapshot.take()
     }
 
@@ -414,6 +549,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// cycle when one closes. Missing channels count as zero (flagged); extra ones are ignored.
     #[inline(never)]
     pub fn process(&mut self, frame: &[i32]) -> Option<CycleReport> {
+        if self.nch == 0 {
+            return None;
+        }
         let buf = self.whole_frame(frame);
         let due = self.due();
         let stop = self.front.run_codes(&mut self.ring, &buf[..self.nch], due);
@@ -424,6 +562,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// (`calibration.gain`); the offset does not apply. NaN and infinities count as zero (flagged).
     #[inline(never)]
     pub fn process_f32(&mut self, frame: &[f32]) -> Option<CycleReport> {
+        if self.nch == 0 {
+            return None;
+        }
         let buf = self.whole_frame(frame);
         let due = self.due();
         let stop = self.front.run_f32(&mut self.ring, &buf[..self.nch], due);
@@ -498,6 +639,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 
     fn block<T: Sample>(&mut self, samples: &[T], sink: &mut dyn FnMut(Output<'_>)) {
         let nch = self.nch;
+        if nch == 0 {
+            return;
+        }
         let mut rest = samples;
         if self.carry_len > 0 {
             let mut frame = [T::default(); MAX_CHANNELS];
@@ -560,6 +704,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// so that every sample's energy is counted once. The next frame starts a new stream at sample 0 (as after
     /// [`Meter::reset`]); the registers are kept.
     pub fn finish(&mut self) -> Option<CycleReport> {
+        if self.nch == 0 {
+            return None;
+        }
         // Drain the delay lines into the ring (not into the tracker).
         for _ in 0..BASE_DELAY {
             if self.front.frames < BASE_DELAY as u64 {

@@ -68,6 +68,17 @@ pub struct VoltageEvent {
 }
 
 impl VoltageEvent {
+    /// All zero.
+    pub(crate) const ZERO: Self = Self {
+        kind: EventKind::Dip,
+        start: SampleTime::ZERO,
+        duration_samples: 0.0,
+        phases: 0,
+        extreme_v: 0.0,
+        reference_v: 0.0,
+        delta_ss_v: 0.0,
+    };
+
     /// Extreme value in % of the reference.
     pub fn extreme_pct(&self) -> f32 {
         if self.reference_v > 0.0 {
@@ -121,6 +132,19 @@ pub(crate) struct EventQueue {
 }
 
 impl EventQueue {
+    /// Empty, counters at zero, no sample rate (an unconfigured meter's queue). The empty slots
+    /// are the all-zero bit pattern `Some(VoltageEvent::ZERO)` rather than `None`, whose encoding
+    /// is not zero: `len` = 0 says they hold nothing.
+    pub const ZERO: Self = Self {
+        items: [Some(VoltageEvent::ZERO); 8],
+        head: 0,
+        len: 0,
+        overflow: 0,
+        pushed: 0,
+        counters: PqCounters::ZERO,
+        sample_rate_hz: 0.0,
+    };
+
     pub fn new(sample_rate_hz: f32) -> Self {
         Self { sample_rate_hz, ..Self::default() }
     }
@@ -149,6 +173,17 @@ impl EventQueue {
 }
 
 impl EventDetector {
+    /// All zero, nothing open (an unconfigured meter's detector).
+    pub const ZERO: Self = Self {
+        cfg: crate::config::EventConfig::ZERO,
+        declared: 0.0,
+        phases: 0,
+        sliding: 0.0,
+        dip: None,
+        swell: None,
+        interruption: None,
+    };
+
     pub fn new(cfg: crate::config::EventConfig, declared: f32, phases: usize) -> Self {
         Self {
             cfg,
@@ -307,6 +342,15 @@ pub(crate) struct TenSecond {
 }
 
 impl TenSecond {
+    /// Not started.
+    pub const ZERO: Self = Self {
+        interval: 0,
+        cycles: 0,
+        samples: 0.0,
+        flags: crate::report::Flags::empty(),
+        started: false,
+    };
+
     /// Add a cycle [a, b]; returns the previous interval's report when `a` opens a new one.
     pub fn add(
         &mut self,
@@ -377,6 +421,21 @@ pub(crate) struct RvcDetector {
 }
 
 impl RvcDetector {
+    /// All zero (an unconfigured meter's detector). `open` is the all-zero bit pattern of its
+    /// type, a closed candidate (`Some` with `false`), not `None`, whose encoding is not zero.
+    pub const ZERO: Self = Self {
+        n: 0,
+        phases: 0,
+        threshold: 0.0,
+        end_threshold: 0.0,
+        values: [[0.0; RVC_MAX]; 3],
+        stamps: [SampleTime::ZERO; RVC_MAX],
+        next: 0,
+        filled: 0,
+        steady_mean: None,
+        open: Some((SampleTime::ZERO, 0.0, false)),
+    };
+
     pub fn new(
         cfg: &crate::config::EventConfig,
         declared: f32,
@@ -677,6 +736,17 @@ pub struct PqCounters {
 }
 
 impl PqCounters {
+    /// Every counter at zero.
+    pub(crate) const ZERO: Self = Self {
+        dips: [[0; 5]; 5],
+        dips_unclassified: 0,
+        swells: [[0; 3]; 2],
+        swells_unclassified: 0,
+        short_interruptions: 0,
+        long_interruptions: 0,
+        rvc: 0,
+    };
+
     /// Dip table cell (row, column) of a residual (% of reference) and duration (s).
     pub fn dip_cell(residual_pct: f32, duration_s: f64) -> Option<(usize, usize)> {
         let row = if residual_pct >= 90.0 {

@@ -73,6 +73,9 @@ pub struct Phasor {
 }
 
 impl Phasor {
+    /// Zero.
+    pub(crate) const ZERO: Self = Self { re: 0.0, im: 0.0 };
+
     /// Magnitude, V or A rms.
     pub fn magnitude(&self) -> f32 {
         crate::math::sqrtf(self.re * self.re + self.im * self.im)

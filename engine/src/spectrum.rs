@@ -44,14 +44,19 @@ pub struct CycleSpectrum {
     pub thd40_pct: [f32; MAX_CHANNELS],
 }
 
+impl CycleSpectrum {
+    /// All zero.
+    pub(crate) const ZERO: Self = Self {
+        index: 0,
+        harmonics: [[Phasor::ZERO; MAX_ORDER + 1]; MAX_CHANNELS],
+        thd_pct: [0.0; MAX_CHANNELS],
+        thd40_pct: [0.0; MAX_CHANNELS],
+    };
+}
+
 impl Default for CycleSpectrum {
     fn default() -> Self {
-        Self {
-            index: 0,
-            harmonics: [[Phasor::default(); MAX_ORDER + 1]; MAX_CHANNELS],
-            thd_pct: [0.0; MAX_CHANNELS],
-            thd40_pct: [0.0; MAX_CHANNELS],
-        }
+        Self::ZERO
     }
 }
 
@@ -107,31 +112,36 @@ pub struct IntervalReport {
     pub flags: Flags,
 }
 
+impl IntervalReport {
+    /// All zero.
+    pub(crate) const ZERO: Self = Self {
+        index: 0,
+        start: SampleTime::ZERO,
+        duration_samples: 0.0,
+        cycles: 0,
+        frequency: 0.0,
+        rms: [0.0; MAX_CHANNELS],
+        dc: [0.0; MAX_CHANNELS],
+        subgroups: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
+        interharmonic_subgroups: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
+        harmonics: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
+        thd_pct: [0.0; MAX_CHANNELS],
+        thds_pct: [0.0; MAX_CHANNELS],
+        thds40_pct: [0.0; MAX_CHANNELS],
+        fundamental: [Phasor::ZERO; MAX_CHANNELS],
+        u2_pct: 0.0,
+        u0_pct: 0.0,
+        under_deviation_pct: [0.0; 3],
+        over_deviation_pct: [0.0; 3],
+        i2_pct: 0.0,
+        i0_pct: 0.0,
+        flags: Flags::empty(),
+    };
+}
+
 impl Default for IntervalReport {
     fn default() -> Self {
-        Self {
-            index: 0,
-            start: SampleTime::default(),
-            duration_samples: 0.0,
-            cycles: 0,
-            frequency: 0.0,
-            rms: [0.0; MAX_CHANNELS],
-            dc: [0.0; MAX_CHANNELS],
-            subgroups: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
-            interharmonic_subgroups: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
-            harmonics: [[0.0; MAX_ORDER + 1]; MAX_CHANNELS],
-            thd_pct: [0.0; MAX_CHANNELS],
-            thds_pct: [0.0; MAX_CHANNELS],
-            thds40_pct: [0.0; MAX_CHANNELS],
-            fundamental: [Phasor::default(); MAX_CHANNELS],
-            u2_pct: 0.0,
-            u0_pct: 0.0,
-            under_deviation_pct: [0.0; 3],
-            over_deviation_pct: [0.0; 3],
-            i2_pct: 0.0,
-            i0_pct: 0.0,
-            flags: Flags::empty(),
-        }
+        Self::ZERO
     }
 }
 

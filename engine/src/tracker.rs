@@ -43,6 +43,9 @@ pub struct SampleTime {
 }
 
 impl SampleTime {
+    /// The stream origin.
+    pub const ZERO: Self = Self { sample: 0, frac: 0.0 };
+
     /// Time since the start of the stream, in seconds.
     pub fn seconds(&self, sample_rate_hz: f32) -> f64 {
         (self.sample as f64 + self.frac as f64) / sample_rate_hz as f64
@@ -102,6 +105,17 @@ struct Boxcars {
 const _: () = assert!(BOX_MAX.is_power_of_two());
 
 impl Boxcars {
+    /// All zero (the state of [`Tracker::ZERO`]).
+    const ZERO: Self = Self {
+        sum: [0; STAGES],
+        len: [0; STAGES],
+        n: 0,
+        filled: 0,
+        warmup: 0,
+        first: [0; BOX_MAX],
+        lines: [[0; BOX_MAX]; STAGES - 1],
+    };
+
     fn new(fs: f32, f0: f32) -> Self {
         let l = |k: f32| ((fs / (k * f0) + 0.5) as usize).clamp(1, BOX_MAX);
         let len = NULLS.map(l);
@@ -218,6 +232,25 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
+    /// All zero: the tracker of an unconfigured meter (see `Meter::UNCONFIGURED`).
+    pub const ZERO: Self = Self {
+        y_prev: 0,
+        hysteresis: 0,
+        peak: 0,
+        deadline: 0,
+        state: ZcState::Seeking,
+        volts_per_unit: 0.0,
+        t_min: 0.0,
+        t_max: 0.0,
+        nominal_period: 0.0,
+        last: SampleTime::ZERO,
+        hold_period: 0.0,
+        periods: [0.0; 3],
+        periods_next: 0,
+        locked: false,
+        filter: Boxcars::ZERO,
+    };
+
     /// `ref_volts_per_code`: volts per unit of the integer reference fed to [`Tracker::step`].
     pub fn new(fs: f32, f0: f32, hysteresis_v: f32, ref_volts_per_code: f32) -> Self {
         let filter = Boxcars::new(fs, f0);

@@ -158,10 +158,68 @@ pub trait Target {
     }
 }
 
-/// The engine in this process, built the same way as on the board.
-#[derive(Default)]
+/// The engine sizes (`Meter<RING, WINDOW>`) the host builds, one per board: the bench compares
+/// a board with the host build of its own sizes.
+pub const HOST_SIZES: [(u16, u16); 2] = [(1024, 2048), (512, 1024)];
+
+/// A host meter of any of [`HOST_SIZES`].
+trait HostEngine {
+    fn process_block_with(&mut self, codes: &[i32], sink: &mut dyn FnMut(Output<'_>));
+    fn finish(&mut self) -> Option<CycleReport>;
+    fn take_event(&mut self) -> Option<percycle_engine::VoltageEvent>;
+    fn energy(&self) -> &percycle_engine::EnergyRegisters;
+    fn counters(&self) -> (percycle_engine::PqCounters, u32);
+}
+
+impl<const R: usize, const W: usize> HostEngine for Meter<R, W> {
+    fn process_block_with(&mut self, codes: &[i32], sink: &mut dyn FnMut(Output<'_>)) {
+        Meter::process_block_with(self, codes, sink)
+    }
+    fn finish(&mut self) -> Option<CycleReport> {
+        Meter::finish(self)
+    }
+    fn take_event(&mut self) -> Option<percycle_engine::VoltageEvent> {
+        Meter::take_event(self)
+    }
+    fn energy(&self) -> &percycle_engine::EnergyRegisters {
+        Meter::energy(self)
+    }
+    fn counters(&self) -> (percycle_engine::PqCounters, u32) {
+        (*Meter::counters(self), Meter::events_dropped(self))
+    }
+}
+
+/// The engine in this process, built the same way as on the board (by default with the sizes of
+/// the `mps2-an386` firmware, `Meter<1024, 2048>`).
 pub struct HostTarget {
-    meter: Option<Box<Meter<1024, 2048>>>,
+    sizes: (u16, u16),
+    meter: Option<Box<dyn HostEngine>>,
+}
+
+impl Default for HostTarget {
+    fn default() -> Self {
+        Self { sizes: HOST_SIZES[0], meter: None }
+    }
+}
+
+impl HostTarget {
+    /// The host build with the engine sizes of the board identified by `id`.
+    ///
+    /// # Errors
+    /// Sizes with no host build (not in [`HOST_SIZES`]).
+    pub fn like(id: &Identity) -> Result<Self> {
+        let sizes = (id.ring, id.window);
+        if !HOST_SIZES.contains(&sizes) {
+            bail!(
+                "board {} runs Meter<{}, {}>; the host has builds for {:?} only",
+                id.board_name(),
+                id.ring,
+                id.window,
+                HOST_SIZES
+            );
+        }
+        Ok(Self { sizes, meter: None })
+    }
 }
 
 impl Target for HostTarget {
@@ -175,20 +233,32 @@ impl Target for HostTarget {
             code_crc32: 0,
             config_crc32: 0,
             board,
+            ring: self.sizes.0,
+            window: self.sizes.1,
         })
     }
 
     fn configure(&mut self, w: &WireConfig) -> Result<()> {
-        let m = Meter::new(w.to_config())
-            .map_err(|e| anyhow!("host engine refused the configuration: {e}"))?;
-        self.meter = Some(Box::new(m));
+        fn build<const R: usize, const W: usize>(
+            cfg: percycle_engine::Config,
+        ) -> Result<Box<dyn HostEngine>> {
+            // Configured in place, on the heap: `Meter<1024, 2048>` is about 110 kB.
+            let mut m: Box<Meter<R, W>> = Box::new(Meter::UNCONFIGURED);
+            m.configure(cfg).map_err(|e| anyhow!("host engine refused the configuration: {e}"))?;
+            Ok(m)
+        }
+        let cfg = w.to_config();
+        self.meter = Some(match self.sizes {
+            (512, 1024) => build::<512, 1024>(cfg)?,
+            _ => build::<1024, 2048>(cfg)?,
+        });
         Ok(())
     }
 
     fn samples(&mut self, _first: u64, _channels: u8, codes: &[i32]) -> Result<Outputs> {
         let m = self.meter.as_mut().context("host target not configured")?;
         let mut out = Outputs::default();
-        m.process_block_with(codes, |o| {
+        m.process_block_with(codes, &mut |o| {
             if let Output::Cycle(r, _) = o {
                 out.cycles.push(WireCycle::from(r));
             }
@@ -208,7 +278,8 @@ impl Target for HostTarget {
             out.reports.push(Report::Event(e));
         }
         out.reports.push(Report::Energy(*m.energy()));
-        out.reports.push(Report::Counters(*m.counters(), m.events_dropped()));
+        let (counters, dropped) = m.counters();
+        out.reports.push(Report::Counters(counters, dropped));
         Ok((out, WireEnergy::from(m.energy())))
     }
 }
@@ -1004,7 +1075,7 @@ pub fn run_suite(
     let recipes = percycle_vectors::suite(suite_name)
         .with_context(|| format!("unknown suite `{suite_name}`"))?;
     let id = target.identify()?;
-    let board: String = id.board.iter().take_while(|&&b| b != 0).map(|&b| b as char).collect();
+    let board = id.board_name();
     let firmware = format!(
         "{board} v{}.{}.{} build {} code crc32 {:08x} protocol {}",
         id.version[0], id.version[1], id.version[2], id.build_id, id.code_crc32, id.protocol
@@ -1023,7 +1094,7 @@ pub fn run_suite(
         let v = percycle_vectors::synthesize(&recipe)
             .with_context(|| format!("synthesising {}", recipe.name))?;
         let (cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
-        let host = stream(&mut HostTarget::default(), &cfg, &codes, nch, 40)?;
+        let host = stream(&mut HostTarget::like(&id)?, &cfg, &codes, nch, 40)?;
         let (got, restarts) = stream_recovering(target, &cfg, &codes, nch, &recipe.name, progress)?;
         signal_s += recipe.duration_s;
         let mismatches = compare_runs(&got, &host);
@@ -1050,7 +1121,64 @@ pub fn run_suite(
     })
 }
 
-/// The target named by `spec`: `host`, `qemu` (QEMU `mps2-an386` running `firmware`) or
+/// A board speaking another protocol version is refused by name.
+fn check_protocol(id: &Identity, what: &str) -> Result<()> {
+    if id.protocol != percycle_wire::PROTOCOL_VERSION {
+        bail!(
+            "{what} speaks protocol {}, this bench {}: rebuild the firmware",
+            id.protocol,
+            percycle_wire::PROTOCOL_VERSION
+        );
+    }
+    Ok(())
+}
+
+/// QEMU machines the firmware has a board module for; the first is the default of `qemu`.
+pub const QEMU_MACHINES: [&str; 2] = ["mps2-an386", "netduinoplus2"];
+
+/// The QEMU machine named by a target spec (`qemu` or `qemu:MACHINE`), `None` for other targets.
+///
+/// # Errors
+/// A machine the firmware has no board module for.
+pub fn qemu_machine(spec: &str) -> Result<Option<&'static str>> {
+    let machine = match spec.strip_prefix("qemu") {
+        Some("") => QEMU_MACHINES[0],
+        Some(rest) => match rest.strip_prefix(':') {
+            Some(m) => m,
+            None => return Ok(None),
+        },
+        None => return Ok(None),
+    };
+    match QEMU_MACHINES.iter().find(|&&m| m == machine) {
+        Some(m) => Ok(Some(m)),
+        None => bail!(
+            "unknown QEMU machine `{machine}` (the firmware runs on {})",
+            QEMU_MACHINES.join(", ")
+        ),
+    }
+}
+
+/// The firmware ELF for target `spec`: `explicit` if given, else the release build of
+/// hil/firmware for the target's QEMU machine (relative to the working directory).
+///
+/// # Errors
+/// An unknown QEMU machine.
+pub fn firmware_for(
+    spec: &str,
+    explicit: Option<std::path::PathBuf>,
+) -> Result<std::path::PathBuf> {
+    if let Some(f) = explicit {
+        return Ok(f);
+    }
+    let dir = match qemu_machine(spec)? {
+        Some(m) if m != QEMU_MACHINES[0] => format!("hil/firmware/target/{m}/"),
+        _ => "hil/firmware/target/".to_string(),
+    };
+    Ok(std::path::PathBuf::from(dir + "thumbv7em-none-eabihf/release/percycle-firmware"))
+}
+
+/// The target named by `spec`: `host`, `qemu` or `qemu:MACHINE` (QEMU running `firmware` on
+/// `mps2-an386`, the default, or `netduinoplus2`) or
 /// `serial:PATH[@BAUD]` (a real board, 115 200 Bd by default), synchronised and ready, with its
 /// description for reports.
 ///
@@ -1060,18 +1188,32 @@ pub fn open_target(spec: &str, firmware: &std::path::Path) -> Result<(Box<dyn Ta
     if spec == "host" {
         return Ok((Box::new(HostTarget::default()), "host".to_string()));
     }
-    if spec == "qemu" {
+    if let Some(machine) = qemu_machine(spec)? {
         if !firmware.exists() {
             bail!(
-                "firmware {} not found (build it: cd hil/firmware && cargo build --release)",
+                "firmware {} not found (build it: cd hil/firmware && cargo build --release{})",
+                firmware.display(),
+                if machine == "mps2-an386" {
+                    String::new()
+                } else {
+                    format!(" --no-default-features --features {machine}")
+                }
+            );
+        }
+        let mut q = Qemu::start(machine, firmware)?;
+        let id = q.identify()?;
+        check_protocol(&id, &firmware.display().to_string())?;
+        let board = id.board_name();
+        if board != machine {
+            bail!(
+                "firmware {} is built for board `{board}`, not the `{machine}` QEMU was asked for",
                 firmware.display()
             );
         }
-        let q = Qemu::start("mps2-an386", firmware)?;
-        return Ok((Box::new(q), "qemu mps2-an386".to_string()));
+        return Ok((Box::new(q), format!("qemu {machine}")));
     }
     let Some(port) = spec.strip_prefix("serial:") else {
-        bail!("unknown target `{spec}` (host, qemu or serial:PATH[@BAUD])");
+        bail!("unknown target `{spec}` (host, qemu[:MACHINE] or serial:PATH[@BAUD])");
     };
     let (path, baud) = match port.split_once('@') {
         Some((p, b)) => (p, b.parse().with_context(|| format!("baud rate `{b}`"))?),
@@ -1083,6 +1225,7 @@ pub fn open_target(spec: &str, firmware: &std::path::Path) -> Result<(Box<dyn Ta
         .with_context(|| format!("opening {path}"))?;
     let mut board = Board::new(port, path);
     board.sync(Duration::from_secs(5))?;
+    check_protocol(&board.identify()?, path)?;
     Ok((Box::new(board), spec.to_string()))
 }
 

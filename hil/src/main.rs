@@ -72,16 +72,15 @@ enum Command {
         /// Output directory for vectors, results and the report.
         #[arg(long, default_value = "target/certify")]
         out: PathBuf,
-        /// Where the engine runs: `host` (in this process), `qemu` (the emulated board running
-        /// the firmware) or `serial:PATH[@BAUD]` (a real board).
+        /// Where the engine runs: `host` (in this process), `qemu` or `qemu:MACHINE` (the
+        /// emulated board running the firmware: `mps2-an386`, the default, or `netduinoplus2`) or
+        /// `serial:PATH[@BAUD]` (a real board).
         #[arg(long, default_value = "host")]
         target: String,
-        /// Firmware ELF for the QEMU target.
-        #[arg(
-            long,
-            default_value = "hil/firmware/target/thumbv7em-none-eabihf/release/percycle-firmware"
-        )]
-        firmware: PathBuf,
+        /// Firmware ELF for a QEMU target [default: the release build of hil/firmware for the
+        /// target's machine].
+        #[arg(long)]
+        firmware: Option<PathBuf>,
     },
 }
 
@@ -90,7 +89,8 @@ enum HilCommand {
     /// Stream vectors through `--target qemu|host|serial:/dev/ttyACM0`; writes the analysis files of
     /// each vector under `DIR/<vector>/` and `DIR/hil.json`.
     Run {
-        /// `qemu` (mps2-an386 running hil/firmware), `host`, or `serial:PATH[@BAUD]`.
+        /// `qemu` or `qemu:MACHINE` (`mps2-an386`, the default, or `netduinoplus2`, running
+        /// hil/firmware), `host`, or `serial:PATH[@BAUD]`.
         #[arg(long, default_value = "qemu")]
         target: String,
         /// Vector suite to stream.
@@ -99,12 +99,10 @@ enum HilCommand {
         /// Shorten every vector to this many seconds.
         #[arg(long)]
         seconds: Option<f64>,
-        /// Firmware ELF for the QEMU target.
-        #[arg(
-            long,
-            default_value = "hil/firmware/target/thumbv7em-none-eabihf/release/percycle-firmware"
-        )]
-        firmware: PathBuf,
+        /// Firmware ELF for a QEMU target [default: the release build of hil/firmware for the
+        /// target's machine].
+        #[arg(long)]
+        firmware: Option<PathBuf>,
         /// Output directory.
         #[arg(long, default_value = "target/hil")]
         out: PathBuf,
@@ -200,6 +198,7 @@ fn run() -> Result<ExitCode> {
         }
         Command::Hil { command: HilCommand::Run { target, vectors, seconds, firmware, out } } => {
             use percycle_hil::bench;
+            let firmware = bench::firmware_for(&target, firmware)?;
             let (mut t, name) = bench::open_target(&target, &firmware)?;
             let report = bench::run_suite(t.as_mut(), &name, &vectors, seconds, true, Some(&out))?;
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
@@ -308,6 +307,7 @@ fn run() -> Result<ExitCode> {
             Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Certify { suite, out, target, firmware } => {
+            let firmware = percycle_hil::bench::firmware_for(&target, firmware)?;
             let mut t = (target != "host")
                 .then(|| percycle_hil::bench::open_target(&target, &firmware))
                 .transpose()?;

@@ -75,6 +75,12 @@ pub const CORE_CLOCK_HZ: u32 = 25_000_000;
 /// Bytes of encoded engine outputs one reply may hold (the code RAM is 4 MiB).
 #[cfg(feature = "mps2-an386")]
 pub const RECORD_BYTES: usize = 16 * 1024;
+/// Engine sample ring per channel: up to 25.6 kHz at 50 Hz.
+#[cfg(feature = "mps2-an386")]
+pub const RING: usize = 1024;
+/// Interval FFT length: 2048 serves 50 and 60 Hz.
+#[cfg(feature = "mps2-an386")]
+pub const WINDOW: usize = 2048;
 
 /// USART1 of the STM32F405 (QEMU `netduinoplus2`).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
@@ -124,6 +130,12 @@ pub const CORE_CLOCK_HZ: u32 = 168_000_000;
 /// Bytes of encoded engine outputs one reply may hold (128 KiB of RAM in all).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const RECORD_BYTES: usize = 8 * 1024;
+/// Engine sample ring per channel: up to 12.8 kHz at 50 Hz.
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+pub const RING: usize = 512;
+/// Interval FFT length: 1024 serves 50 Hz only (a 60 Hz configuration is refused).
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+pub const WINDOW: usize = 1024;
 
 extern "C" {
     static __stext: u8;

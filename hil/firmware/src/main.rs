@@ -78,9 +78,8 @@ use percycle_wire::{
 /// counters.
 type ReplyRecords = Records<{ board::RECORD_BYTES }, 32>;
 
-/// Engine state: 1024-sample ring (up to 25.6 kHz at 50 Hz) and a 2048-point interval window
-/// (50 and 60 Hz).
-type BoardMeter = Meter<1024, 2048>;
+/// Engine state, sized by the board (see [`board::RING`] and [`board::WINDOW`]).
+type BoardMeter = Meter<{ board::RING }, { board::WINDOW }>;
 
 /// Largest sample block in one message, in codes (delta-packed blocks carry up to about 4 codes
 /// per 8 bytes of a frame at the residual widths of mains signals).
@@ -107,9 +106,11 @@ impl<S: Serial> Link<S> {
 
 #[entry]
 fn main() -> ! {
-    // The engine state is a static singleton in `.bss`, taken once.
-    let meter: &'static mut Option<BoardMeter> =
-        cortex_m::singleton!(: Option<BoardMeter> = None).unwrap();
+    // The engine state is a static singleton in `.bss`, taken once; `Configure` sets it up in
+    // place (a second copy of it would not fit a 128 KiB board). Until the host configures it,
+    // sample blocks are refused.
+    let meter = take_meter().unwrap();
+    let mut configured = false;
     board::paint_stack();
     clock::start();
     let mut cost = CostCounters {
@@ -204,14 +205,16 @@ fn main() -> ! {
                     code_crc32: crc32(board::code()),
                     config_crc32: config_crc,
                     board: name,
+                    ring: board::RING as u16,
+                    window: board::WINDOW as u16,
                 };
                 link.send(seq, Body::Identity(id));
             }
             Body::Configure(w) => {
                 let cfg = w.to_config();
-                match BoardMeter::new(cfg) {
-                    Ok(m) => {
-                        *meter = Some(m);
+                match meter.configure(cfg) {
+                    Ok(()) => {
+                        configured = true;
                         cost.cycles = 0;
                         cost.core_ticks_total = 0;
                         cost.core_ticks_max_block = 0;
@@ -222,10 +225,11 @@ fn main() -> ! {
                 }
             }
             Body::Samples { channels, encoding, data, .. } => {
-                let Some(m) = meter.as_mut() else {
+                if !configured {
                     link.send(seq, Body::Error { seq, code: ErrorCode::NotConfigured });
                     continue;
-                };
+                }
+                let m = &mut *meter;
                 let n = match unpack_block(data, encoding, m.channels(), &mut codes[..]) {
                     Ok(n) if channels as usize == m.channels() && n % m.channels() == 0 => n,
                     _ => {
@@ -274,10 +278,11 @@ fn main() -> ! {
                 link.send(seq, Body::Done { seq, cycles, records: n });
             }
             Body::Finish => {
-                let Some(m) = meter.as_mut() else {
+                if !configured {
                     link.send(seq, Body::Error { seq, code: ErrorCode::NotConfigured });
                     continue;
-                };
+                }
+                let m = &mut *meter;
                 let mut cycles = 0;
                 last_cycles = [None; 8];
                 records.clear();
@@ -308,10 +313,8 @@ fn main() -> ! {
                 link.send(seq, Body::Done { seq, cycles, records: n });
             }
             Body::Reset => {
-                if let Some(m) = meter.as_mut() {
-                    m.reset();
-                    m.clear_energy();
-                }
+                meter.reset();
+                meter.clear_energy();
                 link.send(seq, Body::Ack { seq });
             }
             Body::Counters => {
@@ -321,6 +324,21 @@ fn main() -> ! {
             _ => link.send(seq, Body::Error { seq, code: ErrorCode::UnknownMessage }),
         }
     }
+}
+
+/// The engine state, handed out once: a `static` of [`Meter::UNCONFIGURED`], whose bytes are all
+/// zero, so it lands in `.bss` (no initial image in flash, nothing copied at boot; the board
+/// test checks `.data` is empty).
+fn take_meter() -> Option<&'static mut BoardMeter> {
+    use core::sync::atomic::{AtomicBool, Ordering};
+    static mut METER: BoardMeter = BoardMeter::UNCONFIGURED;
+    static TAKEN: AtomicBool = AtomicBool::new(false);
+    if TAKEN.swap(true, Ordering::AcqRel) {
+        return None;
+    }
+    // SAFETY: `TAKEN` lets exactly one caller through, so this is the only reference to
+    // `METER` ever made.
+    Some(unsafe { &mut *core::ptr::addr_of_mut!(METER) })
 }
 
 /// Encode one engine output into the reply's records (an overflow is flagged by the store).

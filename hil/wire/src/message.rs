@@ -272,6 +272,23 @@ pub struct Identity {
     pub config_crc32: u32,
     /// Board name, ASCII, zero padded.
     pub board: [u8; 16],
+    /// The engine's sample ring per channel, samples (`Meter<RING, _>`): bounds the lowest
+    /// sample-rate-to-frequency ratio the board accepts.
+    pub ring: u16,
+    /// The engine's interval FFT length (`Meter<_, WINDOW>`): interval reports depend on it, so
+    /// a host build compared with the board must use the same.
+    pub window: u16,
+}
+
+impl Identity {
+    /// The board name up to its padding (`"?"` if it is not ASCII).
+    pub fn board_name(&self) -> &str {
+        let end = self.board.iter().position(|&b| b == 0).unwrap_or(self.board.len());
+        match core::str::from_utf8(&self.board[..end]) {
+            Ok(s) if s.is_ascii() => s,
+            _ => "?",
+        }
+    }
 }
 
 /// One closed mains cycle, sent with [`Body::Cycle`]. Per-phase arrays are L1, L2, L3 (unused
@@ -483,6 +500,8 @@ mod tests {
                 code_crc32: u32::MAX,
                 config_crc32: config().crc32(),
                 board: *b"mps2-an386\0\0\0\0\0\0",
+                ring: 1024,
+                window: 2048,
             }),
             Body::Ack { seq: u16::MAX },
             Body::Cycle(cycle()),
