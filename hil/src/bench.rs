@@ -1038,7 +1038,7 @@ pub struct HilReport {
     pub link: LinkStats,
     /// Signal time streamed divided by wall time.
     pub speed_x_real_time: f64,
-    /// Every vector bit-identical to the host build.
+    /// Every vector bit-identical to the host build and within the limits of its truth.
     pub pass: bool,
 }
 
@@ -1058,6 +1058,9 @@ pub struct HilVector {
     pub mismatches: Vec<String>,
     /// Energy registers equal to the host build's.
     pub energy_equal: bool,
+    /// The target's reports against the vector's analytic truth (the checks and limits of
+    /// `percycle certify`).
+    pub truth: crate::certify::VectorResult,
 }
 
 /// Stream the vectors of a suite through `target` and through the host build and compare.
@@ -1098,9 +1101,13 @@ pub fn run_suite(
         let (got, restarts) = stream_recovering(target, &cfg, &codes, nch, &recipe.name, progress)?;
         signal_s += recipe.duration_s;
         let mismatches = compare_runs(&got, &host);
+        let analysis = analysis_of(&cfg, &got);
         if let Some(out) = out {
-            write_run_outputs(&out.join(&recipe.name), &cfg, &got)?;
+            let dir = out.join(&recipe.name);
+            crate::analyze::write_outputs(&dir, &analysis)
+                .with_context(|| format!("writing {}", dir.display()))?;
         }
+        let truth = crate::certify::judge(&recipe, &v.truth, &analysis)?;
         vectors.push(HilVector {
             name: recipe.name.clone(),
             cycles: got.cycles.len(),
@@ -1108,9 +1115,10 @@ pub fn run_suite(
             energy_equal: format!("{:?}", got.energy) == format!("{:?}", host.energy),
             restarts,
             mismatches,
+            truth,
         });
     }
-    let pass = vectors.iter().all(|v| v.mismatches.is_empty() && v.energy_equal);
+    let pass = vectors.iter().all(|v| v.mismatches.is_empty() && v.energy_equal && v.truth.pass);
     Ok(HilReport {
         target: target_name.to_string(),
         firmware,
@@ -1294,16 +1302,6 @@ pub fn compare_runs(got: &Run, host: &Run) -> Vec<String> {
         ));
     }
     out
-}
-
-/// The analysis files of `percycle analyze` (cycles.csv, intervals.csv, harmonics.csv,
-/// events.csv, energy.json, …) from a target's run, in `dir`.
-///
-/// # Errors
-/// The directory or a file cannot be written.
-pub fn write_run_outputs(dir: &std::path::Path, cfg: &WireConfig, run: &Run) -> Result<()> {
-    let a = analysis_of(cfg, run);
-    crate::analyze::write_outputs(dir, &a)
 }
 
 /// An [`crate::analyze::Analysis`] assembled from a target's reports.

@@ -207,12 +207,13 @@ fn run() -> Result<ExitCode> {
                 .with_context(|| format!("writing {}", path.display()))?;
             for v in &report.vectors {
                 let verdict = if v.mismatches.is_empty() && v.energy_equal {
-                    "identical"
+                    "identical to host"
                 } else {
-                    "DIFFERENT"
+                    "DIFFERENT from host"
                 };
+                let truth = if v.truth.pass { "truth: pass" } else { "truth: FAIL" };
                 println!(
-                    "{:<28} {:>5} cycles {:>6} reports  {verdict}{}",
+                    "{:<28} {:>5} cycles {:>6} reports  {verdict}, {truth}{}",
                     v.name,
                     v.cycles,
                     v.reports,
@@ -224,6 +225,9 @@ fn run() -> Result<ExitCode> {
                 );
                 for m in v.mismatches.iter().take(5) {
                     println!("    {m}");
+                }
+                for f in &v.truth.failures {
+                    println!("    truth: {f}");
                 }
             }
             println!(

@@ -1,0 +1,64 @@
+//! `percycle hil run` on the in-process target: every vector compared with the host build and
+//! judged against its analytic truth, and a target whose reports are off fails both, by name.
+
+use percycle_hil::bench::{self, HostTarget, Outputs, Report, Target};
+use percycle_wire::{Identity, WireConfig, WireEnergy};
+
+/// The host engine with every reported voltage 0.5 % high: what a board with a gain error in
+/// its calibration handling would send.
+#[derive(Default)]
+struct GainError {
+    inner: HostTarget,
+}
+
+impl GainError {
+    fn skew(mut out: Outputs) -> Outputs {
+        for r in &mut out.reports {
+            if let Report::Cycle(c) = r {
+                c.u_rms.iter_mut().for_each(|u| *u *= 1.005);
+            }
+        }
+        out
+    }
+}
+
+impl Target for GainError {
+    fn identify(&mut self) -> anyhow::Result<Identity> {
+        self.inner.identify()
+    }
+    fn configure(&mut self, cfg: &WireConfig) -> anyhow::Result<()> {
+        self.inner.configure(cfg)
+    }
+    fn samples(&mut self, first: u64, channels: u8, codes: &[i32]) -> anyhow::Result<Outputs> {
+        self.inner.samples(first, channels, codes).map(Self::skew)
+    }
+    fn finish(&mut self) -> anyhow::Result<(Outputs, WireEnergy)> {
+        self.inner.finish().map(|(o, e)| (Self::skew(o), e))
+    }
+}
+
+#[test]
+fn a_run_compares_with_the_host_build_and_judges_against_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = HostTarget::default();
+    let report =
+        bench::run_suite(&mut host, "host", "smoke", Some(0.5), false, Some(dir.path())).unwrap();
+    assert!(report.pass, "{report:?}");
+    assert!(report.vectors.len() >= 2);
+    for v in &report.vectors {
+        assert!(v.mismatches.is_empty() && v.energy_equal, "{v:?}");
+        assert!(v.truth.pass && v.truth.cycles_compared >= 10, "{:?}", v.truth);
+        assert!(v.truth.rms_rel_err < 1e-3, "{:?}", v.truth);
+        assert!(dir.path().join(&v.name).join("cycles.csv").exists());
+    }
+    assert!(report.speed_x_real_time > 0.0);
+
+    let mut skewed = GainError::default();
+    let report = bench::run_suite(&mut skewed, "skewed", "smoke", Some(0.5), false, None).unwrap();
+    assert!(!report.pass);
+    for v in &report.vectors {
+        assert!(!v.mismatches.is_empty(), "{}: no mismatch listed", v.name);
+        assert!(!v.truth.pass, "{}: {:?}", v.name, v.truth);
+        assert!(v.truth.failures.iter().any(|f| f.contains("rms")), "{:?}", v.truth.failures);
+    }
+}
