@@ -8,9 +8,9 @@
 # events, unbalance, 10-s frequency); results go to target/certify/<suite>.
 #
 # The engine runs on the emulated board (QEMU mps2-an386 running hil/firmware, fed over its
-# serial port) unless PERCYCLE_TARGET says otherwise: `host` (the engine in-process) or
-# `serial:/dev/ttyACM0[@BAUD]` (a real board). Missing tools (toolchain, target, QEMU) are
-# installed first.
+# serial port) unless PERCYCLE_TARGET says otherwise: `qemu:netduinoplus2` (the STM32F405
+# build), `host` (the engine in-process) or `serial:/dev/ttyACM0[@BAUD]` (a real board).
+# Missing tools (toolchain, target, QEMU) are installed first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,9 +20,14 @@ percycle_setup
 
 target="${PERCYCLE_TARGET:-qemu}"
 cargo build --release -p percycle-hil --bin percycle
-if [[ "$target" == qemu ]]; then
-    (cd hil/firmware && cargo build --release)
-fi
+case "$target" in
+    qemu | qemu:mps2-an386) (cd hil/firmware && cargo build --release) ;;
+    qemu:*)
+        machine=${target#qemu:}
+        (cd hil/firmware && cargo build --release --no-default-features --features "$machine" \
+            --target-dir "target/$machine")
+        ;;
+esac
 suites=("${1:-foundation}")
 [[ $# -eq 0 ]] && suites=(foundation en50160)
 status=0
