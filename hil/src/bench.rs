@@ -130,6 +130,27 @@ impl std::fmt::Display for BoardReset {
 
 impl std::error::Error for BoardReset {}
 
+/// The target refused a configuration (a rate, frequency or topology its engine sizes or the
+/// engine do not support): that vector cannot run there, the others still can.
+#[derive(Debug)]
+pub struct ConfigRefused {
+    /// The target and its reason.
+    pub reason: String,
+}
+
+impl std::fmt::Display for ConfigRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "configuration refused: {}", self.reason)
+    }
+}
+
+impl std::error::Error for ConfigRefused {}
+
+/// The refusal in `error`'s chain, if the error is one.
+pub fn refusal(error: &anyhow::Error) -> Option<&ConfigRefused> {
+    error.chain().find_map(|e| e.downcast_ref::<ConfigRefused>())
+}
+
 /// Something that runs the engine: the host build, or a board behind a byte stream.
 pub trait Target {
     /// Firmware identification (the host build reports itself).
@@ -160,7 +181,7 @@ pub trait Target {
 
 /// The engine sizes (`Meter<RING, WINDOW>`) the host builds, one per board: the bench compares
 /// a board with the host build of its own sizes.
-pub const HOST_SIZES: [(u16, u16); 2] = [(1024, 2048), (512, 1024)];
+pub const HOST_SIZES: [(u16, u16); 2] = [(1024, 2048), (1024, 1024)];
 
 /// A host meter of any of [`HOST_SIZES`].
 trait HostEngine {
@@ -244,12 +265,14 @@ impl Target for HostTarget {
         ) -> Result<Box<dyn HostEngine>> {
             // Configured in place, on the heap: `Meter<1024, 2048>` is about 110 kB.
             let mut m: Box<Meter<R, W>> = Box::new(Meter::UNCONFIGURED);
-            m.configure(cfg).map_err(|e| anyhow!("host engine refused the configuration: {e}"))?;
+            m.configure(cfg).map_err(|e| {
+                anyhow!(ConfigRefused { reason: format!("host Meter<{R}, {W}>: {e}") })
+            })?;
             Ok(m)
         }
         let cfg = w.to_config();
         self.meter = Some(match self.sizes {
-            (512, 1024) => build::<512, 1024>(cfg)?,
+            (1024, 1024) => build::<1024, 1024>(cfg)?,
             _ => build::<1024, 2048>(cfg)?,
         });
         Ok(())
@@ -366,6 +389,8 @@ pub struct Board<S: Stream> {
     stats: LinkStats,
     timeout: Duration,
     name: String,
+    /// The board's identification, once asked for.
+    identity: Option<Identity>,
 }
 
 impl<S: Stream> Board<S> {
@@ -378,6 +403,7 @@ impl<S: Stream> Board<S> {
             stats: LinkStats::default(),
             timeout: Duration::from_secs(5),
             name: name.to_string(),
+            identity: None,
         }
     }
 
@@ -558,7 +584,10 @@ fn own(env: Envelope<'_>) -> Reply {
 impl<S: Stream> Target for Board<S> {
     fn identify(&mut self) -> Result<Identity> {
         match self.request(Body::Identify)?.last {
-            Body::Identity(i) => Ok(i),
+            Body::Identity(i) => {
+                self.identity = Some(i);
+                Ok(i)
+            }
             other => bail!("{}: unexpected reply to Identify: {other:?}", self.name),
         }
     }
@@ -566,6 +595,20 @@ impl<S: Stream> Target for Board<S> {
     fn configure(&mut self, cfg: &WireConfig) -> Result<()> {
         match self.request(Body::Configure(*cfg))?.last {
             Body::Ack { .. } => Ok(()),
+            Body::Error { code: ErrorCode::BadConfig, .. } => {
+                // The board names no reason; its host twin does.
+                let id = match self.identity {
+                    Some(i) => Some(i),
+                    None => self.identify().ok(),
+                };
+                let why = id
+                    .as_ref()
+                    .and_then(|id| HostTarget::like(id).ok())
+                    .and_then(|mut h| h.configure(cfg).err())
+                    .and_then(|e| refusal(&e).map(|r| r.reason.clone()))
+                    .unwrap_or_else(|| "BadConfig".to_string());
+                Err(anyhow!(ConfigRefused { reason: format!("{}: {why}", self.name) }))
+            }
             other => bail!("{}: configuration refused: {other:?}", self.name),
         }
     }
@@ -1097,8 +1140,27 @@ pub fn run_suite(
         let v = percycle_vectors::synthesize(&recipe)
             .with_context(|| format!("synthesising {}", recipe.name))?;
         let (cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
-        let host = stream(&mut HostTarget::like(&id)?, &cfg, &codes, nch, 40)?;
-        let (got, restarts) = stream_recovering(target, &cfg, &codes, nch, &recipe.name, progress)?;
+        let host = stream(&mut HostTarget::like(&id)?, &cfg, &codes, nch, 40);
+        let got = stream_recovering(target, &cfg, &codes, nch, &recipe.name, progress);
+        let (host, (got, restarts)) = match (host, got) {
+            (Ok(h), Ok(g)) => (h, g),
+            // A vector the target (and its host twin) cannot be configured for fails, by
+            // name; the rest run.
+            (_, Err(e)) | (Err(e), _) if refusal(&e).is_some() => {
+                let why = refusal(&e).map(ToString::to_string).unwrap_or_default();
+                vectors.push(HilVector {
+                    name: recipe.name.clone(),
+                    cycles: 0,
+                    reports: 0,
+                    restarts: 0,
+                    mismatches: vec![why.clone()],
+                    energy_equal: false,
+                    truth: crate::certify::VectorResult::not_run(&recipe.name, &why),
+                });
+                continue;
+            }
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
         signal_s += recipe.duration_s;
         let mismatches = compare_runs(&got, &host);
         let analysis = analysis_of(&cfg, &got);

@@ -63,6 +63,25 @@ pub struct VectorResult {
     pub failures: Vec<String>,
 }
 
+impl VectorResult {
+    /// A vector that could not run (the target refused its configuration): a failure.
+    pub fn not_run(name: &str, why: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            cycles_reported: 0,
+            cycles_compared: 0,
+            cycles_near_steps: 0,
+            rms_rel_err: f64::NAN,
+            freq_err_hz: f64::NAN,
+            power_rel_err: f64::NAN,
+            energy_rel_err: f64::NAN,
+            registers_ok: false,
+            pass: false,
+            failures: vec![format!("not run: {why}")],
+        }
+    }
+}
+
 /// Run a suite; writes vectors and per-vector outputs under `out`, plus `report.json` and
 /// `report.md`. Returns the results in suite order.
 ///
@@ -94,7 +113,17 @@ pub fn certify(
         let analysis = match target.as_deref_mut() {
             None => analyze_waveform(&wav, &Options::default())
                 .with_context(|| format!("analysing {}", path.display()))?,
-            Some(t) => on_target(t, &wav, recipe.frequency.f0_hz, &recipe.name, progress)?,
+            Some(t) => match on_target(t, &wav, recipe.frequency.f0_hz, &recipe.name, progress) {
+                Ok(a) => a,
+                // A vector the target cannot be configured for fails, by name; the rest run.
+                Err(e) => match crate::bench::refusal(&e) {
+                    Some(r) => {
+                        results.push(VectorResult::not_run(&recipe.name, &r.to_string()));
+                        continue;
+                    }
+                    None => return Err(e),
+                },
+            },
         };
         crate::analyze::write_outputs(&out.join("results").join(&recipe.name), &analysis)?;
         results.push(judge(recipe, &vector.truth, &analysis)?);

@@ -130,9 +130,10 @@ pub const CORE_CLOCK_HZ: u32 = 168_000_000;
 /// Bytes of encoded engine outputs one reply may hold (128 KiB of RAM in all).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const RECORD_BYTES: usize = 8 * 1024;
-/// Engine sample ring per channel: up to 12.8 kHz at 50 Hz.
+/// Engine sample ring per channel: up to 25.6 kHz at 50 Hz, as on mps2-an386 (512 samples
+/// would stop just short of 12.8 kHz, which needs 515).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
-pub const RING: usize = 512;
+pub const RING: usize = 1024;
 /// Interval FFT length: 1024 serves 50 Hz only (a 60 Hz configuration is refused).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const WINDOW: usize = 1024;
