@@ -19,11 +19,31 @@
 //! postcard-encoded engine types) and a final `Done`; `Finish` ends the stream (last cycle, the
 //! events still open, `Energy`, the registers and event counters as records); `Identify` returns the
 //! firmware identification (version, build id, CRC-32 of the code and of the configuration).
-//! All memory is static: the engine state lives in a `static` singleton, nothing is allocated.
+//! All memory is static: the engine state, the sample buffer and the reply store are `static`s
+//! initialised at compile time (`.bss`), each taken once; nothing is allocated.
 #![no_std]
 #![no_main]
 
 mod board;
+
+/// A `&'static mut` to a `static` of type `$ty` initialised at compile time to `$init`, handed
+/// out once (`None` after). Unlike `cortex_m::singleton!`, which builds its value at run time
+/// on the stack and copies it in, nothing is built on the stack, and an all-zero value lands in
+/// `.bss` with no image in flash (the board test checks `.data` is empty).
+macro_rules! take_static {
+    ($ty:ty = $init:expr) => {{
+        use core::sync::atomic::{AtomicBool, Ordering};
+        static mut VALUE: $ty = $init;
+        static TAKEN: AtomicBool = AtomicBool::new(false);
+        if TAKEN.swap(true, Ordering::AcqRel) {
+            None
+        } else {
+            // SAFETY: `TAKEN` lets exactly one caller through, so this is the only reference
+            // to `VALUE` ever made.
+            Some(unsafe { &mut *core::ptr::addr_of_mut!(VALUE) })
+        }
+    }};
+}
 
 /// A 64-bit tick counter from SysTick (core clock) and its wrap interrupt.
 mod clock {
@@ -106,10 +126,10 @@ impl<S: Serial> Link<S> {
 
 #[entry]
 fn main() -> ! {
-    // The engine state is a static singleton in `.bss`, taken once; `Configure` sets it up in
-    // place (a second copy of it would not fit a 128 KiB board). Until the host configures it,
-    // sample blocks are refused.
-    let meter = take_meter().unwrap();
+    // The engine state is a static in `.bss` (`Meter::UNCONFIGURED` is all zero bytes), taken
+    // once; `Configure` sets it up in place (a second copy of it would not fit a 128 KiB
+    // board). Until the host configures it, sample blocks are refused.
+    let meter = take_static!(BoardMeter = BoardMeter::UNCONFIGURED).unwrap();
     let mut configured = false;
     board::paint_stack();
     clock::start();
@@ -120,8 +140,7 @@ fn main() -> ! {
         core_clock_hz: board::CORE_CLOCK_HZ,
         stack_bytes: 0,
     };
-    let codes: &'static mut [i32; MAX_CODES] =
-        cortex_m::singleton!(: [i32; MAX_CODES] = [0; MAX_CODES]).unwrap();
+    let codes = take_static!([i32; MAX_CODES] = [0; MAX_CODES]).unwrap();
     let mut link = Link {
         serial: board::Uart::init(),
         scratch: [0; MAX_FRAME + 64],
@@ -136,8 +155,7 @@ fn main() -> ! {
     let mut last_done: Option<(u16, u32)> = None;
     let mut last_cycles: [Option<WireCycle>; 8] = [None; 8];
     let mut last_energy: Option<WireEnergy> = None;
-    let records: &'static mut ReplyRecords =
-        cortex_m::singleton!(: ReplyRecords = ReplyRecords::new()).unwrap();
+    let records = take_static!(ReplyRecords = ReplyRecords::new()).unwrap();
 
     loop {
         let Some(byte) = link.serial.read() else { continue };
@@ -324,21 +342,6 @@ fn main() -> ! {
             _ => link.send(seq, Body::Error { seq, code: ErrorCode::UnknownMessage }),
         }
     }
-}
-
-/// The engine state, handed out once: a `static` of [`Meter::UNCONFIGURED`], whose bytes are all
-/// zero, so it lands in `.bss` (no initial image in flash, nothing copied at boot; the board
-/// test checks `.data` is empty).
-fn take_meter() -> Option<&'static mut BoardMeter> {
-    use core::sync::atomic::{AtomicBool, Ordering};
-    static mut METER: BoardMeter = BoardMeter::UNCONFIGURED;
-    static TAKEN: AtomicBool = AtomicBool::new(false);
-    if TAKEN.swap(true, Ordering::AcqRel) {
-        return None;
-    }
-    // SAFETY: `TAKEN` lets exactly one caller through, so this is the only reference to
-    // `METER` ever made.
-    Some(unsafe { &mut *core::ptr::addr_of_mut!(METER) })
 }
 
 /// Encode one engine output into the reply's records (an overflow is flagged by the store).
