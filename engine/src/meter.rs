@@ -370,7 +370,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             offsets[c] = cal.offset_lsb;
             delays[c] = DelayLine::new(cal.delay_samples);
         }
-        let u_phases = cfg.topology.roles().u.iter().flatten().count();
+        let channel_roles = cfg.topology.roles();
+        let u_phases = channel_roles.u.iter().flatten().count();
         // Every field is named here, so one added to `Meter` but not set below is a compile
         // error (missing field) or an unused-variable warning. Field by field, in place: the
         // state is never built a second time on the stack.
@@ -415,7 +416,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         } = self;
         *front = Front::new(cfg.topology, offsets, inv_gain, delays, tracker);
         *config = cfg;
-        *roles = cfg.topology.roles();
+        *roles = channel_roles;
         *nch = cfg.topology.channels();
         *gain = gains;
         *carry = [0; MAX_CHANNELS];
