@@ -3,10 +3,22 @@
 //! # WAV
 //!
 //! Channels are interleaved in [`Waveform::channels`] order. Integer formats store
-//! `round(x / full_scale · (2^(b−1) − 1))` clipped to `[−2^(b−1), 2^(b−1) − 1]` (the rule of
+//! `round(x / full_scale · (2^(b−1) − 1))` clamped to the rails `±(2^(b−1) − 1)` (the rule of
 //! [`crate::quantise`]); `F32` stores `x / full_scale`. The sidecar `<file>.json` (the WAV path with
 //! its extension replaced) holds what the WAV header cannot: channel names, per-channel full scale,
 //! the exact sample rate and the units; see [`WavSidecar`].
+//!
+//! # Missing samples
+//!
+//! A missing sample is NaN in a [`Waveform`] (a gap of the recording; never 0 V). Each format
+//! carries it its own way, and reading gives NaN back:
+//!
+//! | format | missing sample |
+//! |---|---|
+//! | WAV `i32` | the code [`MISSING_CODE`] (`i32::MIN`, below the lower rail) |
+//! | WAV `f32` | NaN |
+//! | WAV `i16`, `i24` | cannot be stored: writing is refused, naming the file and the format |
+//! | CSV | the field `NaN` |
 //!
 //! # CSV
 //!
@@ -29,7 +41,7 @@ use std::str::FromStr;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
-use crate::synth::{dequantise, quantise, ChannelKind, Recipe, Waveform};
+use crate::synth::{dequantise, quantise, ChannelKind, Recipe, Waveform, MISSING_CODE};
 use crate::truth::Truth;
 
 /// Largest relative deviation of a CSV time step from the median step.
@@ -425,10 +437,13 @@ fn check_waveform(path: &Path, w: &Waveform) -> Result<(), FormatError> {
 ///
 /// `full_scale` gives, per channel, the value stored as the largest code (or as 1.0 for `F32`).
 ///
+/// A missing sample (NaN) is written as [`MISSING_CODE`] in `I32` and as NaN in `F32`.
+///
 /// # Errors
 ///
 /// [`FormatError`] when the sample rate is not a whole number of Hz, the full scales do not match
-/// the channels or are not positive, or a file cannot be written.
+/// the channels or are not positive, the waveform has a missing sample and the format is `I16` or
+/// `I24` (nothing is written then), or a file cannot be written.
 pub fn write_wav(
     path: impl AsRef<Path>,
     waveform: &Waveform,
@@ -455,6 +470,11 @@ pub fn write_wav(
     }
     let channels = u16::try_from(nch)
         .map_err(|_| invalid(path, format!("{nch} channels do not fit in a WAV file")))?;
+    if matches!(format, WavFormat::I16 | WavFormat::I24) {
+        if let Some((ch, k)) = first_missing(waveform) {
+            return Err(invalid(path, missing_message(waveform, ch, k, format)));
+        }
+    }
     let spec = format.spec(channels, rate as u32);
     let mut writer = hound::WavWriter::create(path, spec).map_err(wav_err(path))?;
     let bits = u32::from(format.bits());
@@ -484,7 +504,24 @@ pub fn write_wav(
     write_json(&sidecar_path(path), &sidecar)
 }
 
+/// Channel and index of the first missing (NaN) sample, in time order.
+pub(crate) fn first_missing(w: &Waveform) -> Option<(usize, usize)> {
+    (0..w.len()).find_map(|k| w.samples.iter().position(|s| s[k].is_nan()).map(|ch| (ch, k)))
+}
+
+/// Why a waveform with a missing sample cannot be written as `format`.
+pub(crate) fn missing_message(w: &Waveform, ch: usize, k: usize, format: WavFormat) -> String {
+    format!(
+        "WAV {format} cannot carry a missing sample (NaN at sample {k} of {}, {} s); missing \
+         samples need WAV i32 (code {MISSING_CODE}), WAV f32 (NaN) or CSV (NaN)",
+        w.channels[ch],
+        k as f64 / w.sample_rate_hz
+    )
+}
+
 /// Reads a WAV file into volts and amperes.
+///
+/// The code [`MISSING_CODE`] of an `I32` file and NaN in an `F32` file are read as NaN.
 ///
 /// An explicit `channel_map` is used when given; otherwise the sidecar `<file>.json` must exist.
 /// With a map the sample rate comes from the WAV header, with a sidecar from the sidecar.
@@ -794,7 +831,7 @@ fn printed_decimals(text: &str) -> i32 {
     (decimals as i32 - exponent).max(0)
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FormatError> {
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FormatError> {
     let file = File::create(path).map_err(io_err(path))?;
     let mut w = BufWriter::new(file);
     serde_json::to_writer_pretty(&mut w, value)
@@ -802,7 +839,7 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FormatError> {
     writeln!(w).and_then(|_| w.flush()).map_err(io_err(path))
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, FormatError> {
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, FormatError> {
     let file = File::open(path).map_err(io_err(path))?;
     serde_json::from_reader(BufReader::new(file))
         .map_err(|source| FormatError::Json { path: path.to_path_buf(), source })
@@ -906,7 +943,60 @@ mod tests {
         write_wav(&path, &w, WavFormat::I16, &[1.0]).unwrap();
         let back = read_wav(&path, None).unwrap();
         assert_eq!(back.samples[0][0], 1.0);
-        assert_eq!(back.samples[0][1], -32768.0 / 32767.0);
+        assert_eq!(back.samples[0][1], -1.0); // symmetric rails
+    }
+
+    #[test]
+    fn missing_samples_are_the_missing_code_in_i32_nan_in_f32_and_csv_and_refused_in_i16_i24() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = Waveform {
+            sample_rate_hz: 8000.0,
+            channels: vec!["U1".into(), "I1".into()],
+            samples: vec![vec![1.0, f64::NAN, -3.0, 2.5], vec![0.5, f64::NAN, f64::NAN, 9.0]],
+        };
+        let fs = [4.0, 10.0];
+        let same = |a: &Waveform| {
+            for (x, y) in a.samples.iter().flatten().zip(w.samples.iter().flatten()) {
+                assert!(x.is_nan() == y.is_nan() && (x.is_nan() || (x - y).abs() < 1e-6));
+            }
+        };
+        let path = dir.path().join("gap_i32.wav");
+        write_wav(&path, &w, WavFormat::I32, &fs).unwrap();
+        let raw: Vec<i32> = hound::WavReader::open(&path)
+            .unwrap()
+            .into_samples::<i32>()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(raw[2], MISSING_CODE);
+        assert_eq!(raw[3], MISSING_CODE);
+        assert_eq!(raw[5], MISSING_CODE);
+        assert_eq!(raw.iter().filter(|&&c| c == MISSING_CODE).count(), 3);
+        same(&read_wav(&path, None).unwrap());
+
+        let path = dir.path().join("gap_f32.wav");
+        write_wav(&path, &w, WavFormat::F32, &fs).unwrap();
+        let raw: Vec<f32> = hound::WavReader::open(&path)
+            .unwrap()
+            .into_samples::<f32>()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(raw[2].is_nan() && raw[3].is_nan() && raw[5].is_nan() && !raw[4].is_nan());
+        same(&read_wav(&path, None).unwrap());
+
+        let path = dir.path().join("gap.csv");
+        write_csv(&path, &w).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert_eq!(text.lines().nth(2), Some("0.000125,NaN,NaN"));
+        same(&read_csv(&path, None).unwrap());
+
+        for format in [WavFormat::I16, WavFormat::I24] {
+            let path = dir.path().join(format!("gap_{format}.wav"));
+            let e = write_wav(&path, &w, format, &fs).unwrap_err().to_string();
+            assert!(e.contains(&format!("gap_{format}.wav")), "{e}");
+            assert!(e.contains(&format!("WAV {format} cannot carry a missing sample")), "{e}");
+            assert!(e.contains("sample 1 of U1"), "{e}");
+            assert!(!path.exists(), "nothing is written");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod model;
 
 pub mod formats;
+pub mod hostile_suite;
 pub mod mat;
 pub mod pq_suite;
 pub mod reference;
@@ -14,6 +15,7 @@ pub use formats::{
     read_csv, read_recipe, read_truth, read_wav, write_csv, write_recipe, write_truth, write_wav,
     FormatError, WavChannelMap, WavFormat, WavSidecar,
 };
+pub use hostile_suite::{hostile_cases, FlagSpan, HostileCase, HostileTruth};
 pub use mat::read_mat;
 pub use pq_suite::{en50160_suite, ExpectedEvent, ExpectedKind, PqCase, PqTruth};
 pub use reference::{
@@ -21,8 +23,9 @@ pub use reference::{
 };
 pub use suites::{default_full_scale, suite, suite_names, write_vector, FileKind};
 pub use synth::{
-    dequantise, quantise, synthesize, ChannelKind, FrequencySpec, Harmonic, Interharmonic, Noise,
-    PhaseSpec, Quantisation, Recipe, Step, SynthError, Topology, Vector, Waveform,
+    dequantise, quantise, synthesize, ChannelKind, FrequencySpec, Gap, Harmonic, Interharmonic,
+    Noise, PhaseSpec, Quantisation, Recipe, Spike, Step, SynthError, Topology, Vector, Waveform,
+    MISSING_CODE,
 };
 pub use truth::{
     active_energy_wh, compute_truth, CycleTruth, EnergyRegisters, EnergyTruth, Phasor, Truth,

@@ -5,6 +5,11 @@
 //!   and frequencies, 80 % and 115 % voltage, 1 % In, harmonics, a frequency ramp, a 16-bit ADC,
 //!   a dip and a no-load vector. Each is 1 s long.
 //! - `smoke`: two 0.2 s vectors for quick end-to-end checks.
+//! - `hostile`: input a meter must get right or flag (start phases, dip onsets, 30/70 Hz,
+//!   noise, DC, silence, missing samples, a spike, clipping, dips either side of the EN 50160
+//!   grid edges); the recipes of [`crate::hostile_suite::hostile_cases`], whose truth
+//!   ([`crate::HostileTruth`]) goes to `<name>.hostile.json` via
+//!   [`crate::hostile_suite::write_hostile_vector`].
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +18,7 @@ use crate::synth::{ChannelKind, Harmonic, Recipe, Step, Topology, Vector, Wavefo
 
 /// Names accepted by [`suite`].
 pub fn suite_names() -> &'static [&'static str] {
-    &["foundation", "smoke"]
+    &["foundation", "smoke", "hostile"]
 }
 
 /// The recipes of a named suite, or `None` for an unknown name.
@@ -29,6 +34,9 @@ pub fn suite(name: &str) -> Option<Vec<Recipe>> {
     match name {
         "foundation" => Some(foundation()),
         "smoke" => Some(smoke()),
+        "hostile" => {
+            Some(crate::hostile_suite::hostile_cases().into_iter().map(|c| c.recipe).collect())
+        }
         _ => None,
     }
 }
@@ -174,7 +182,9 @@ fn nice_ceiling(x: f64) -> f64 {
 ///
 /// # Errors
 ///
-/// [`FormatError`] naming the file that could not be written.
+/// [`FormatError`] naming the file that could not be written; a vector with missing samples
+/// ([`crate::synth::Gap`]) as WAV `i16` or `i24` is refused, naming the recipe and the format,
+/// before anything is written.
 pub fn write_vector(
     dir: impl AsRef<Path>,
     vector: &Vector,
@@ -187,6 +197,15 @@ pub fn write_vector(
     let wave_path = match kind {
         FileKind::Wav(format) => {
             let path = dir.join(format!("{name}.wav"));
+            if matches!(format, WavFormat::I16 | WavFormat::I24) {
+                if let Some((ch, k)) = formats::first_missing(&vector.waveform) {
+                    let why = formats::missing_message(&vector.waveform, ch, k, format);
+                    return Err(FormatError::Invalid {
+                        path,
+                        message: format!("recipe '{name}' has missing samples: {why}"),
+                    });
+                }
+            }
             formats::write_wav(&path, &vector.waveform, format, &default_full_scale(vector))?;
             path
         }

@@ -63,7 +63,26 @@
 //!
 //! When [`Recipe::quantisation`] is set, each sample (after noise) becomes the ADC code
 //! [`quantise`]`(x, full_scale, bits)`, and the waveform holds the dequantised value
-//! `code · full_scale / (2^(bits−1) − 1)`.
+//! `code · full_scale / (2^(bits−1) − 1)`. The code saturates at the rails `±(2^(bits−1) − 1)`
+//! as an ADC does: a sample beyond full scale is stored as the rail, so its value is lost and an
+//! analysis must flag it as clipped.
+//!
+//! # Hostile input: spikes and gaps
+//!
+//! After noise and before quantisation, each [`Spike`] replaces one sample of one channel (the
+//! sample nearest `at_s`, `round(at_s · sample_rate_hz)`) with its value; `IN` is recorded as a
+//! channel of its own, so a spike on `I1` does not reach `IN`. Then each [`Gap`] makes every
+//! channel's samples in `[start_s, start_s + duration_s)` missing: NaN in the waveform and
+//! [`MISSING_CODE`] in the ADC codes (a gap wins over a spike on the same sample). Missing data
+//! is never 0 V. Steps, spikes and gaps do not change the truth, which is of the continuous,
+//! noise-free model.
+//!
+//! # Nominal frequency
+//!
+//! [`Recipe::nominal_hz`] is the supply frequency the meter is configured for (50 or 60 Hz),
+//! which may differ from the signal's: a 30 Hz or 70 Hz supply on a 50 Hz meter is a valid
+//! recipe. Without it, the nominal frequency is the standard one nearest `f0_hz`
+//! ([`Recipe::nominal_frequency_hz`]).
 
 use std::f64::consts::TAU;
 
@@ -77,6 +96,19 @@ use crate::truth::{self, Truth};
 
 /// Most samples per channel a recipe may ask for.
 pub const MAX_SAMPLES: u64 = u32::MAX as u64;
+
+/// The ADC code of a missing sample: `i32::MIN`.
+///
+/// [`quantise`] never returns it for a number, because codes saturate at the symmetric rails
+/// `±(2^(bits−1) − 1)`; it stands for a sample that was not acquired (a [`Gap`], NaN in the
+/// waveform). The engine takes this code as a missing sample, never as a value. It can be stored
+/// only where the code range holds it: WAV 32-bit integer writes it as is, WAV float and CSV carry
+/// NaN instead, and WAV 16- and 24-bit integer cannot carry a missing sample at all (writing one
+/// is refused).
+pub const MISSING_CODE: i32 = i32::MIN;
+
+/// Standard nominal supply frequencies, Hz.
+pub const NOMINAL_FREQUENCIES_HZ: [f64; 2] = [50.0, 60.0];
 
 /// How the meter is connected, which fixes the recorded channels.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -369,23 +401,83 @@ pub fn max_code(bits: u32) -> f64 {
 }
 
 /// The ADC code of `x`: `round(x / full_scale · (2^(bits−1) − 1))`, rounding half away from zero,
-/// clipped to `[−2^(bits−1), 2^(bits−1) − 1]`.
+/// clamped to the rails `±(2^(bits−1) − 1)` = `±`[`max_code`]`(bits)`, as a saturating ADC does.
+///
+/// The clamp is symmetric: the most negative two's-complement code `−2^(bits−1)` is never
+/// produced, so at 32 bits it stays free for [`MISSING_CODE`]. A sample reaches a rail when
+/// `|x| ≥ full_scale · (1 − 0.5 / max_code(bits))`. NaN (a missing sample) gives
+/// [`MISSING_CODE`] whatever `bits` is.
 ///
 /// # Examples
 ///
 /// ```
-/// use percycle_vectors::quantise;
+/// use percycle_vectors::{quantise, MISSING_CODE};
 /// assert_eq!(quantise(0.5, 1.0, 8), 64); // 63.5 rounds away from zero
-/// assert_eq!(quantise(-2.0, 1.0, 8), -128); // clipped
+/// assert_eq!(quantise(2.0, 1.0, 8), 127); // clamped to the rail
+/// assert_eq!(quantise(-2.0, 1.0, 8), -127);
+/// assert_eq!(quantise(f64::NAN, 1.0, 24), MISSING_CODE);
 /// ```
 pub fn quantise(x: f64, full_scale: f64, bits: u32) -> i32 {
+    if x.is_nan() {
+        return MISSING_CODE;
+    }
     let max = max_code(bits);
-    (x / full_scale * max).round().clamp(-max - 1.0, max) as i32
+    (x / full_scale * max).round().clamp(-max, max) as i32
 }
 
-/// The value of an ADC code: `code · full_scale / (2^(bits−1) − 1)`.
+/// The value of an ADC code: `code · full_scale / (2^(bits−1) − 1)`; NaN for [`MISSING_CODE`].
 pub fn dequantise(code: i32, full_scale: f64, bits: u32) -> f64 {
+    if code == MISSING_CODE {
+        return f64::NAN;
+    }
     f64::from(code) * full_scale / max_code(bits)
+}
+
+/// Missing data: every channel's samples in `[start_s, start_s + duration_s)` were not acquired
+/// (NaN in the waveform, [`MISSING_CODE`] in the codes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gap {
+    /// Start, s.
+    pub start_s: f64,
+    /// Length, s.
+    pub duration_s: f64,
+}
+
+impl Gap {
+    /// A gap of `count` samples from sample `first`, on the sample grid of `sample_rate_hz`.
+    pub fn samples(first: usize, count: usize, sample_rate_hz: f64) -> Self {
+        Gap { start_s: first as f64 / sample_rate_hz, duration_s: count as f64 / sample_rate_hz }
+    }
+
+    /// Indices `[first, end)` of the samples `n` with `start_s ≤ n / sample_rate_hz <
+    /// start_s + duration_s` (before clipping to the record). An instant within a millionth of a
+    /// sample period of an edge counts as on it, so a gap built on the sample grid holds exactly
+    /// the samples it was built from.
+    pub fn sample_range(&self, sample_rate_hz: f64) -> std::ops::Range<usize> {
+        let index = |t: f64| (t * sample_rate_hz - 1e-6).ceil().max(0.0) as usize;
+        index(self.start_s)..index(self.start_s + self.duration_s)
+    }
+}
+
+/// One sample of one channel replaced by `value`, as a glitch of the acquisition does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spike {
+    /// Time; the sample nearest it is replaced, s.
+    pub at_s: f64,
+    /// Recorded channel name, e.g. `U1` (see [`Topology::channel_names`]).
+    pub channel: String,
+    /// The sample's value, V or A. With quantisation, a value beyond full scale is stored as the
+    /// rail.
+    pub value: f64,
+}
+
+impl Spike {
+    /// Index of the replaced sample, `round(at_s · sample_rate_hz)`.
+    pub fn sample_index(&self, sample_rate_hz: f64) -> usize {
+        (self.at_s * sample_rate_hz).round().max(0.0) as usize
+    }
 }
 
 /// Everything that defines one test vector.
@@ -431,6 +523,16 @@ pub struct Recipe {
     /// ADC quantisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantisation: Option<Quantisation>,
+    /// Nominal supply frequency the meter is set for, 50 or 60 Hz; `None` means the standard
+    /// frequency nearest `frequency.f0_hz` (see [`Recipe::nominal_frequency_hz`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nominal_hz: Option<f64>,
+    /// Single-sample glitches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spikes: Vec<Spike>,
+    /// Missing data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
 }
 
 impl Default for Recipe {
@@ -453,6 +555,9 @@ impl Recipe {
             noise: None,
             events: Vec::new(),
             quantisation: None,
+            nominal_hz: None,
+            spikes: Vec::new(),
+            gaps: Vec::new(),
         }
     }
 
@@ -545,6 +650,46 @@ impl Recipe {
     ) -> Self {
         self.quantisation = Some(Quantisation { bits, u_full_scale_v, i_full_scale_a });
         self
+    }
+
+    /// Sets the nominal supply frequency, Hz (50 or 60).
+    pub fn with_nominal(mut self, hz: f64) -> Self {
+        self.nominal_hz = Some(hz);
+        self
+    }
+
+    /// Adds a spike: the sample of `channel` nearest `at_s` becomes `value`.
+    pub fn with_spike(mut self, at_s: f64, channel: &str, value: f64) -> Self {
+        self.spikes.push(Spike { at_s, channel: channel.to_string(), value });
+        self
+    }
+
+    /// Adds a gap of missing data on every channel.
+    pub fn with_gap(mut self, gap: Gap) -> Self {
+        self.gaps.push(gap);
+        self
+    }
+
+    /// The nominal supply frequency: [`Recipe::nominal_hz`] when set, otherwise the standard
+    /// frequency (50 or 60 Hz) nearest `frequency.f0_hz`, 50 Hz on a tie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use percycle_vectors::{Recipe, Topology};
+    /// let r = Recipe::new("f", Topology::SinglePhase).with_frequency(57.5);
+    /// assert_eq!(r.nominal_frequency_hz(), 60.0);
+    /// assert_eq!(r.with_nominal(50.0).nominal_frequency_hz(), 50.0);
+    /// ```
+    pub fn nominal_frequency_hz(&self) -> f64 {
+        self.nominal_hz.unwrap_or({
+            let f = self.frequency.f0_hz;
+            if (f - 60.0).abs() < (f - 50.0).abs() {
+                60.0
+            } else {
+                50.0
+            }
+        })
     }
 
     /// Samples per channel: `round(duration_s · sample_rate_hz)`.
@@ -757,6 +902,53 @@ impl Validator<'_> {
             self.positive("quantisation.u_full_scale_v", q.u_full_scale_v)?;
             self.positive("quantisation.i_full_scale_a", q.i_full_scale_a)?;
         }
+        if let Some(hz) = r.nominal_hz {
+            if !NOMINAL_FREQUENCIES_HZ.contains(&hz) {
+                return Err(self.err("nominal_hz", format!("must be 50 or 60 (got {hz})")));
+            }
+        }
+        let n = r.sample_count();
+        let names = r.topology.channel_names();
+        for (k, s) in r.spikes.iter().enumerate() {
+            let f = |x: &str| format!("spikes[{k}].{x}");
+            self.non_negative(&f("at_s"), s.at_s)?;
+            if s.sample_index(r.sample_rate_hz) >= n {
+                return Err(self.err(
+                    f("at_s"),
+                    format!("{} s is past the last sample ({n} samples)", s.at_s),
+                ));
+            }
+            if !names.contains(&s.channel.as_str()) {
+                return Err(self.err(
+                    f("channel"),
+                    format!(
+                        "{:?} is not a channel of {:?} ({})",
+                        s.channel,
+                        r.topology,
+                        names.join(", ")
+                    ),
+                ));
+            }
+            self.finite(&f("value"), s.value)?;
+        }
+        for (k, g) in r.gaps.iter().enumerate() {
+            let f = |x: &str| format!("gaps[{k}].{x}");
+            self.non_negative(&f("start_s"), g.start_s)?;
+            self.positive(&f("duration_s"), g.duration_s)?;
+            let range = g.sample_range(r.sample_rate_hz);
+            if range.start >= n {
+                return Err(self.err(
+                    f("start_s"),
+                    format!("{} s is past the last sample ({n} samples)", g.start_s),
+                ));
+            }
+            if range.is_empty() {
+                return Err(self.err(
+                    f("duration_s"),
+                    format!("the gap of {} s from {} s holds no sample", g.duration_s, g.start_s),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -857,6 +1049,17 @@ pub fn synthesize(recipe: &Recipe) -> Result<Vector, SynthError> {
         }
         for (ch, &x) in samples.iter_mut().zip(frame.iter()) {
             ch.push(x);
+        }
+    }
+    for s in &recipe.spikes {
+        let k = names.iter().position(|&c| c == s.channel).expect("validated channel");
+        samples[k][s.sample_index(recipe.sample_rate_hz)] = s.value;
+    }
+    for g in &recipe.gaps {
+        let range = g.sample_range(recipe.sample_rate_hz);
+        let range = range.start.min(n)..range.end.min(n);
+        for ch in &mut samples {
+            ch[range.clone()].fill(f64::NAN);
         }
     }
     let codes = recipe.quantisation.map(|q| {
@@ -1038,12 +1241,15 @@ mod tests {
         assert_eq!(quantise(1.0, 1.0, 4), 7);
         assert_eq!(quantise(-1.0, 1.0, 4), -7);
         assert_eq!(quantise(1.5, 1.0, 4), 7);
-        assert_eq!(quantise(-1.5, 1.0, 4), -8);
+        assert_eq!(quantise(-1.5, 1.0, 4), -7); // symmetric rails: −8 is never produced
         assert_eq!(quantise(0.5 / 7.0, 1.0, 4), 1);
         assert_eq!(quantise(-0.5 / 7.0, 1.0, 4), -1);
         assert_eq!(quantise(0.49 / 7.0, 1.0, 4), 0);
         assert_eq!(quantise(1e9, 1.0, 32), i32::MAX);
-        assert_eq!(quantise(-1e9, 1.0, 32), i32::MIN);
+        assert_eq!(quantise(-1e9, 1.0, 32), -i32::MAX);
+        assert_eq!(quantise(f64::NAN, 1.0, 16), MISSING_CODE);
+        assert!(dequantise(MISSING_CODE, 1.0, 32).is_nan());
+        assert_eq!(dequantise(-i32::MAX, 2.0, 32), -2.0);
 
         // 230 V rms peaks at 325.3 V; a 300 V full scale clips it.
         let r = Recipe::new("q", Topology::SinglePhase)
@@ -1053,10 +1259,10 @@ mod tests {
         let clean = synthesize(&Recipe { quantisation: None, ..r.clone() }).unwrap();
         let codes = v.codes.as_ref().unwrap();
         assert_eq!(codes[0].iter().copied().max(), Some(127));
-        assert_eq!(codes[0].iter().copied().min(), Some(-128));
+        assert_eq!(codes[0].iter().copied().min(), Some(-127));
         let (clean_u, clean_i) = (&clean.waveform.samples[0], &clean.waveform.samples[1]);
         for (k, (&x, &xi)) in clean_u.iter().zip(clean_i).enumerate() {
-            let want = (x / 300.0 * 127.0).round().clamp(-128.0, 127.0) as i32;
+            let want = (x / 300.0 * 127.0).round().clamp(-127.0, 127.0) as i32;
             assert_eq!(codes[0][k], want);
             assert_eq!(v.waveform.samples[0][k], f64::from(want) * 300.0 / 127.0);
             assert_eq!(codes[1][k], (xi / 10.0 * 127.0).round() as i32);
@@ -1083,6 +1289,18 @@ mod tests {
             (base.clone().with_step(Step::dip(0.1, 0.0, &[0], 0.5)), "events[0].duration_s"),
             (base.clone().with_quantisation(40, 400.0, 10.0), "quantisation.bits"),
             (base.clone().with_quantisation(16, 0.0, 10.0), "quantisation.u_full_scale_v"),
+            (base.clone().with_nominal(55.0), "nominal_hz"),
+            (base.clone().with_spike(0.5, "U4", 1.0), "spikes[0].channel"),
+            (base.clone().with_spike(-0.1, "U1", 1.0), "spikes[0].at_s"),
+            (base.clone().with_spike(1.0, "U1", 1.0), "spikes[0].at_s"),
+            (base.clone().with_spike(0.5, "I1", f64::INFINITY), "spikes[0].value"),
+            (base.clone().with_gap(Gap { start_s: f64::NAN, duration_s: 0.1 }), "gaps[0].start_s"),
+            (base.clone().with_gap(Gap { start_s: 0.1, duration_s: 0.0 }), "gaps[0].duration_s"),
+            (base.clone().with_gap(Gap { start_s: 1.0, duration_s: 0.1 }), "gaps[0].start_s"),
+            (
+                base.clone().with_gap(Gap { start_s: 0.10001, duration_s: 1e-6 }),
+                "gaps[0].duration_s",
+            ),
         ];
         for (r, field) in cases {
             let e = synthesize(&r).unwrap_err();
@@ -1093,13 +1311,93 @@ mod tests {
     }
 
     #[test]
+    fn hostile_supplies_are_valid_recipes() {
+        // Off-nominal fundamentals, no fundamental at all, DC or noise only.
+        let base = Recipe::new("h", Topology::ThreePhase4W).with_duration(0.2);
+        for r in [
+            base.clone().with_frequency(30.0).with_nominal(50.0),
+            base.clone().with_frequency(70.0).with_nominal(50.0),
+            base.clone().with_voltage(0.0).with_current(0.0),
+            base.clone().with_voltage(0.0).with_noise(230.0, 0.0),
+        ] {
+            let v = synthesize(&r).unwrap();
+            assert!(v.waveform.samples.iter().flatten().all(|x| x.is_finite()));
+        }
+        let mut dc = base.with_voltage(0.0);
+        dc.phases.iter_mut().for_each(|p| p.u_dc_v = Some(325.0));
+        let v = synthesize(&dc).unwrap();
+        assert!(v.waveform.samples[..3].iter().flatten().all(|&x| x == 325.0));
+    }
+
+    #[test]
+    fn nominal_frequency_defaults_to_the_nearest_standard_one() {
+        let r = Recipe::new("n", Topology::SinglePhase);
+        assert_eq!(r.nominal_frequency_hz(), 50.0);
+        assert_eq!(r.clone().with_frequency(55.0).nominal_frequency_hz(), 50.0);
+        assert_eq!(r.clone().with_frequency(70.0).nominal_frequency_hz(), 60.0);
+        assert_eq!(r.with_frequency(70.0).with_nominal(50.0).nominal_frequency_hz(), 50.0);
+    }
+
+    #[test]
+    fn gaps_are_nan_and_the_missing_code_and_spikes_replace_one_sample() {
+        let fs = 10_240.0;
+        let r = Recipe::new("hostile", Topology::ThreePhase4W)
+            .with_duration(0.1)
+            .with_noise(0.5, 0.01)
+            .with_seed(3)
+            .with_spike(0.05, "I2", 99.0)
+            .with_spike(0.0301, "U3", -5000.0)
+            .with_gap(Gap::samples(100, 37, fs))
+            .with_quantisation(24, 400.0, 10.0);
+        let v = synthesize(&r).unwrap();
+        let plain = synthesize(&Recipe { spikes: vec![], gaps: vec![], ..r.clone() }).unwrap();
+        let codes = v.codes.as_ref().unwrap();
+        assert_eq!(r.gaps[0].sample_range(fs), 100..137);
+        let max = max_code(24) as i32;
+        for (ch, samples) in v.waveform.samples.iter().enumerate() {
+            for (k, &x) in samples.iter().enumerate() {
+                let in_gap = (100..137).contains(&k);
+                assert_eq!(x.is_nan(), in_gap, "channel {ch}, sample {k}");
+                assert_eq!(codes[ch][k] == MISSING_CODE, in_gap, "channel {ch}, sample {k}");
+                let spiked = (ch == 4 && k == 512) || (ch == 2 && k == 308);
+                if !in_gap && !spiked {
+                    assert_eq!(x, plain.waveform.samples[ch][k], "channel {ch}, sample {k}");
+                }
+            }
+        }
+        // 99 A is beyond the 10 A full scale: the rail; IN is a channel of its own.
+        assert_eq!(codes[4][512], max);
+        assert_eq!(v.waveform.samples[4][512], 10.0);
+        assert_eq!(v.waveform.samples[6][512], plain.waveform.samples[6][512]);
+        assert_eq!(codes[2][308], -max);
+        assert_eq!(v.waveform.samples[2][308], -400.0);
+        // The truth is of the continuous model.
+        assert_eq!(v.truth, plain.truth);
+    }
+
+    #[test]
+    fn gap_sample_ranges_are_exact_on_the_sample_grid() {
+        for fs in [4_000.0, 10_240.0, 12_800.0, 15_360.0] {
+            for (first, count) in [(0, 1), (1, 100), (5_120, 100), (6_000, 100), (12_345, 7)] {
+                let g = Gap::samples(first, count, fs);
+                assert_eq!(g.sample_range(fs), first..first + count, "{fs} Hz");
+            }
+        }
+        let between = Gap { start_s: 0.5 / 1000.0, duration_s: 2.0 / 1000.0 };
+        assert_eq!(between.sample_range(1000.0), 1..3);
+    }
+
+    #[test]
     fn recipes_round_trip_through_json() {
         let r = Recipe::new("json", Topology::ThreePhase3W)
             .with_ramp(0.5)
             .with_u_harmonic(7, 3.0, 12.5)
             .with_noise(0.1, 0.001)
             .with_step(Step::dip(0.3, 0.05, &[1], 0.0))
-            .with_quantisation(16, 400.0, 10.0);
+            .with_quantisation(16, 400.0, 10.0)
+            .with_nominal(60.0)
+            .with_spike(0.25, "U12", 1e4)
+            .with_gap(Gap::samples(50, 10, 10_240.0));
         let s = serde_json::to_string(&r).unwrap();
         let back: Recipe = serde_json::from_str(&s).unwrap();
         assert_eq!(back, r);

@@ -251,7 +251,7 @@ fn gauss_legendre() -> &'static [(f64, f64); NODES_PER_PANEL] {
 
 /// Calls `f(t, weight)` for every node of a composite Gauss–Legendre rule on `[a, b]` with
 /// `panels` equal panels, each split at the `edges` (sorted) strictly inside it.
-fn integrate(a: f64, b: f64, panels: usize, edges: &[f64], mut f: impl FnMut(f64, f64)) {
+pub(crate) fn integrate(a: f64, b: f64, panels: usize, edges: &[f64], mut f: impl FnMut(f64, f64)) {
     let rule = gauss_legendre();
     let mut sub = |lo: f64, hi: f64| {
         let mid = 0.5 * (lo + hi);

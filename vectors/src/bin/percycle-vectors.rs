@@ -1,20 +1,26 @@
 //! # percycle-vectors
 //!
 //! Writes test-vector suites to disk: per vector the waveform (WAV with a JSON sidecar, or CSV),
-//! `<name>.truth.json` and `<name>.recipe.json`.
+//! `<name>.truth.json` and `<name>.recipe.json`; the `hostile` suite adds `<name>.hostile.json`
+//! (flags and events a meter must produce, see `percycle_vectors::hostile_suite`).
 //!
 //! ```text
 //! percycle-vectors list
 //! percycle-vectors generate --suite foundation --out DIR [--format wav|wav-i16|wav-i24|wav-i32|wav-f32|csv]
 //! ```
 //!
-//! `wav` is 32-bit integer PCM.
+//! `wav` is 32-bit integer PCM. Vectors with missing samples (the `hostile` gap cases) need
+//! `wav`, `wav-i32`, `wav-f32` or `csv`: 16- and 24-bit WAV cannot carry a missing sample.
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use percycle_vectors::{suite, suite_names, synthesize, write_vector, FileKind, WavFormat};
+use percycle_vectors::hostile_suite::write_hostile_vector;
+use percycle_vectors::{
+    hostile_cases, suite, suite_names, synthesize, write_vector, FileKind, HostileTruth, Recipe,
+    WavFormat,
+};
 
 #[derive(Parser)]
 #[command(name = "percycle-vectors", version, about = "Write percycle test-vector suites")]
@@ -77,13 +83,25 @@ fn main() -> Result<()> {
             }
         }
         Command::Generate { suite: name, out, format } => {
-            let recipes = suite(&name).with_context(|| {
-                format!("unknown suite {name:?}; known: {}", suite_names().join(", "))
-            })?;
-            for recipe in &recipes {
+            let cases: Vec<(Recipe, Option<HostileTruth>)> = if name == "hostile" {
+                hostile_cases().into_iter().map(|c| (c.recipe, Some(c.truth))).collect()
+            } else {
+                suite(&name)
+                    .with_context(|| {
+                        format!("unknown suite {name:?}; known: {}", suite_names().join(", "))
+                    })?
+                    .into_iter()
+                    .map(|r| (r, None))
+                    .collect()
+            };
+            for (recipe, hostile) in &cases {
                 let vector =
                     synthesize(recipe).with_context(|| format!("synthesising {}", recipe.name))?;
-                let path = write_vector(&out, &vector, format.kind())
+                let written = match hostile {
+                    Some(truth) => write_hostile_vector(&out, &vector, truth, format.kind()),
+                    None => write_vector(&out, &vector, format.kind()),
+                };
+                let path = written
                     .with_context(|| format!("writing {} to {}", recipe.name, out.display()))?;
                 println!(
                     "{}: {} channels x {} samples at {} Hz, {} cycles",
