@@ -11,6 +11,14 @@ pub const MAX_CHANNELS: usize = 7;
 /// without overflow, whatever the samples are.
 pub const CODE_LIMIT: i32 = (1 << 24) - 1;
 
+/// The code that marks a missing sample (a gap in the recording, a lost ADC frame): the engine
+/// takes it as no data, never as a value. Float inputs mark missing samples with NaN or ±∞.
+pub const CODE_MISSING: i32 = i32::MIN;
+
+/// Default input range: the rail of a 24-bit converter, and the code range that
+/// [`ChannelCal::for_full_scale`] spans.
+pub const DEFAULT_INPUT_LIMIT_LSB: i32 = (1 << 23) - 1;
+
 /// Largest phase-correction delay magnitude, in samples.
 pub const MAX_DELAY_SAMPLES: f32 = 2.0;
 
@@ -132,7 +140,13 @@ pub struct Config {
     pub creep_current: f32,
     /// Zero-crossing hysteresis of the reference voltage, V (the reference must pass ±this).
     pub zc_hysteresis_v: f32,
-    /// Reports flagged [`crate::Flags::SETTLING`] after start or reset.
+    /// Input range in codes (after the offset): a sample whose magnitude reaches it is taken as
+    /// clipped by the converter ([`crate::Flags::CLIPPED`] on the cycles that hold it), and one
+    /// beyond it (a float input over the full scale) is clipped to it. 1..=[`CODE_LIMIT`];
+    /// default [`DEFAULT_INPUT_LIMIT_LSB`], the rail of a 24-bit converter.
+    pub input_limit_lsb: i32,
+    /// Cycles with a locked fundamental that are flagged [`crate::Flags::SETTLING`] after start
+    /// or reset, before Urms(1/2), the intervals and the detectors take values.
     pub settle_cycles: u16,
     /// Subtract each cycle's mean before taking rms (`E[x²] − E[x]²`). Off by default: rms is the
     /// true rms including any DC component, as an energy meter sees it.
@@ -258,6 +272,7 @@ impl Config {
         meter_constant_imp_per_kwh: 0,
         creep_current: 0.0,
         zc_hysteresis_v: 0.0,
+        input_limit_lsb: 0,
         settle_cycles: 0,
         dc_removal: false,
         events: EventConfig::ZERO,
@@ -286,6 +301,7 @@ impl Config {
             meter_constant_imp_per_kwh: 10_000,
             creep_current: 5.0 * 0.0004,
             zc_hysteresis_v: declared_voltage * 0.02,
+            input_limit_lsb: DEFAULT_INPUT_LIMIT_LSB,
             settle_cycles: 2,
             dc_removal: false,
             events: EventConfig::default(),
@@ -313,6 +329,9 @@ impl Config {
         }
         if !(self.creep_current.is_finite() && self.creep_current >= 0.0) {
             return Err(OutOfRange("creep_current"));
+        }
+        if !(1..=CODE_LIMIT).contains(&self.input_limit_lsb) {
+            return Err(OutOfRange("input_limit_lsb"));
         }
         if !(self.zc_hysteresis_v.is_finite() && self.zc_hysteresis_v > 0.0) {
             return Err(OutOfRange("zc_hysteresis_v"));

@@ -8,39 +8,52 @@
 //! `Meter` it was compiled with the instantiating crate's settings: on the reference firmware
 //! (`opt-level = "s"`) the per-frame path cost about 560 instructions for 3P4W.
 
-use crate::config::{Topology, CODE_LIMIT, MAX_CHANNELS};
+use crate::config::{Topology, CODE_MISSING, MAX_CHANNELS};
 use crate::delay::{DelayLine, BASE_DELAY};
 use crate::kernels::{Frame, LANES};
 use crate::math;
 use crate::report::Flags;
 use crate::tracker::{Boundary, Tracker};
 
+/// What was wrong with a frame's samples (bits of [`Input::codes`]'s return).
+pub(crate) const BAD_INVALID: u8 = 1;
+pub(crate) const BAD_CLIPPED: u8 = 2;
+
 /// Input samples: ADC codes, or volts and amperes quantised to the channel's LSB.
 pub(crate) trait Input: Copy + Default {
     /// The codes of the first `N` channels of a frame (`offset` for codes, `inv_gain` for
-    /// floats), clipped to ±[`CODE_LIMIT`]; the other channels are zero.
-    /// With `OFFSETS` false, every offset is zero.
+    /// floats), clipped to ±`limit`; the other channels are zero. Missing samples
+    /// ([`CODE_MISSING`], NaN, ±∞) become 0. Returns the codes and what was wrong
+    /// ([`BAD_INVALID`], [`BAD_CLIPPED`]). With `OFFSETS` false, every offset is zero.
     fn codes<const N: usize, const OFFSETS: bool>(
         frame: &[Self],
         offset: &[i32; MAX_CHANNELS],
         inv_gain: &[f32; MAX_CHANNELS],
-        flags: &mut Flags,
-    ) -> [i32; MAX_CHANNELS];
+        limit: i32,
+    ) -> ([i32; MAX_CHANNELS], u8);
 }
 
-/// Whether a code is beyond ±[`CODE_LIMIT`] (one unsigned comparison).
+/// Whether a code reaches ±`limit` (one unsigned comparison): `v ≥ limit` or `v ≤ −limit`.
 #[inline(always)]
-fn beyond_limit(v: i32) -> bool {
-    v.wrapping_add(CODE_LIMIT) as u32 > 2 * CODE_LIMIT as u32
+fn at_limit(v: i32, limit: i32) -> bool {
+    v.wrapping_add(limit - 1) as u32 > 2 * (limit - 1) as u32
 }
 
-/// Clip codes to ±[`CODE_LIMIT`] (the rare path, after a code beyond it was seen).
+/// The rare path, after a code at or beyond the limit was seen: missing samples to zero, the
+/// rest clipped to ±`limit`.
 #[cold]
-fn clip(codes: &mut [i32; MAX_CHANNELS], flags: &mut Flags) {
+fn clip(codes: &mut [i32; MAX_CHANNELS], limit: i32) -> u8 {
+    let mut bad = 0;
     for c in codes.iter_mut() {
-        *c = (*c).clamp(-CODE_LIMIT, CODE_LIMIT);
+        if *c == CODE_MISSING {
+            *c = 0;
+            bad |= BAD_INVALID;
+        } else if at_limit(*c, limit) {
+            *c = (*c).clamp(-limit, limit);
+            bad |= BAD_CLIPPED;
+        }
     }
-    flags.insert(Flags::CLIPPED);
+    bad
 }
 
 impl Input for i32 {
@@ -49,19 +62,23 @@ impl Input for i32 {
         frame: &[Self],
         offset: &[i32; MAX_CHANNELS],
         _: &[f32; MAX_CHANNELS],
-        flags: &mut Flags,
-    ) -> [i32; MAX_CHANNELS] {
+        limit: i32,
+    ) -> ([i32; MAX_CHANNELS], u8) {
         let mut codes = [0i32; MAX_CHANNELS];
         let mut beyond = false;
         for c in 0..N {
-            // Saturating: a difference beyond the i32 range is beyond the code limit as well.
-            codes[c] = if OFFSETS { frame[c].saturating_sub(offset[c]) } else { frame[c] };
-            beyond |= beyond_limit(codes[c]);
+            // Saturating: a difference beyond the i32 range is beyond the limit as well. A
+            // missing sample stays CODE_MISSING (i32::MIN) through the subtraction of any
+            // offset ≥ 0; a negative offset moves it, so it is tested first in that case.
+            codes[c] = if OFFSETS && frame[c] != CODE_MISSING {
+                frame[c].saturating_sub(offset[c]).max(CODE_MISSING + 1)
+            } else {
+                frame[c]
+            };
+            beyond |= at_limit(codes[c], limit);
         }
-        if beyond {
-            clip(&mut codes, flags);
-        }
-        codes
+        let bad = if beyond { clip(&mut codes, limit) } else { 0 };
+        (codes, bad)
     }
 }
 
@@ -71,23 +88,68 @@ impl Input for f32 {
         frame: &[Self],
         _: &[i32; MAX_CHANNELS],
         inv_gain: &[f32; MAX_CHANNELS],
-        flags: &mut Flags,
-    ) -> [i32; MAX_CHANNELS] {
+        limit: i32,
+    ) -> ([i32; MAX_CHANNELS], u8) {
         let mut codes = [0i32; MAX_CHANNELS];
         let mut beyond = false;
         for c in 0..N {
             let x = frame[c];
-            if !x.is_finite() {
-                flags.insert(Flags::INVALID_INPUT);
-                continue;
+            // NaN and ±∞ are missing samples; round_to_i32 saturates finite overflows.
+            codes[c] =
+                if x.is_finite() { math::round_to_i32(x * inv_gain[c]) } else { CODE_MISSING };
+            beyond |= at_limit(codes[c], limit);
+        }
+        let bad = if beyond { clip(&mut codes, limit) } else { 0 };
+        (codes, bad)
+    }
+}
+
+/// Runs of stream samples that were missing or clipped, newest last: the meter flags exactly
+/// the cycles (and skips the Urms(1/2) windows) that hold one. Runs are kept until newer ones
+/// push them out; with more than [`RUNS`] separate runs, the two newest merge, so a run is never
+/// lost (at worst a clean cycle between two runs is flagged too).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Runs {
+    runs: [(u64, u64); RUNS],
+    len: usize,
+}
+
+/// Runs kept per kind: more than the separate runs that fit in the two cycles a window can span.
+const RUNS: usize = 8;
+
+impl Runs {
+    pub const EMPTY: Self = Self { runs: [(0, 0); RUNS], len: 0 };
+
+    /// Add the stream samples `lo..=hi`.
+    #[cold]
+    pub fn add(&mut self, lo: u64, hi: u64) {
+        if self.len > 0 {
+            let last = &mut self.runs[self.len - 1];
+            if lo <= last.1.saturating_add(1) {
+                last.0 = last.0.min(lo);
+                last.1 = last.1.max(hi);
+                return;
             }
-            codes[c] = math::round_to_i32(x * inv_gain[c]);
-            beyond |= beyond_limit(codes[c]);
         }
-        if beyond {
-            clip(&mut codes, flags);
+        if self.len == RUNS {
+            // Drop the oldest (far behind every window by now).
+            self.runs.copy_within(1.., 0);
+            self.len -= 1;
         }
-        codes
+        self.runs[self.len] = (lo, hi);
+        self.len += 1;
+    }
+
+    /// Whether a run holds any sample of `lo..=hi`.
+    pub fn overlaps(&self, lo: u64, hi: u64) -> bool {
+        self.runs[..self.len].iter().any(|&(a, b)| a <= hi && lo <= b)
+    }
+
+    /// Forget runs that end before sample `before`.
+    pub fn forget_before(&mut self, before: u64) {
+        let keep = self.runs[..self.len].iter().position(|&(_, b)| b >= before).unwrap_or(self.len);
+        self.runs.copy_within(keep..self.len, 0);
+        self.len -= keep;
     }
 }
 
@@ -128,8 +190,14 @@ pub(crate) struct Front {
     pub frames: u64,
     /// Next index of the delay-corrected stream.
     pub m_next: u64,
-    /// Sample-level flags gathered since the open cycle started.
+    /// Sample-level flags gathered since the open cycle started (short frames).
     pub flags: Flags,
+    /// Missing samples, as stream samples of the corrected stream.
+    pub invalid: Runs,
+    /// Clipped samples.
+    pub clipped: Runs,
+    /// Input range in codes ([`crate::Config::input_limit_lsb`]).
+    limit: i32,
     topology: Topology,
     offsets: [i32; MAX_CHANNELS],
     /// Every offset is zero (checked once: an array comparison per block was a library call).
@@ -157,6 +225,10 @@ impl Front {
         frames: 0,
         m_next: 0,
         flags: Flags::empty(),
+        invalid: Runs::EMPTY,
+        clipped: Runs::EMPTY,
+        // Zero like every other byte: an unconfigured meter runs no sample.
+        limit: 0,
         topology: Topology::SinglePhase,
         offsets: [0; MAX_CHANNELS],
         zero_offsets: false,
@@ -166,6 +238,7 @@ impl Front {
     };
 
     pub fn new(
+        limit: i32,
         topology: Topology,
         offsets: [i32; MAX_CHANNELS],
         inv_gain: [f32; MAX_CHANNELS],
@@ -181,6 +254,9 @@ impl Front {
             frames: 0,
             m_next: 0,
             flags: Flags::empty(),
+            invalid: Runs::EMPTY,
+            clipped: Runs::EMPTY,
+            limit,
             topology,
             offsets,
             zero_offsets: offsets == [0; MAX_CHANNELS],
@@ -204,6 +280,27 @@ impl Front {
         self.frames = 0;
         self.m_next = 0;
         self.flags = Flags::empty();
+        self.invalid = Runs::EMPTY;
+        self.clipped = Runs::EMPTY;
+    }
+
+    /// Record what was wrong with input frame `n` (`bad` bits of [`Input::codes`]) on the
+    /// corrected stream: the same sample without a fractional delay, the samples within reach of
+    /// the interpolator's taps with one.
+    #[cold]
+    #[inline(never)]
+    fn mark(&mut self, n: u64, bad: u8) {
+        let reach = match self.correction {
+            Correction::Frames { .. } => 0,
+            Correction::Lines(_) => 4,
+        };
+        let (lo, hi) = (n.saturating_sub(reach), n + reach);
+        if bad & BAD_INVALID != 0 {
+            self.invalid.add(lo, hi);
+        }
+        if bad & BAD_CLIPPED != 0 {
+            self.clipped.add(lo, hi);
+        }
     }
 
     /// Phase correction of one frame of codes of the first `N` channels: the ring frame of the
@@ -280,11 +377,16 @@ impl Front {
         let mask = ring.len() - 1;
         let offsets = self.offsets;
         let inv_gain = self.inv_gain;
+        let limit = self.limit;
         let mut frames = samples.chunks_exact(N).enumerate();
-        // The first frames after start or reset only fill the phase correction.
+        // The first frames after start or reset only fill the phase correction. Input frame n
+        // is stream sample n of the corrected stream (which lags by BASE_DELAY frames).
         while self.frames < BASE_DELAY as u64 {
             let (_, frame) = frames.next()?;
-            let codes = T::codes::<N, OFFSETS>(frame, &offsets, &inv_gain, &mut self.flags);
+            let (codes, bad) = T::codes::<N, OFFSETS>(frame, &offsets, &inv_gain, limit);
+            if bad != 0 {
+                self.mark(self.frames, bad);
+            }
             self.correct::<N>(&codes);
             self.frames += 1;
         }
@@ -292,7 +394,10 @@ impl Front {
         let mut m = first;
         let mut stop = None;
         for (k, frame) in frames {
-            let codes = T::codes::<N, OFFSETS>(frame, &offsets, &inv_gain, &mut self.flags);
+            let (codes, bad) = T::codes::<N, OFFSETS>(frame, &offsets, &inv_gain, limit);
+            if bad != 0 {
+                self.mark(m + BASE_DELAY as u64, bad);
+            }
             let (f, reference) = self.correct::<N>(&codes);
             ring[(m as usize) & mask] = f;
             let boundary = self.tracker.step(m, reference);

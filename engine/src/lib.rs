@@ -19,6 +19,7 @@ extern crate std;
 
 mod config;
 mod delay;
+pub mod en50160;
 mod energy;
 mod front;
 mod kernels;
@@ -33,8 +34,8 @@ mod spectrum;
 mod tracker;
 
 pub use config::{
-    Analysis, ChannelCal, Config, ConfigError, EventConfig, Topology, CODE_LIMIT, MAX_CHANNELS,
-    MAX_DELAY_SAMPLES,
+    Analysis, ChannelCal, Config, ConfigError, EventConfig, Topology, CODE_LIMIT, CODE_MISSING,
+    DEFAULT_INPUT_LIMIT_LSB, MAX_CHANNELS, MAX_DELAY_SAMPLES,
 };
 pub use delay::BASE_DELAY;
 pub use energy::{EnergyRegisters, Pulses, Registers};

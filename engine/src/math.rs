@@ -45,6 +45,11 @@ pub(crate) fn floor64(x: f64) -> f64 {
     libm::floor(x)
 }
 
+#[inline]
+pub(crate) fn round64(x: f64) -> f64 {
+    libm::round(x)
+}
+
 /// Round half away from zero and saturate to `i32`; NaN maps to 0.
 #[inline]
 pub(crate) fn round_to_i32(x: f32) -> i32 {

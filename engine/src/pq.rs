@@ -2,7 +2,8 @@
 //! polyphase, with hysteresis and a fixed or sliding reference; and the 10-s power frequency.
 //!
 //! Each cycle gives two Urms(1/2) values per phase (one-cycle windows refreshed every half
-//! cycle); a value is time-stamped at the end of its window. Polyphase rules:
+//! cycle); a value is time-stamped at the *start* of its window, as IEC 61000-4-30 Class A
+//! instruments print events (standards.md §2.2). Polyphase rules:
 //!
 //! * dip: starts when any phase falls below the dip threshold; ends when every phase is at or
 //!   above threshold + hysteresis; residual = lowest Urms(1/2) of any phase during the event;
@@ -11,15 +12,18 @@
 //! * interruption: starts when every phase is below the interruption threshold; ends when any
 //!   phase is at or above threshold + hysteresis; residual = lowest value.
 //!
-//! Start and end are the time stamps of the values that crossed, so both carry the half-cycle
-//! granularity of Urms(1/2), and a step change is seen once enough of the one-cycle window has
-//! changed (for a dip to 50 %: a quarter of the window at the start, four fifths at the end):
-//! durations come out about half a cycle longer than the step, within one cycle.
+//! Event IN is the start of the window that first crossed (polyphase: the first phase to
+//! cross), Event OUT the start of the window in which the ending condition first holds, and the
+//! duration is OUT − IN. A step dip that begins at a rising zero crossing is therefore stamped
+//! half a cycle before the step: the window starting at the previous half-cycle instant already
+//! holds half the dip. An event still in progress when the stream ends is closed at the end of
+//! the stream and marked [`VoltageEvent::open_at_end`].
 //!
 //! The sliding reference (when enabled) is the mean of the phases' 10/12-cycle rms through a
 //! first-order low-pass of 1-minute time constant (IEC 61000-4-30 §5.4.4), started at the
 //! declared voltage. Interruptions are always judged against the declared voltage.
 
+use crate::en50160;
 use crate::tracker::SampleTime;
 
 /// What kind of voltage event.
@@ -52,9 +56,11 @@ pub enum EventKind {
 pub struct VoltageEvent {
     /// Dip, swell or interruption.
     pub kind: EventKind,
-    /// Time stamp (window end) of the first Urms(1/2) value past the threshold.
+    /// Event IN: start of the Urms(1/2) window that first crossed the threshold (conditions:
+    /// the first cycle of the run that opened them).
     pub start: SampleTime,
-    /// From `start` to the time stamp of the value that ended the event, samples.
+    /// Event OUT − Event IN, samples: to the start of the window that ended the event (or the
+    /// end of the stream, see `open_at_end`).
     pub duration_samples: f32,
     /// Phases that crossed the threshold (bit 0 = L1).
     pub phases: u8,
@@ -65,6 +71,9 @@ pub struct VoltageEvent {
     /// Rapid voltage change: difference of the steady-state means before and after, V (ΔUss;
     /// `extreme_v` holds ΔUmax). Broken neutral: `extreme_v` holds the largest u0 in %.
     pub delta_ss_v: f32,
+    /// The event was still in progress when the stream ended: its end is the end of the
+    /// stream, not an observed return, and its duration is a lower bound.
+    pub open_at_end: bool,
 }
 
 impl VoltageEvent {
@@ -77,6 +86,7 @@ impl VoltageEvent {
         extreme_v: 0.0,
         reference_v: 0.0,
         delta_ss_v: 0.0,
+        open_at_end: false,
     };
 
     /// Extreme value in % of the reference.
@@ -208,7 +218,7 @@ impl EventDetector {
             (EventKind::Interruption, self.interruption.take()),
         ] {
             if let Some(o) = open {
-                out.push(close(kind, &o, at));
+                out.push(VoltageEvent { open_at_end: true, ..close(kind, &o, at) });
             }
         }
     }
@@ -313,6 +323,7 @@ fn close(kind: EventKind, o: &Open, at: SampleTime) -> VoltageEvent {
         extreme_v: o.extreme,
         reference_v: o.reference,
         delta_ss_v: 0.0,
+        open_at_end: false,
     }
 }
 
@@ -524,6 +535,7 @@ impl RvcDetector {
                             extreme_v: dmax,
                             reference_v: 0.0,
                             delta_ss_v: dss,
+                            open_at_end: false,
                         });
                     }
                     self.steady_mean = Some(means);
@@ -573,7 +585,7 @@ impl Condition {
     /// Close a condition still open at the end of the stream.
     pub fn flush(&mut self, at: SampleTime, out: &mut EventQueue) {
         if let Some(o) = self.open.take() {
-            out.push(close(self.kind, &o, at));
+            out.push(VoltageEvent { open_at_end: true, ..close(self.kind, &o, at) });
         }
         self.run = 0;
     }
@@ -709,21 +721,16 @@ impl Snapshot {
 }
 
 /// Event occurrence counters as a meter keeps them (no allocation): the EN 50160 dip and swell
-/// tables, interruptions (short up to 180 s, long above), rapid voltage changes.
-///
-/// Dip rows by residual u in % of the reference: 90 > u ≥ 80, 80 > u ≥ 70, 70 > u ≥ 40,
-/// 40 > u ≥ 5, 5 > u; columns by duration: 10 ms ≤ t ≤ 200 ms, 200 ms < t ≤ 500 ms,
-/// 0.5 s < t ≤ 1 s, 1 s < t ≤ 5 s, 5 s < t ≤ 60 s. Swell rows u ≥ 120, 120 > u > 110; columns
-/// 10 ms ≤ t ≤ 500 ms, 0.5 s < t ≤ 5 s, 5 s < t ≤ 60 s. Upper duration bounds and lower
-/// residual bounds are inclusive (EN 50160:2010).
+/// tables, interruptions (short up to 180 s, long above), rapid voltage changes. Events are
+/// classified by [`crate::en50160`] on their extreme in % of their reference voltage.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PqCounters {
-    /// Dip table, `[row][column]`.
+    /// Dip table, `[row][column]` ([`crate::en50160::dip_cell`]).
     pub dips: [[u32; 5]; 5],
     /// Dips outside the table (shorter than 10 ms or longer than 60 s).
     pub dips_unclassified: u32,
-    /// Swell table, `[row][column]`.
+    /// Swell table, `[row][column]` ([`crate::en50160::swell_cell`]).
     pub swells: [[u32; 3]; 2],
     /// Swells outside the table.
     pub swells_unclassified: u32,
@@ -747,62 +754,25 @@ impl PqCounters {
         rvc: 0,
     };
 
-    /// Dip table cell (row, column) of a residual (% of reference) and duration (s).
-    pub fn dip_cell(residual_pct: f32, duration_s: f64) -> Option<(usize, usize)> {
-        let row = if residual_pct >= 90.0 {
-            return None;
-        } else if residual_pct >= 80.0 {
-            0
-        } else if residual_pct >= 70.0 {
-            1
-        } else if residual_pct >= 40.0 {
-            2
-        } else if residual_pct >= 5.0 {
-            3
-        } else {
-            4
-        };
-        let col = column(duration_s, &[0.2, 0.5, 1.0, 5.0, 60.0])?;
-        Some((row, col))
-    }
-
-    /// Swell table cell (row, column) of a maximum (% of reference) and duration (s).
-    pub fn swell_cell(max_pct: f32, duration_s: f64) -> Option<(usize, usize)> {
-        let row = if max_pct >= 120.0 {
-            0
-        } else if max_pct > 110.0 {
-            1
-        } else {
-            return None;
-        };
-        let col = column(duration_s, &[0.5, 5.0, 60.0])?;
-        Some((row, col))
-    }
-
     /// Count one completed event.
     pub fn count(&mut self, e: &VoltageEvent, sample_rate_hz: f32) {
         let d = e.duration_s(sample_rate_hz);
+        let u = e.extreme_pct() as f64;
         match e.kind {
-            EventKind::Dip => match Self::dip_cell(e.extreme_pct(), d) {
+            EventKind::Dip => match en50160::dip_cell(u, d) {
                 Some((r, c)) => self.dips[r][c] += 1,
                 None => self.dips_unclassified += 1,
             },
-            EventKind::Swell => match Self::swell_cell(e.extreme_pct(), d) {
+            EventKind::Swell => match en50160::swell_cell(u, d) {
                 Some((r, c)) => self.swells[r][c] += 1,
                 None => self.swells_unclassified += 1,
             },
-            EventKind::Interruption if d <= 180.0 => self.short_interruptions += 1,
+            EventKind::Interruption if en50160::interruption_is_short(d) => {
+                self.short_interruptions += 1
+            }
             EventKind::Interruption => self.long_interruptions += 1,
             EventKind::Rvc => self.rvc += 1,
             _ => {}
         }
     }
-}
-
-/// Column of a duration against inclusive upper bounds, from 10 ms up.
-fn column(duration_s: f64, upper: &[f64]) -> Option<usize> {
-    if duration_s < 0.01 {
-        return None;
-    }
-    upper.iter().position(|&u| duration_s <= u)
 }

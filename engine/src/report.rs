@@ -14,9 +14,11 @@ impl Flags {
     pub const HOLDOVER: Flags = Flags(1 << 1);
     /// The filtered reference voltage stayed below the zero-crossing hysteresis.
     pub const NO_REFERENCE: Flags = Flags(1 << 2);
-    /// A sample reached the code limit (or a float input overflowed it) and was clipped.
+    /// A sample of this cycle reached the input range ([`crate::Config::input_limit_lsb`]):
+    /// the converter was saturated, or a float input beyond full scale was clipped.
     pub const CLIPPED: Flags = Flags(1 << 3);
-    /// A float input was NaN or infinite (taken as zero).
+    /// A sample of this cycle was missing ([`crate::CODE_MISSING`], NaN or ±∞), taken as zero
+    /// in the integrals; the Urms(1/2) windows that hold it are not judged by the detectors.
     pub const INVALID_INPUT: Flags = Flags(1 << 4);
     /// At least one phase was below the anti-creep current: it registered no energy.
     pub const CREEP: Flags = Flags(1 << 5);
@@ -27,6 +29,43 @@ impl Flags {
     /// A dip, swell or interruption was in progress during this cycle (IEC 61000-4-30 flagging:
     /// every value and aggregate containing it is flagged).
     pub const EVENT: Flags = Flags(1 << 8);
+    /// No locked fundamental in this cycle: hold-over, resync, no reference, a frequency outside
+    /// the measuring range, or a signal whose fundamental carries less than half of its power
+    /// (noise, DC). Its frequency is not a measurement and its values do not describe a supply.
+    pub const NO_LOCK: Flags = Flags(1 << 9);
+    /// The cycle's frequency lies outside the measuring range (42.5-57.5 Hz at 50 Hz nominal,
+    /// 51-69 Hz at 60 Hz): the configuration does not fit the supply.
+    pub const OFF_NOMINAL: Flags = Flags(1 << 10);
+
+    /// Flags that make a value unfit for statistics (IEC 61000-4-30 §4.7 flagging and the
+    /// conditions above): EN 50160 and aggregation leave such values out.
+    pub const UNRELIABLE: Flags = Flags(
+        Self::SETTLING.0
+            | Self::HOLDOVER.0
+            | Self::NO_REFERENCE.0
+            | Self::CLIPPED.0
+            | Self::INVALID_INPUT.0
+            | Self::SHORT_FRAME.0
+            | Self::RESYNC.0
+            | Self::EVENT.0
+            | Self::NO_LOCK.0
+            | Self::OFF_NOMINAL.0,
+    );
+
+    /// Every flag with its name as the CSV files write it, in bit order.
+    pub const NAMES: [(Flags, &'static str); 11] = [
+        (Self::SETTLING, "settling"),
+        (Self::HOLDOVER, "holdover"),
+        (Self::NO_REFERENCE, "no_reference"),
+        (Self::CLIPPED, "clipped"),
+        (Self::INVALID_INPUT, "invalid_input"),
+        (Self::CREEP, "creep"),
+        (Self::SHORT_FRAME, "short_frame"),
+        (Self::RESYNC, "resync"),
+        (Self::EVENT, "event"),
+        (Self::NO_LOCK, "no_lock"),
+        (Self::OFF_NOMINAL, "off_nominal"),
+    ];
 
     /// No flag set.
     pub const fn empty() -> Self {
@@ -48,9 +87,12 @@ impl Flags {
         self.0 |= other.0;
     }
 
-    /// Whether the frequency of this cycle is a measured period (no hold-over or resync).
+    /// Whether the frequency of this cycle is a measured period of a locked fundamental (no
+    /// hold-over, resync, settling or loss of lock).
     pub const fn frequency_valid(self) -> bool {
-        !self.intersects(Flags(Self::HOLDOVER.0 | Self::RESYNC.0 | Self::SETTLING.0))
+        !self.intersects(Flags(
+            Self::HOLDOVER.0 | Self::RESYNC.0 | Self::SETTLING.0 | Self::NO_LOCK.0,
+        ))
     }
 }
 

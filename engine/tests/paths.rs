@@ -2,9 +2,7 @@
 
 mod common;
 use common::*;
-use percycle_engine::{
-    ChannelCal, Config, ConfigError, CycleReport, Flags, Meter, Topology, CODE_LIMIT,
-};
+use percycle_engine::{ChannelCal, Config, ConfigError, CycleReport, Flags, Meter, Topology};
 use proptest::prelude::*;
 
 fn three_phase_codes(n: usize, f: f64) -> (Config, Vec<i32>) {
@@ -171,10 +169,11 @@ fn clipped_codes_are_flagged() {
     let mut meter: Meter = Meter::new(cfg).unwrap();
     let mut flagged = false;
     for k in 0..2_000 {
-        let v = if k % 160 < 80 { i32::MAX } else { i32::MIN };
+        let v = if k % 160 < 80 { i32::MAX } else { -i32::MAX };
         if let Some(r) = meter.process(&[v, 0]) {
             flagged |= r.flags.contains(Flags::CLIPPED);
-            assert!((r.u_rms[0] - CODE_LIMIT as f32 * cfg.calibration[0].gain).abs() < 1.0);
+            let rail = cfg.input_limit_lsb as f32 * cfg.calibration[0].gain;
+            assert!((r.u_rms[0] - rail).abs() < 1.0);
         }
     }
     assert!(flagged);

@@ -9,9 +9,10 @@
 //!   [`Aggregates::incomplete_windows`].
 //! * 2-h values: rms of the twelve 10-min values of each 2-h clock window (even when some are
 //!   missing; `values` says how many).
-//! * Flagging: a value is flagged when any interval in it carries [`Flags::EVENT`] (a dip, swell
-//!   or interruption), so flagged values and every aggregate containing them are excluded from
-//!   the EN 50160 statistics.
+//! * Flagging: a value is flagged when any interval in it carries a flag of
+//!   [`Flags::UNRELIABLE`] (a dip, swell or interruption; missing or clipped samples; no locked
+//!   fundamental or a frequency off the measuring range; settling), so flagged values and every
+//!   aggregate containing them are excluded from the EN 50160 statistics.
 //! * 10-s frequency values come from the engine ([`FrequencyReport`]) and are flagged the same way.
 //!
 //! The window length is a parameter (600 s by default) so that a short synthetic recording can
@@ -123,7 +124,7 @@ pub fn aggregate(
             start_s: iv.start.seconds(fs),
             length_s: iv.duration_samples as f64 / fs as f64,
             values: 1,
-            flagged: iv.flags.contains(Flags::EVENT),
+            flagged: iv.flags.intersects(Flags::UNRELIABLE),
             frequency_hz: iv.frequency as f64,
             u_rms: u.iter().map(|&c| iv.rms[c] as f64).collect(),
             i_rms: i.iter().map(|&c| iv.rms[c] as f64).collect(),
@@ -224,13 +225,14 @@ pub fn frequency_values(f: &[FrequencyReport]) -> Vec<TenSecondFrequency> {
         .map(|r| TenSecondFrequency {
             start_s: 10.0 * r.interval as f64,
             frequency_hz: r.frequency as f64,
-            flagged: r.flags.contains(Flags::EVENT),
+            flagged: r.flags.intersects(Flags::UNRELIABLE),
         })
         .collect()
 }
 
-/// The evaluator's events, with the extreme in % of the declared voltage.
-pub fn events(e: &[VoltageEvent], fs: f32, declared_voltage: f32) -> Vec<EnEvent> {
+/// The evaluator's events, with the extreme in % of the event's reference voltage (the declared
+/// voltage, or the sliding reference when the engine uses one), as the engine classifies them.
+pub fn events(e: &[VoltageEvent], fs: f32) -> Vec<EnEvent> {
     e.iter()
         .filter_map(|v| {
             let kind = match v.kind {
@@ -246,7 +248,7 @@ pub fn events(e: &[VoltageEvent], fs: f32, declared_voltage: f32) -> Vec<EnEvent
             kind,
             start_s: v.start.seconds(fs),
             duration_s: v.duration_s(fs),
-            extreme_pct: 100.0 * v.extreme_v as f64 / declared_voltage as f64,
+            extreme_pct: v.extreme_pct() as f64,
         })
         .collect()
 }

@@ -223,25 +223,21 @@ pub const CYCLES_HEADER: &str = "cycle,start_s,frequency_hz,u1_rms,u2_rms,u3_rms
 p1_w,p2_w,p3_w,q1_var,q2_var,q3_var,s1_va,s2_va,s3_va,pf1,pf2,pf3,p_total_w,q_total_var,s_total_va,pf_total,\
 u12_rms,u23_rms,u31_rms,u1_half_rms,u2_half_rms,u3_half_rms,in_computed_rms,flags";
 
-/// Names of the set flags, joined by `|`.
+/// Names of the set flags, joined by `|` (the engine's [`Flags::NAMES`]).
 pub fn flag_names(f: Flags) -> String {
-    let names = [
-        (Flags::SETTLING, "settling"),
-        (Flags::HOLDOVER, "holdover"),
-        (Flags::NO_REFERENCE, "no_reference"),
-        (Flags::CLIPPED, "clipped"),
-        (Flags::INVALID_INPUT, "invalid_input"),
-        (Flags::CREEP, "creep"),
-        (Flags::SHORT_FRAME, "short_frame"),
-        (Flags::RESYNC, "resync"),
-    ];
-    let set: Vec<&str> = names.iter().filter(|(fl, _)| f.contains(*fl)).map(|(_, n)| *n).collect();
+    let set: Vec<&str> =
+        Flags::NAMES.iter().filter(|(fl, _)| f.contains(*fl)).map(|(_, n)| *n).collect();
     set.join("|")
 }
 
 /// One `cycles.csv` row.
 pub fn cycle_row(r: &CycleReport, fs: f32) -> String {
-    let mut s = format!("{},{:.9},{:.6}", r.index, r.start_s(fs), r.frequency);
+    // A cycle without a measured period of a locked fundamental has no frequency to print.
+    let mut s = if r.flags.frequency_valid() {
+        format!("{},{:.9},{:.6}", r.index, r.start_s(fs), r.frequency)
+    } else {
+        format!("{},{:.9},", r.index, r.start_s(fs))
+    };
     let groups: [&[f32]; 14] = [
         &r.u_rms,
         &r.i_rms,
@@ -478,10 +474,14 @@ pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
     for e in &a.events {
         let pct = 100.0 * e.extreme_v as f64 / declared as f64;
         let d = e.duration_s(fs);
+        // The cell is the engine's (the extreme in % of the event's reference), as counted.
+        let of_reference = e.extreme_pct() as f64;
         let (kind, cell) = match e.kind {
-            EventKind::Dip => ("dip", en50160::dip_cell(pct, d).unwrap_or("")),
-            EventKind::Swell => ("swell", en50160::swell_cell(pct, d).unwrap_or("")),
-            EventKind::Interruption => ("interruption", if d <= 180.0 { "short" } else { "long" }),
+            EventKind::Dip => ("dip", en50160::dip_cell(of_reference, d).unwrap_or("")),
+            EventKind::Swell => ("swell", en50160::swell_cell(of_reference, d).unwrap_or("")),
+            EventKind::Interruption => {
+                ("interruption", if en50160::interruption_is_short(d) { "short" } else { "long" })
+            }
             EventKind::Rvc => ("rvc", ""),
             EventKind::MissingPhase => ("missing_phase", ""),
             EventKind::BrokenNeutral => ("broken_neutral", ""),
@@ -567,7 +567,7 @@ pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
         &cfg,
         &aggregate::frequency_values(&a.frequency),
         &aggregate::ten_minute_values(&agg),
-        &aggregate::events(&a.events, fs, declared),
+        &aggregate::events(&a.events, fs),
     )?;
     let path = dir.join("en50160.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")

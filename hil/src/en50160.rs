@@ -20,8 +20,34 @@
 //!
 //! A parameter passes when `N1/N ≤ 5 %` (`≤ 0.5 %` for interconnected frequency) and `N2 = 0`.
 //! The ratio is compared in integers (`1000·N1 ≤ 50·N`, or `≤ 5·N`), so 50 of 1008 (4.96 %)
-//! passes and 51 of 1008 (5.06 %) fails without rounding questions. A parameter with `N = 0`
-//! passes and carries a note.
+//! passes and 51 of 1008 (5.06 %) fails without rounding questions.
+//!
+//! # Verdicts and missing data
+//!
+//! Nothing passes by default. Each parameter of each period gets a [`Verdict`]: `pass`, `fail`
+//! or `not_evaluated`. A parameter is evaluated only when its valid values cover enough of the
+//! values the period should hold:
+//!
+//! * expected values `E`: the number of value slots in the period, `⌈observation / length⌉`
+//!   with the length of one value (`aggregate_s` for 10-min values, 10 s for frequency) and
+//!   the period's full length, also for a partial last period; a week of 10-min values gives
+//!   `E = 1008`, a week of 10-s values `E = 60480`. With `frequency_observation_s` set, the
+//!   frequency periods use that span;
+//! * the parameter is evaluated when `N ≥ 1` and `N ≥ min_valid_pct · E / 100`
+//!   ([`En50160Config::min_valid_pct`], 50 % by default), compared exactly in integers, so
+//!   504 of 1008 (exactly 50 %) is evaluated and 503 is not.
+//!
+//! A parameter that is not evaluated has no pass/fail verdict, carries a reason (e.g. "3 valid
+//! 10-min values of 1008 expected (0.29 %); at least 50 % needed") and its `N`, `N1`, `N2` are
+//! still reported. A period, and the whole report, is `fail` when any evaluated parameter fails,
+//! otherwise `not_evaluated` when any parameter was not evaluated (the reason says how many),
+//! and `pass` only when every parameter of every period was evaluated and passed. A report
+//! without any input has no periods and is `not_evaluated`.
+//!
+//! The parameter list follows the data: supply voltage, THD and harmonics for every phase
+//! present in the 10-min values (at least one phase, so that a period without any 10-min value
+//! is not evaluated rather than judged on frequency alone), and unbalance for three-phase values
+//! or whenever a value carries `u2` (single-phase supplies have no unbalance to judge).
 //!
 //! # Limits (EN 50160:2010, LV)
 //!
@@ -75,16 +101,12 @@ use std::fmt::Write as _;
 
 /// One week in seconds, the default observation period.
 pub const ONE_WEEK_S: f64 = 604_800.0;
-/// Longest interruption counted as short, in seconds (3 min); longer ones are long.
-pub const SHORT_INTERRUPTION_MAX_S: f64 = 180.0;
 /// Most observation periods one evaluation may produce (weekly and frequency periods each).
 pub const MAX_PERIODS: usize = 10_000;
 /// Length of a 10-min aggregate, in seconds.
 const TEN_MINUTES_S: f64 = 600.0;
 /// Length of a 10-s frequency value, in seconds.
 const TEN_SECONDS_S: f64 = 10.0;
-/// Highest harmonic order with an EN 50160 limit.
-pub const MAX_HARMONIC_ORDER: usize = 25;
 
 /// One 10-minute aggregate (IEC 61000-4-30), per phase where relevant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -138,8 +160,8 @@ pub struct VoltageEvent {
     pub start_s: f64,
     /// Duration, s.
     pub duration_s: f64,
-    /// Residual (dip, interruption) or maximum (swell) in % of the declared voltage; not used for
-    /// RVC.
+    /// Residual (dip, interruption) or maximum (swell) in % of the reference voltage (the declared
+    /// voltage, or the sliding reference); not used for RVC.
     pub extreme_pct: f64,
 }
 
@@ -163,14 +185,27 @@ pub struct En50160Config {
     /// a short recording stand for a long one.
     #[serde(default = "ten_minutes")]
     pub aggregate_s: f64,
+    /// Least share of its expected values, in percent (0…100), that a parameter of a period
+    /// needs as valid values to be evaluated; at least one valid value is always needed. 50 %
+    /// by default ([`DEFAULT_MIN_VALID_PCT`]); see the module docs.
+    #[serde(default = "default_min_valid_pct")]
+    pub min_valid_pct: f64,
 }
+
+/// Default of [`En50160Config::min_valid_pct`]: half of the values a period should hold.
+pub const DEFAULT_MIN_VALID_PCT: f64 = 50.0;
 
 fn ten_minutes() -> f64 {
     TEN_MINUTES_S
 }
 
+fn default_min_valid_pct() -> f64 {
+    DEFAULT_MIN_VALID_PCT
+}
+
 impl Default for En50160Config {
-    /// 50 Hz, 230 V, one week, interconnected, frequency over the same week.
+    /// 50 Hz, 230 V, one week, interconnected, frequency over the same week, 600-s aggregates,
+    /// at least 50 % of the expected values valid.
     fn default() -> Self {
         Self {
             nominal_hz: 50.0,
@@ -179,6 +214,7 @@ impl Default for En50160Config {
             interconnected: true,
             frequency_observation_s: None,
             aggregate_s: TEN_MINUTES_S,
+            min_valid_pct: DEFAULT_MIN_VALID_PCT,
         }
     }
 }
@@ -188,13 +224,17 @@ impl En50160Config {
     ///
     /// # Errors
     ///
-    /// [`En50160Error::InvalidConfig`] naming the first field that is not finite and positive.
+    /// [`En50160Error::InvalidConfig`] naming the first field that is not finite and positive,
+    /// or [`En50160Error::InvalidPercentage`] when `min_valid_pct` is not a finite number from 0
+    /// to 100.
     ///
     /// # Examples
     ///
     /// ```
     /// use percycle_hil::en50160::En50160Config;
     /// let cfg = En50160Config { observation_s: 0.0, ..En50160Config::default() };
+    /// assert!(cfg.validate().is_err());
+    /// let cfg = En50160Config { min_valid_pct: 101.0, ..En50160Config::default() };
     /// assert!(cfg.validate().is_err());
     /// assert!(En50160Config::default().validate().is_ok());
     /// ```
@@ -214,6 +254,12 @@ impl En50160Config {
                 return Err(En50160Error::InvalidConfig("frequency_observation_s"));
             }
         }
+        if !positive(self.aggregate_s) || nano(self.aggregate_s).is_none_or(|n| n <= 0) {
+            return Err(En50160Error::InvalidConfig("aggregate_s"));
+        }
+        if !(self.min_valid_pct.is_finite() && (0.0..=100.0).contains(&self.min_valid_pct)) {
+            return Err(En50160Error::InvalidPercentage("min_valid_pct"));
+        }
         Ok(())
     }
 }
@@ -225,6 +271,9 @@ pub enum En50160Error {
     /// A configuration field is not finite and positive.
     #[error("invalid configuration: {0} must be finite and greater than zero")]
     InvalidConfig(&'static str),
+    /// A configuration field that is a percentage is not finite or outside 0…100.
+    #[error("invalid configuration: {0} must be a finite percentage from 0 to 100")]
+    InvalidPercentage(&'static str),
     /// An input has a start time that is not finite.
     #[error("{what}[{index}] has a start time that is not finite")]
     NonFiniteStart {
@@ -249,6 +298,66 @@ pub enum En50160Error {
     },
 }
 
+/// The outcome of a judgement: a parameter, a period or a whole report.
+///
+/// Serialised as `"pass"`, `"fail"` or `"not_evaluated"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Evaluated, and within the limits.
+    Pass,
+    /// Evaluated, and outside the limits.
+    Fail,
+    /// Not judged: too few valid values (for a parameter), or some parameter not judged and
+    /// none failing (for a period or a report).
+    NotEvaluated,
+}
+
+impl Verdict {
+    /// `PASS`, `FAIL` or `NOT EVALUATED`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::NotEvaluated => "NOT EVALUATED",
+        }
+    }
+
+    /// `Fail` when any verdict fails, otherwise `NotEvaluated` when any was not evaluated or
+    /// there are none, otherwise `Pass`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use percycle_hil::en50160::Verdict::{self, *};
+    /// assert_eq!(Verdict::combine([Pass, NotEvaluated, Fail]), Fail);
+    /// assert_eq!(Verdict::combine([Pass, NotEvaluated]), NotEvaluated);
+    /// assert_eq!(Verdict::combine([Pass, Pass]), Pass);
+    /// assert_eq!(Verdict::combine([]), NotEvaluated);
+    /// ```
+    pub fn combine(verdicts: impl IntoIterator<Item = Verdict>) -> Verdict {
+        let (mut any, mut fail, mut not_evaluated) = (false, false, false);
+        for v in verdicts {
+            any = true;
+            fail |= v == Verdict::Fail;
+            not_evaluated |= v == Verdict::NotEvaluated;
+        }
+        if fail {
+            Verdict::Fail
+        } else if not_evaluated || !any {
+            Verdict::NotEvaluated
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
 /// The judgement of one parameter over one observation period.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParameterVerdict {
@@ -256,16 +365,19 @@ pub struct ParameterVerdict {
     pub parameter: String,
     /// Valid (unflagged, finite) values.
     pub n: usize,
+    /// Values the period should hold (see the module docs).
+    pub expected: usize,
     /// Valid values outside the 95 % band (99.5 % for interconnected frequency).
     pub n1: usize,
     /// Valid values outside the 100 % band (always 0 without one).
     pub n2: usize,
     /// The limits, as text for people.
     pub limit: String,
-    /// `N1/N` within the allowed share and `N2 = 0` (true when `N = 0`).
-    pub pass: bool,
-    /// Remark, e.g. that there were no valid values.
-    pub note: Option<String>,
+    /// `Pass` when `N1/N` is within the allowed share and `N2 = 0`, `Fail` otherwise;
+    /// `NotEvaluated` when the valid values are too few (see `reason`).
+    pub verdict: Verdict,
+    /// Why the parameter was not evaluated; `None` when it was.
+    pub reason: Option<String>,
 }
 
 impl ParameterVerdict {
@@ -291,7 +403,7 @@ pub struct ClassTable {
 }
 
 impl ClassTable {
-    fn new(rows: &[&str], columns: &[&str], cells: &[&[&str]]) -> Self {
+    fn new<const C: usize>(rows: &[&str], columns: &[&str; C], cells: &[[&str; C]]) -> Self {
         Self {
             rows: rows.iter().map(|s| s.to_string()).collect(),
             columns: columns.iter().map(|s| s.to_string()).collect(),
@@ -339,8 +451,11 @@ pub struct PeriodReport {
     pub long_interruptions: usize,
     /// Rapid voltage changes.
     pub rvc: usize,
-    /// Every parameter passes.
-    pub pass: bool,
+    /// [`Verdict::combine`] of the parameters: `Pass` only when every one was evaluated and
+    /// passed.
+    pub verdict: Verdict,
+    /// How many parameters fail and how many were not evaluated; `None` on `Pass`.
+    pub reason: Option<String>,
 }
 
 /// The power-frequency evaluation over one frequency observation period (used when
@@ -369,29 +484,12 @@ pub struct En50160Report {
     /// Frequency periods when `frequency_observation_s` is set, otherwise empty (the frequency
     /// verdict is then in each period).
     pub frequency_periods: Vec<FrequencyPeriodReport>,
-    /// Every period and every frequency period passes.
-    pub pass: bool,
+    /// [`Verdict::combine`] of every parameter of every period and frequency period: `Pass`
+    /// only when all of them were evaluated and passed; `NotEvaluated` without any input.
+    pub verdict: Verdict,
+    /// How many periods and parameters fail or were not evaluated; `None` on `Pass`.
+    pub reason: Option<String>,
 }
-
-const DIP_ROWS: [&str; 5] =
-    ["90 > u >= 80", "80 > u >= 70", "70 > u >= 40", "40 > u >= 5", "5 > u"];
-const DIP_COLUMNS: [&str; 5] = [
-    "10 ms <= t <= 200 ms",
-    "200 ms < t <= 500 ms",
-    "0.5 s < t <= 1 s",
-    "1 s < t <= 5 s",
-    "5 s < t <= 60 s",
-];
-const DIP_CELLS: [&[&str]; 5] = [
-    &["A1", "A2", "A3", "A4", "A5"],
-    &["B1", "B2", "B3", "B4", "B5"],
-    &["C1", "C2", "C3", "C4", "C5"],
-    &["D1", "D2", "D3", "D4", "D5"],
-    &["X1", "X2", "X3", "X4", "X5"],
-];
-const SWELL_ROWS: [&str; 2] = ["u >= 120", "120 > u > 110"];
-const SWELL_COLUMNS: [&str; 3] = ["10 ms <= t <= 500 ms", "0.5 s < t <= 5 s", "5 s < t <= 60 s"];
-const SWELL_CELLS: [&[&str]; 2] = [&["S1", "S2", "S3"], &["T1", "T2", "T3"]];
 
 /// `x` in units of 1e-9 (nanoseconds, nano-percent), `None` when not finite.
 fn nano(x: f64) -> Option<i64> {
@@ -404,109 +502,12 @@ fn edge(x: f64) -> i64 {
     (x * 1e9).round() as i64
 }
 
-/// Column index for a duration quantised to ns, given the inclusive upper edges in seconds.
-fn duration_column(t_ns: i64, upper_edges_s: &[f64]) -> Option<usize> {
-    if t_ns < edge(0.010) {
-        return None;
-    }
-    upper_edges_s.iter().position(|&e| t_ns <= edge(e))
-}
-
-fn dip_index(residual_pct: f64, duration_s: f64) -> Option<(usize, usize)> {
-    let u = nano(residual_pct)?;
-    let t = nano(duration_s)?;
-    if u < 0 {
-        return None;
-    }
-    // Rows: the lower bound is inclusive, the upper exclusive.
-    let row = [80.0, 70.0, 40.0, 5.0, 0.0].iter().position(|&lo| u >= edge(lo))?;
-    if u >= edge(90.0) {
-        return None;
-    }
-    let col = duration_column(t, &[0.2, 0.5, 1.0, 5.0, 60.0])?;
-    Some((row, col))
-}
-
-fn swell_index(max_pct: f64, duration_s: f64) -> Option<(usize, usize)> {
-    let u = nano(max_pct)?;
-    let t = nano(duration_s)?;
-    let row = if u >= edge(120.0) {
-        0
-    } else if u > edge(110.0) {
-        1
-    } else {
-        return None;
-    };
-    let col = duration_column(t, &[0.5, 5.0, 60.0])?;
-    Some((row, col))
-}
-
-/// The EN 50160:2010 dip cell for a residual voltage (% of the declared voltage) and a duration.
-///
-/// Rows: A `90 > u ≥ 80`, B `80 > u ≥ 70`, C `70 > u ≥ 40`, D `40 > u ≥ 5`, X `5 > u`.
-/// Columns: 1 `10 ms ≤ t ≤ 200 ms`, 2 `200 ms < t ≤ 500 ms`, 3 `0.5 s < t ≤ 1 s`,
-/// 4 `1 s < t ≤ 5 s`, 5 `5 s < t ≤ 60 s`. Lower residual bounds and upper duration bounds are
-/// inclusive. `None` outside the grid (`u ≥ 90`, `u < 0`, `t < 10 ms`, `t > 60 s`, not finite).
-/// Inputs are rounded to 1e-9 % and 1 ns first (see the module docs).
-///
-/// # Examples
-///
-/// ```
-/// use percycle_hil::en50160::dip_cell;
-/// assert_eq!(dip_cell(80.0, 0.200), Some("A1"));
-/// assert_eq!(dip_cell(79.99, 0.201), Some("B2"));
-/// assert_eq!(dip_cell(90.0, 0.1), None);
-/// ```
-pub fn dip_cell(residual_pct: f64, duration_s: f64) -> Option<&'static str> {
-    dip_index(residual_pct, duration_s).map(|(r, c)| DIP_CELLS[r][c])
-}
-
-/// The EN 50160:2010 swell cell for a maximum voltage (% of the declared voltage) and a duration.
-///
-/// Rows: S `u ≥ 120`, T `120 > u > 110`. Columns: 1 `10 ms ≤ t ≤ 500 ms`, 2 `0.5 s < t ≤ 5 s`,
-/// 3 `5 s < t ≤ 60 s`. `None` outside the grid (`u ≤ 110`, `t < 10 ms`, `t > 60 s`, not
-/// finite). Inputs are rounded to 1e-9 % and 1 ns first (see the module docs).
-///
-/// # Examples
-///
-/// ```
-/// use percycle_hil::en50160::swell_cell;
-/// assert_eq!(swell_cell(120.0, 0.5), Some("S1"));
-/// assert_eq!(swell_cell(110.01, 6.0), Some("T3"));
-/// assert_eq!(swell_cell(110.0, 1.0), None);
-/// ```
-pub fn swell_cell(max_pct: f64, duration_s: f64) -> Option<&'static str> {
-    swell_index(max_pct, duration_s).map(|(r, c)| SWELL_CELLS[r][c])
-}
-
-/// EN 50160 limit (95 % of the 10-min values) for harmonic order `order`, % of the fundamental;
-/// `None` outside 2…25.
-///
-/// # Examples
-///
-/// ```
-/// use percycle_hil::en50160::harmonic_limit_pct;
-/// assert_eq!(harmonic_limit_pct(5), Some(6.0));
-/// assert_eq!(harmonic_limit_pct(24), Some(0.5));
-/// assert_eq!(harmonic_limit_pct(26), None);
-/// ```
-pub fn harmonic_limit_pct(order: usize) -> Option<f64> {
-    Some(match order {
-        2 => 2.0,
-        3 => 5.0,
-        4 => 1.0,
-        5 => 6.0,
-        7 => 5.0,
-        9 => 1.5,
-        11 => 3.5,
-        13 => 3.0,
-        15 | 21 => 0.5,
-        17 => 2.0,
-        19 | 23 | 25 => 1.5,
-        6..=24 if order % 2 == 0 => 0.5,
-        _ => return None,
-    })
-}
+use percycle_engine::en50160 as tables;
+pub use percycle_engine::en50160::{
+    dip_cell_name as dip_cell, harmonic_limit_pct, interruption_is_short,
+    swell_cell_name as swell_cell, MAX_LIMITED_ORDER as MAX_HARMONIC_ORDER,
+    SHORT_INTERRUPTION_MAX_S,
+};
 
 /// An inclusive range in units of 1e-9 of the measured quantity (percent).
 #[derive(Clone, Copy, Debug)]
@@ -559,18 +560,79 @@ impl Count {
         }
     }
 
-    fn verdict(self, rule: &Rule) -> ParameterVerdict {
-        let pass = self.n1 * 1000 <= self.n * rule.allowed_permille && self.n2 == 0;
+    fn verdict(self, rule: &Rule, need: &Coverage) -> ParameterVerdict {
+        let reason = need.shortfall(self.n);
+        let verdict = if reason.is_some() {
+            Verdict::NotEvaluated
+        } else if self.n1 * 1000 <= self.n * rule.allowed_permille && self.n2 == 0 {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
         ParameterVerdict {
             parameter: rule.name.clone(),
             n: self.n,
+            expected: need.expected,
             n1: self.n1,
             n2: self.n2,
             limit: rule.limit.clone(),
-            pass,
-            note: (self.n == 0)
-                .then(|| "no valid values in this period; passes by default".to_string()),
+            verdict,
+            reason,
         }
+    }
+}
+
+/// How many valid values a parameter of a period needs to be evaluated.
+struct Coverage {
+    /// What the values are called in a reason (`10-min`, `10-s`).
+    what: &'static str,
+    /// Values the period should hold.
+    expected: usize,
+    /// [`En50160Config::min_valid_pct`] in units of 1e-9 %.
+    min_nano_pct: i64,
+    /// [`En50160Config::min_valid_pct`] as given, for the reason text.
+    min_pct: f64,
+}
+
+impl Coverage {
+    /// Value slots of `value_s` in a period of `period_s`, rounded up (a value belongs to the
+    /// period holding its start).
+    fn new(what: &'static str, period_s: f64, value_s: f64, cfg: &En50160Config) -> Self {
+        let period = nano(period_s).unwrap_or(i64::MAX).max(1);
+        let value = nano(value_s).unwrap_or(i64::MAX).max(1);
+        let expected =
+            usize::try_from(period / value + i64::from(period % value != 0)).unwrap_or(usize::MAX);
+        Self {
+            what,
+            expected,
+            min_nano_pct: nano(cfg.min_valid_pct).unwrap_or(0),
+            min_pct: cfg.min_valid_pct,
+        }
+    }
+
+    /// `None` when `n` valid values are enough, otherwise why not.
+    fn shortfall(&self, n: usize) -> Option<String> {
+        // 100 % in units of 1e-9 %.
+        const FULL: i128 = 100_000_000_000;
+        let enough =
+            n >= 1 && n as i128 * FULL >= i128::from(self.min_nano_pct) * self.expected as i128;
+        if enough {
+            return None;
+        }
+        // Share in hundredths of a percent, rounded down so that it never reads as enough.
+        let hundredths = (n as u128 * 10_000).checked_div(self.expected as u128).unwrap_or(0);
+        let need = if self.min_nano_pct > 0 {
+            format!("at least {} % needed", self.min_pct)
+        } else {
+            "at least one value needed".to_string()
+        };
+        Some(format!(
+            "{n} valid {} values of {} expected ({}.{:02} %); {need}",
+            self.what,
+            self.expected,
+            hundredths / 100,
+            hundredths % 100
+        ))
     }
 }
 
@@ -626,13 +688,14 @@ struct TenMinuteRules {
     rules: Vec<Rule>,
     phases: usize,
     voltage: usize,
-    unbalance: usize,
+    /// `None` when unbalance is not judged (single-phase values).
+    unbalance: Option<usize>,
     thd: usize,
     harmonics: usize,
 }
 
 impl TenMinuteRules {
-    fn new(cfg: &En50160Config, phases: usize, with_frequency: bool) -> Self {
+    fn new(cfg: &En50160Config, phases: usize, with_frequency: bool, with_unbalance: bool) -> Self {
         let un = cfg.declared_voltage;
         let mut rules = Vec::new();
         if with_frequency {
@@ -654,14 +717,16 @@ impl TenMinuteRules {
                 ),
             });
         }
-        let unbalance = rules.len();
-        rules.push(Rule {
-            name: "unbalance".into(),
-            band: Band::below(2.0),
-            full: None,
-            allowed_permille: 50,
-            limit: "95 %: u2 <= 2 %".into(),
-        });
+        let unbalance = with_unbalance.then_some(rules.len());
+        if with_unbalance {
+            rules.push(Rule {
+                name: "unbalance".into(),
+                band: Band::below(2.0),
+                full: None,
+                allowed_permille: 50,
+                limit: "95 %: u2 <= 2 %".into(),
+            });
+        }
         let thd = rules.len();
         for p in 0..phases {
             rules.push(Rule {
@@ -697,8 +762,8 @@ impl TenMinuteRules {
             let i = self.voltage + p;
             counts[i].add(&self.rules[i], 100.0 * u / cfg.declared_voltage);
         }
-        if let Some(u2) = v.u2_unbalance_pct {
-            counts[self.unbalance].add(&self.rules[self.unbalance], u2);
+        if let (Some(i), Some(u2)) = (self.unbalance, v.u2_unbalance_pct) {
+            counts[i].add(&self.rules[i], u2);
         }
         for (p, &thd) in v.thd_pct.iter().enumerate().take(self.phases) {
             let i = self.thd + p;
@@ -810,7 +875,8 @@ pub fn try_evaluate(
             config: cfg.clone(),
             periods: Vec::new(),
             frequency_periods: Vec::new(),
-            pass: true,
+            verdict: Verdict::NotEvaluated,
+            reason: Some("no input values".to_string()),
         });
     };
     let end_ns = |start_s: f64, len_s: f64| nano(start_s - origin_s + len_s).unwrap_or(i64::MAX);
@@ -836,12 +902,19 @@ pub fn try_evaluate(
         .chain(freq.iter().filter(|_| separate_frequency.is_none()).map(|f| f.start_s));
     let weeks = Periods::new(origin_s, cfg.observation_s, weekly_end_ns, weekly_starts)?;
 
+    // At least one phase: a period without 10-min values is then not evaluated instead of being
+    // judged on frequency alone.
     let phases = ten_min
         .iter()
         .map(|v| v.u_rms_v.len().max(v.thd_pct.len()).max(v.harmonics_pct.len()))
         .max()
-        .unwrap_or(0);
-    let layout = TenMinuteRules::new(cfg, phases, separate_frequency.is_none());
+        .unwrap_or(0)
+        .max(1);
+    let with_unbalance = phases >= 3 || ten_min.iter().any(|v| v.u2_unbalance_pct.is_some());
+    let with_frequency = separate_frequency.is_none();
+    let layout = TenMinuteRules::new(cfg, phases, with_frequency, with_unbalance);
+    let ten_min_need = Coverage::new("10-min", cfg.observation_s, cfg.aggregate_s, cfg);
+    let weekly_freq_need = Coverage::new("10-s", cfg.observation_s, TEN_SECONDS_S, cfg);
     let mut counts = vec![vec![Count::default(); layout.rules.len()]; weeks.count];
     for v in ten_min.iter().filter(|v| !v.flagged) {
         layout.add(&mut counts[weeks.index(v.start_s)], cfg, v);
@@ -861,6 +934,7 @@ pub fn try_evaluate(
         Some(len_s) => {
             let freq_end_ns = freq_ends().max().unwrap_or(0);
             let fp = Periods::new(origin_s, len_s, freq_end_ns, freq.iter().map(|f| f.start_s))?;
+            let need = Coverage::new("10-s", len_s, TEN_SECONDS_S, cfg);
             let mut fcounts = vec![Count::default(); fp.count];
             for f in freq.iter().filter(|f| !f.flagged) {
                 add_frequency(&mut fcounts[fp.index(f.start_s)], f);
@@ -873,7 +947,7 @@ pub fn try_evaluate(
                     start_s: fp.start_s(i),
                     end_s: fp.start_s(i + 1),
                     complete: fp.complete(i),
-                    verdict: c.verdict(&freq_rule),
+                    verdict: c.verdict(&freq_rule, &need),
                 })
                 .collect();
         }
@@ -883,17 +957,37 @@ pub fn try_evaluate(
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            let parameters: Vec<ParameterVerdict> =
-                c.iter().zip(&layout.rules).map(|(c, r)| c.verdict(r)).collect();
+            let parameters: Vec<ParameterVerdict> = c
+                .iter()
+                .zip(&layout.rules)
+                .enumerate()
+                .map(|(j, (c, r))| {
+                    // The frequency rule, when present, is the first.
+                    c.verdict(
+                        r,
+                        if with_frequency && j == 0 { &weekly_freq_need } else { &ten_min_need },
+                    )
+                })
+                .collect();
+            let tally = Tally::of(&parameters);
             PeriodReport {
                 index: i,
                 start_s: weeks.start_s(i),
                 end_s: weeks.start_s(i + 1),
                 complete: weeks.complete(i),
-                pass: parameters.iter().all(|v| v.pass),
+                verdict: tally.verdict(),
+                reason: tally.reason("parameters"),
                 parameters,
-                dips: ClassTable::new(&DIP_ROWS, &DIP_COLUMNS, &DIP_CELLS),
-                swells: ClassTable::new(&SWELL_ROWS, &SWELL_COLUMNS, &SWELL_CELLS),
+                dips: ClassTable::new(
+                    &tables::DIP_ROW_LABELS,
+                    &tables::DIP_COLUMN_LABELS,
+                    &tables::DIP_CELL_NAMES,
+                ),
+                swells: ClassTable::new(
+                    &tables::SWELL_ROW_LABELS,
+                    &tables::SWELL_COLUMN_LABELS,
+                    &tables::SWELL_CELL_NAMES,
+                ),
                 short_interruptions: 0,
                 long_interruptions: 0,
                 rvc: 0,
@@ -901,20 +995,19 @@ pub fn try_evaluate(
         })
         .collect();
 
-    let short_max_ns = edge(SHORT_INTERRUPTION_MAX_S);
     for e in events {
         let p = &mut periods[weeks.index(e.start_s)];
         match e.kind {
-            EventKind::Dip => match dip_index(e.extreme_pct, e.duration_s) {
+            EventKind::Dip => match tables::dip_cell(e.extreme_pct, e.duration_s) {
                 Some((r, c)) => p.dips.counts[r][c] += 1,
                 None => p.dips.unclassified += 1,
             },
-            EventKind::Swell => match swell_index(e.extreme_pct, e.duration_s) {
+            EventKind::Swell => match tables::swell_cell(e.extreme_pct, e.duration_s) {
                 Some((r, c)) => p.swells.counts[r][c] += 1,
                 None => p.swells.unclassified += 1,
             },
             EventKind::Interruption => {
-                if nano(e.duration_s).is_some_and(|t| t <= short_max_ns) {
+                if interruption_is_short(e.duration_s) {
                     p.short_interruptions += 1;
                 } else {
                     p.long_interruptions += 1;
@@ -924,8 +1017,80 @@ pub fn try_evaluate(
         }
     }
 
-    let pass = periods.iter().all(|p| p.pass) && frequency_periods.iter().all(|f| f.verdict.pass);
-    Ok(En50160Report { config: cfg.clone(), periods, frequency_periods, pass })
+    let (verdict, reason) = overall(&periods, &frequency_periods);
+    Ok(En50160Report { config: cfg.clone(), periods, frequency_periods, verdict, reason })
+}
+
+/// Counts of parameter verdicts.
+#[derive(Clone, Copy, Debug, Default)]
+struct Tally {
+    total: usize,
+    fail: usize,
+    not_evaluated: usize,
+}
+
+impl Tally {
+    fn of<'a>(verdicts: impl IntoIterator<Item = &'a ParameterVerdict>) -> Self {
+        Self::of_verdicts(verdicts.into_iter().map(|v| v.verdict))
+    }
+
+    /// As [`Verdict::combine`].
+    fn verdict(self) -> Verdict {
+        if self.fail > 0 {
+            Verdict::Fail
+        } else if self.not_evaluated > 0 || self.total == 0 {
+            Verdict::NotEvaluated
+        } else {
+            Verdict::Pass
+        }
+    }
+
+    /// Of verdicts that are themselves [`Verdict`]s (periods).
+    fn of_verdicts(verdicts: impl IntoIterator<Item = Verdict>) -> Self {
+        let mut t = Self::default();
+        for v in verdicts {
+            t.total += 1;
+            t.fail += usize::from(v == Verdict::Fail);
+            t.not_evaluated += usize::from(v == Verdict::NotEvaluated);
+        }
+        t
+    }
+
+    /// E.g. "2 of 80 parameters fail, 3 not evaluated"; `None` on pass.
+    fn reason(self, what: &str) -> Option<String> {
+        match (self.fail, self.not_evaluated) {
+            (0, 0) if self.total > 0 => None,
+            (0, 0) => Some(format!("no {what}")),
+            (0, ne) => Some(format!("{ne} of {} {what} not evaluated", self.total)),
+            (f, 0) => Some(format!("{f} of {} {what} fail", self.total)),
+            (f, ne) => Some(format!("{f} of {} {what} fail, {ne} not evaluated", self.total)),
+        }
+    }
+}
+
+/// The report's verdict and reason from its periods and frequency periods.
+fn overall(
+    periods: &[PeriodReport],
+    frequency_periods: &[FrequencyPeriodReport],
+) -> (Verdict, Option<String>) {
+    let parameters = Tally::of(
+        periods
+            .iter()
+            .flat_map(|p| &p.parameters)
+            .chain(frequency_periods.iter().map(|f| &f.verdict)),
+    );
+    let verdict = parameters.verdict();
+    if verdict == Verdict::Pass {
+        return (verdict, None);
+    }
+    let mut parts = vec![Tally::of_verdicts(periods.iter().map(|p| p.verdict)).reason("periods")];
+    if !frequency_periods.is_empty() {
+        let f = Tally::of_verdicts(frequency_periods.iter().map(|f| f.verdict.verdict));
+        parts.push(f.reason("frequency periods"));
+    }
+    parts.push(parameters.reason("parameter verdicts"));
+    let parts: Vec<String> = parts.into_iter().flatten().collect();
+    (verdict, Some(parts.join("; ")))
 }
 
 /// Evaluates the inputs against EN 50160 (see the module docs for the rules).
@@ -938,7 +1103,9 @@ pub fn try_evaluate(
 /// # Examples
 ///
 /// ```
-/// use percycle_hil::en50160::{evaluate, En50160Config, TenMinuteValue};
+/// use percycle_hil::en50160::{
+///     evaluate, En50160Config, TenMinuteValue, TenSecondFrequency, Verdict,
+/// };
 /// let cfg = En50160Config { observation_s: 3600.0, ..En50160Config::default() };
 /// let ten_min: Vec<TenMinuteValue> = (0..6)
 ///     .map(|i| TenMinuteValue {
@@ -950,9 +1117,21 @@ pub fn try_evaluate(
 ///         harmonics_pct: vec![vec![0.0; 26]; 3],
 ///     })
 ///     .collect();
-/// let report = evaluate(&cfg, &[], &ten_min, &[]);
+/// let freq: Vec<TenSecondFrequency> = (0..360)
+///     .map(|i| TenSecondFrequency {
+///         start_s: 10.0 * i as f64,
+///         frequency_hz: 50.0,
+///         flagged: false,
+///     })
+///     .collect();
+/// let report = evaluate(&cfg, &freq, &ten_min, &[]);
 /// assert_eq!(report.periods.len(), 1);
-/// assert!(report.periods[0].complete && report.pass);
+/// assert!(report.periods[0].complete);
+/// assert_eq!(report.verdict, Verdict::Pass);
+///
+/// // Without the frequency values the period is not evaluated: it does not pass by default.
+/// let report = evaluate(&cfg, &[], &ten_min, &[]);
+/// assert_eq!(report.verdict, Verdict::NotEvaluated);
 /// ```
 pub fn evaluate(
     cfg: &En50160Config,
@@ -966,11 +1145,11 @@ pub fn evaluate(
     }
 }
 
-fn pass_text(pass: bool) -> &'static str {
-    if pass {
-        "PASS"
-    } else {
-        "FAIL"
+/// `PASS`, `FAIL`, or `NOT EVALUATED (reason)`.
+fn verdict_text(verdict: Verdict, reason: Option<&str>) -> String {
+    match (verdict, reason) {
+        (Verdict::Pass, _) | (_, None) => verdict.text().to_string(),
+        (_, Some(r)) => format!("{} ({r})", verdict.text()),
     }
 }
 
@@ -986,7 +1165,7 @@ fn write_verdicts(out: &mut String, verdicts: &[&ParameterVerdict]) {
                 v.n2.to_string(),
                 v.n1_pct().map_or_else(|| "-".to_string(), |p| format!("{p:.2}")),
                 v.limit.clone(),
-                pass_text(v.pass).to_string(),
+                v.verdict.text().to_string(),
             ]
         })
         .collect();
@@ -1019,10 +1198,17 @@ fn write_verdicts(out: &mut String, verdicts: &[&ParameterVerdict]) {
     for row in &rows {
         line(row.each_ref().map(String::as_str));
     }
-    for v in verdicts {
-        if let Some(note) = &v.note {
-            let _ = writeln!(out, "note: {}: {note}", v.parameter);
+    // Parameters that were not evaluated, grouped by reason in order of first appearance.
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for v in verdicts.iter().filter(|v| v.verdict == Verdict::NotEvaluated) {
+        let reason = v.reason.as_deref().unwrap_or("too few valid values");
+        match groups.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, names)) => names.push(&v.parameter),
+            None => groups.push((reason, vec![&v.parameter])),
         }
+    }
+    for (reason, names) in groups {
+        let _ = writeln!(out, "not evaluated ({reason}): {}", names.join(", "));
     }
 }
 
@@ -1044,29 +1230,33 @@ fn write_class_table(out: &mut String, title: &str, t: &ClassTable) {
     let _ = writeln!(out, "outside the table: {}", t.unclassified);
 }
 
-/// A plain-text report for people: per period the parameter table (parameter, N, N1, N2,
-/// N1/N %, limit, PASS/FAIL), the dip and swell tables and the interruption and RVC counts, then
-/// the frequency periods when frequency has its own observation period.
+/// A plain-text report for people: the overall verdict, then per period the parameter table
+/// (parameter, N, N1, N2, N1/N %, limit, PASS/FAIL/NOT EVALUATED) with a line
+/// `not evaluated (reason): parameters` per distinct reason, the dip and swell tables and the
+/// interruption and RVC counts, then the frequency periods when frequency has its own
+/// observation period. Period and overall verdicts other than PASS are followed by their reason.
 ///
 /// # Examples
 ///
 /// ```
 /// use percycle_hil::en50160::{evaluate, verdict_table, En50160Config};
 /// let text = verdict_table(&evaluate(&En50160Config::default(), &[], &[], &[]));
-/// assert!(text.contains("overall: PASS"));
+/// assert!(text.contains("overall: NOT EVALUATED (no input values)"));
 /// ```
 pub fn verdict_table(report: &En50160Report) -> String {
     let mut out = String::new();
     let cfg = &report.config;
     let _ = writeln!(
         out,
-        "EN 50160 evaluation: Un = {} V, fn = {} Hz, {} system, observation period {} s",
+        "EN 50160 evaluation: Un = {} V, fn = {} Hz, {} system, observation period {} s, \
+         parameters evaluated with at least {} % of their expected values valid",
         cfg.declared_voltage,
         cfg.nominal_hz,
         if cfg.interconnected { "interconnected" } else { "islanded" },
-        cfg.observation_s
+        cfg.observation_s,
+        cfg.min_valid_pct
     );
-    let _ = writeln!(out, "overall: {}", pass_text(report.pass));
+    let _ = writeln!(out, "overall: {}", verdict_text(report.verdict, report.reason.as_deref()));
     if report.periods.is_empty() {
         let _ = writeln!(out, "no input values");
     }
@@ -1079,7 +1269,7 @@ pub fn verdict_table(report: &En50160Report) -> String {
             p.start_s,
             p.end_s,
             if p.complete { "complete" } else { "partial" },
-            pass_text(p.pass)
+            verdict_text(p.verdict, p.reason.as_deref())
         );
         write_verdicts(&mut out, &p.parameters.iter().collect::<Vec<_>>());
         out.push('\n');
@@ -1110,12 +1300,13 @@ pub fn verdict_table(report: &En50160Report) -> String {
         for f in &report.frequency_periods {
             let _ = writeln!(
                 out,
-                "\nfrequency period {} of {}: {} s .. {} s, {}",
+                "\nfrequency period {} of {}: {} s .. {} s, {}: {}",
                 f.index + 1,
                 report.frequency_periods.len(),
                 f.start_s,
                 f.end_s,
-                if f.complete { "complete" } else { "partial" }
+                if f.complete { "complete" } else { "partial" },
+                f.verdict.verdict.text()
             );
             write_verdicts(&mut out, &[&f.verdict]);
         }

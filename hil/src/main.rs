@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use percycle_hil::en50160::Verdict;
 use percycle_hil::{analyze, certify};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ enum Command {
         command: HilCommand,
     },
     /// Print the EN 50160 verdict table of an analysis directory (its en50160.json).
+    ///
+    /// Exit status: 0 PASS, 1 FAIL, 3 NOT EVALUATED (some parameter had too few valid values
+    /// and none failed), 2 error.
     En50160 {
         /// Directory written by `percycle analyze`.
         dir: PathBuf,
@@ -306,9 +310,19 @@ fn run() -> Result<ExitCode> {
                 format!("reading {} (run `percycle analyze` first)", path.display())
             })?;
             let report: percycle_hil::en50160::En50160Report = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not an EN 50160 report", path.display()))?;
+                .with_context(|| {
+                    format!(
+                        "{} is not an EN 50160 report of this version (run `percycle analyze` \
+                         again)",
+                        path.display()
+                    )
+                })?;
             print!("{}", percycle_hil::en50160::verdict_table(&report));
-            Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(match report.verdict {
+                Verdict::Pass => ExitCode::SUCCESS,
+                Verdict::Fail => ExitCode::FAILURE,
+                Verdict::NotEvaluated => ExitCode::from(3),
+            })
         }
         Command::Certify { suite, out, target, firmware } => {
             let firmware = percycle_hil::bench::firmware_for(&target, firmware)?;

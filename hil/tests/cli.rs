@@ -269,10 +269,28 @@ fn analyze_reports_a_dip_in_events_csv_and_the_en50160_tables() {
         serde_json::from_str(&std::fs::read_to_string(out.join("pq_counters.json")).unwrap())
             .unwrap();
     assert_eq!(counters["dips"][2][0], 1, "{counters}");
+    // Both 10-min values are flagged by the dip and the recording holds no 10-s frequency value:
+    // nothing can be judged, so the verdict is "not evaluated" (exit status 3), not a pass.
     let t = percycle().arg("en50160").arg(&out).output().unwrap();
     let table = String::from_utf8_lossy(&t.stdout);
-    assert!(t.status.success() && table.contains("70 > u >= 40"), "{table}");
+    assert_eq!(t.status.code(), Some(3), "{table}");
+    assert!(table.contains("70 > u >= 40"), "{table}");
+    assert!(table.contains("overall: NOT EVALUATED (1 of 1 periods not evaluated;"), "{table}");
+    assert!(!table.contains("PASS"), "{table}");
     let e: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("en50160.json")).unwrap()).unwrap();
     assert_eq!(e["periods"][0]["dips"].to_string().matches("\"C1\"").count(), 1);
+    assert_eq!(e["verdict"], "not_evaluated", "{e}");
+    assert_eq!(e["periods"][0]["verdict"], "not_evaluated", "{e}");
+    let l1 = e["periods"][0]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["parameter"] == "supply_voltage_L1")
+        .unwrap();
+    assert_eq!(l1["verdict"], "not_evaluated", "{l1}");
+    assert_eq!(
+        l1["reason"], "0 valid 10-min values of 3 expected (0.00 %); at least 50 % needed",
+        "{l1}"
+    );
 }
