@@ -155,6 +155,8 @@ pub struct Config {
     pub events: EventConfig,
     /// Which analyses beyond the per-cycle core run (both on by default).
     pub analysis: Analysis,
+    /// Clock windows of the 10-min and 2-h aggregation.
+    pub aggregation: crate::aggregate::AggregationConfig,
 }
 
 /// Switches for the analyses beyond the per-cycle core (rms, power, fundamental phasors,
@@ -277,6 +279,7 @@ impl Config {
         dc_removal: false,
         events: EventConfig::ZERO,
         analysis: Analysis { harmonics: false, power_quality: false },
+        aggregation: crate::aggregate::AggregationConfig::ZERO,
     };
 
     /// Defaults of the reference product (230 V, 5 A CT, 10 000 imp/kWh) for a topology, rate
@@ -306,6 +309,7 @@ impl Config {
             dc_removal: false,
             events: EventConfig::default(),
             analysis: Analysis::default(),
+            aggregation: crate::aggregate::AggregationConfig::default(),
         }
     }
 
@@ -329,6 +333,13 @@ impl Config {
         }
         if !(self.creep_current.is_finite() && self.creep_current >= 0.0) {
             return Err(OutOfRange("creep_current"));
+        }
+        // From 1 s, at most three 150/180-cycle blocks overlap (see the aggregate module).
+        if !(1.0..=86_400.0).contains(&self.aggregation.window_s) {
+            return Err(OutOfRange("aggregation.window_s"));
+        }
+        if !(self.aggregation.anchor_s.is_finite() && self.aggregation.anchor_s >= 0.0) {
+            return Err(OutOfRange("aggregation.anchor_s"));
         }
         if !(1..=CODE_LIMIT).contains(&self.input_limit_lsb) {
             return Err(OutOfRange("input_limit_lsb"));

@@ -17,6 +17,7 @@
 #[cfg(test)]
 extern crate std;
 
+mod aggregate;
 mod config;
 mod delay;
 pub mod en50160;
@@ -33,6 +34,7 @@ mod serde_arrays;
 mod spectrum;
 mod tracker;
 
+pub use aggregate::{AggregateKind, AggregateReport, AggregationConfig, AGGREGATE_ORDERS};
 pub use config::{
     Analysis, ChannelCal, Config, ConfigError, EventConfig, Topology, CODE_LIMIT, CODE_MISSING,
     DEFAULT_INPUT_LIMIT_LSB, MAX_CHANNELS, MAX_DELAY_SAMPLES,

@@ -1,5 +1,6 @@
 //! The per-cycle engine: frames in, [`CycleReport`]s and energy registers out.
 
+use crate::aggregate::{AggregateReport, Aggregator};
 use crate::config::{Config, ConfigError, Roles, Topology, MAX_CHANNELS};
 use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
@@ -40,6 +41,9 @@ pub enum Output<'a> {
     Frequency(&'a FrequencyReport),
     /// A grid snapshot taken when an event started.
     Snapshot(&'a Snapshot),
+    /// A 150/180-cycle, 10-min or 2-h value is complete (right after the interval that
+    /// completed it).
+    Aggregate(&'a AggregateReport),
 }
 
 /// The metrology engine for one meter.
@@ -144,6 +148,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     interval: IntervalReport,
     interval_ready: bool,
     interval_index: u64,
+    /// 150/180-cycle, 10-min and 2-h aggregation of the intervals.
+    aggregator: Aggregator,
     /// Dip, swell and interruption detector, and the events it completed.
     detector: EventDetector,
     rvc: RvcDetector,
@@ -299,6 +305,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         interval: IntervalReport::ZERO,
         interval_ready: false,
         interval_index: 0,
+        aggregator: Aggregator::ZERO,
         detector: EventDetector::ZERO,
         rvc: RvcDetector::ZERO,
         conditions: [Condition::new(EventKind::Dip, false); 4],
@@ -411,6 +418,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             interval,
             interval_ready,
             interval_index,
+            aggregator,
             detector,
             rvc,
             conditions,
@@ -450,6 +458,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         *interval = IntervalReport::ZERO;
         *interval_ready = false;
         *interval_index = 0;
+        *aggregator =
+            Aggregator::new(cfg.aggregation, cfg.nominal_hz, cfg.sample_rate_hz, channel_roles.u);
         *detector = EventDetector::new(cfg.events, cfg.declared_voltage, u_phases);
         *rvc = RvcDetector::new(&cfg.events, cfg.declared_voltage, cfg.nominal_hz, u_phases);
         *conditions = CONDITIONS;
@@ -519,6 +529,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.window_fill = 0;
         self.interval_ready = false;
         self.interval_index = 0;
+        self.aggregator.reset();
         self.detector.reset();
         self.rvc.reset();
         self.conditions = CONDITIONS;
@@ -548,6 +559,18 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// The 10-s power-frequency value completed by the last cycle, once.
     pub fn take_frequency(&mut self) -> Option<FrequencyReport> {
         self.frequency.take()
+    }
+
+    /// The next aggregated value completed by [`Meter::finish`] (the block paths hand values to
+    /// the sink as they complete; call this after `finish` for the last 10-min and 2-h values).
+    pub fn take_aggregate(&mut self) -> Option<AggregateReport> {
+        self.aggregator.pop()
+    }
+
+    /// 10-min windows left out for holding fewer than 90 % of their intervals (a stream that
+    /// starts or ends inside a window, or a window with gaps in tracking).
+    pub fn incomplete_windows(&self) -> u32 {
+        self.aggregator.incomplete_windows
     }
 
     /// Events dropped because the queue of 8 was full (they were not taken): never silent.
@@ -696,6 +719,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             if let Some(iv) = self.take_interval() {
                 sink(Output::Interval(iv));
             }
+            while let Some(a) = self.aggregator.pop() {
+                sink(Output::Aggregate(&a));
+            }
             while let Some(e) = self.events.pop() {
                 sink(Output::Event(&e));
             }
@@ -734,6 +760,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         for c in &mut self.conditions {
             c.flush(end, &mut self.events);
         }
+        self.aggregator.finish();
         if self.front.m_next > 0 {
             let end = SampleTime { sample: self.front.m_next - 1, frac: 0.0 };
             if end.since(self.start) >= 0.0 {
@@ -1196,6 +1223,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
         self.interval_index += 1;
         self.interval_ready = true;
+        self.aggregator.add(&self.interval);
     }
 
     /// Integrals over `w`; with `full`, also the fundamental DFT and the computed neutral.

@@ -57,6 +57,10 @@ pub struct Analysis {
     pub counters: percycle_engine::PqCounters,
     /// Events the engine could not queue (should be zero: reported, never silent).
     pub events_dropped: u32,
+    /// The engine's 150/180-cycle, 10-min and 2-h values, in the order they completed.
+    pub aggregates: Vec<percycle_engine::AggregateReport>,
+    /// 10-min windows the engine left out for holding fewer than 90 % of their intervals.
+    pub incomplete_windows: u32,
     /// The options the analysis ran with.
     pub options: Options,
     /// Registers after the whole file.
@@ -129,6 +133,9 @@ pub fn analyze_waveform_with(
         config.declared_voltage = v;
         config.zc_hysteresis_v = 0.02 * v;
     }
+    if let Some(window) = opts.aggregate_s {
+        config.aggregation.window_s = window as f32;
+    }
     // Quantise each channel with a step that spans its largest sample (with headroom).
     for (c, m) in mapping.iter().enumerate() {
         let peak = m
@@ -168,6 +175,7 @@ pub fn analyze_waveform_with(
     let mut events = Vec::new();
     let mut frequency = Vec::new();
     let mut snapshots = Vec::new();
+    let mut aggregates = Vec::new();
     const CHUNK: usize = 65_536;
     let mut block = Vec::with_capacity(CHUNK * nch);
     let mut start = 0;
@@ -188,6 +196,7 @@ pub fn analyze_waveform_with(
             Output::Event(e) => events.push(*e),
             Output::Frequency(f) => frequency.push(*f),
             Output::Snapshot(s) => snapshots.push(*s),
+            Output::Aggregate(x) => aggregates.push(*x),
             _ => {}
         });
         if let Some(b) = &bar {
@@ -198,6 +207,9 @@ pub fn analyze_waveform_with(
     cycles.extend(meter.finish());
     while let Some(e) = meter.take_event() {
         events.push(e);
+    }
+    while let Some(x) = meter.take_aggregate() {
+        aggregates.push(x);
     }
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -210,6 +222,8 @@ pub fn analyze_waveform_with(
         events,
         frequency,
         events_dropped: meter.events_dropped(),
+        aggregates,
+        incomplete_windows: meter.incomplete_windows(),
         snapshots,
         counters: *meter.counters(),
         options: opts.clone(),
@@ -549,9 +563,8 @@ pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
     }
     out.flush().with_context(|| ctx(&path))?;
 
-    let window = a.options.aggregate_s.unwrap_or(600.0);
-    let agg =
-        aggregate::aggregate(&a.intervals, a.config.topology, fs, a.config.nominal_hz, window);
+    let window = a.config.aggregation.window_s as f64;
+    let agg = aggregate::Aggregates::of(&a.aggregates, a.config.topology, a.incomplete_windows);
     write_aggregates(&dir.join("aggregates_3s.csv"), &agg.three_s)?;
     write_aggregates(&dir.join("aggregates_10min.csv"), &agg.ten_min)?;
     write_aggregates(&dir.join("aggregates_2h.csv"), &agg.two_hour)?;

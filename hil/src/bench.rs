@@ -10,8 +10,8 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use percycle_engine::{
-    CycleReport, EnergyRegisters, FrequencyReport, IntervalReport, Meter, Output, PqCounters,
-    Snapshot, VoltageEvent,
+    AggregateReport, CycleReport, EnergyRegisters, FrequencyReport, IntervalReport, Meter, Output,
+    PqCounters, Snapshot, VoltageEvent,
 };
 use percycle_wire::{
     decode_message, encode_message, pack_delta, Body, Envelope, ErrorCode, FrameDecoder, Identity,
@@ -52,6 +52,8 @@ pub enum Report {
     Frequency(FrequencyReport),
     /// Grid values when an event started.
     Snapshot(Snapshot),
+    /// A 150/180-cycle, 10-min or 2-h value.
+    Aggregate(Box<AggregateReport>),
     /// Energy registers at the end of the stream.
     Energy(EnergyRegisters),
     /// Event occurrence counters and the dropped-event count at the end of the stream.
@@ -67,6 +69,7 @@ impl Report {
             Output::Event(e) => Self::Event(**e),
             Output::Frequency(f) => Self::Frequency(**f),
             Output::Snapshot(s) => Self::Snapshot(**s),
+            Output::Aggregate(a) => Self::Aggregate(Box::new(**a)),
             _ => return None,
         })
     }
@@ -89,6 +92,7 @@ impl Report {
             RecordKind::Event => Self::Event(one(bytes)?),
             RecordKind::Frequency => Self::Frequency(one(bytes)?),
             RecordKind::Snapshot => Self::Snapshot(one(bytes)?),
+            RecordKind::Aggregate => Self::Aggregate(Box::new(one(bytes)?)),
             RecordKind::Energy => Self::Energy(one(bytes)?),
             RecordKind::Counters => {
                 let (c, rest) = postcard::take_from_bytes(bytes).map_err(|e| anyhow!("{e}"))?;
@@ -188,6 +192,7 @@ trait HostEngine {
     fn process_block_with(&mut self, codes: &[i32], sink: &mut dyn FnMut(Output<'_>));
     fn finish(&mut self) -> Option<CycleReport>;
     fn take_event(&mut self) -> Option<percycle_engine::VoltageEvent>;
+    fn take_aggregate(&mut self) -> Option<AggregateReport>;
     fn energy(&self) -> &percycle_engine::EnergyRegisters;
     fn counters(&self) -> (percycle_engine::PqCounters, u32);
 }
@@ -201,6 +206,9 @@ impl<const R: usize, const W: usize> HostEngine for Meter<R, W> {
     }
     fn take_event(&mut self) -> Option<percycle_engine::VoltageEvent> {
         Meter::take_event(self)
+    }
+    fn take_aggregate(&mut self) -> Option<AggregateReport> {
+        Meter::take_aggregate(self)
     }
     fn energy(&self) -> &percycle_engine::EnergyRegisters {
         Meter::energy(self)
@@ -299,6 +307,9 @@ impl Target for HostTarget {
         }
         while let Some(e) = m.take_event() {
             out.reports.push(Report::Event(e));
+        }
+        while let Some(a) = m.take_aggregate() {
+            out.reports.push(Report::Aggregate(Box::new(a)));
         }
         out.reports.push(Report::Energy(*m.energy()));
         let (counters, dropped) = m.counters();
@@ -1379,6 +1390,8 @@ pub fn analysis_of(cfg: &WireConfig, run: &Run) -> crate::analyze::Analysis {
         snapshots: Vec::new(),
         counters: PqCounters::default(),
         events_dropped: 0,
+        aggregates: Vec::new(),
+        incomplete_windows: 0,
         options: crate::analyze::Options {
             nominal_hz: Some(cfg.nominal_hz),
             declared_voltage: Some(cfg.declared_voltage),
@@ -1395,6 +1408,7 @@ pub fn analysis_of(cfg: &WireConfig, run: &Run) -> crate::analyze::Analysis {
             Report::Event(e) => a.events.push(*e),
             Report::Frequency(f) => a.frequency.push(*f),
             Report::Snapshot(s) => a.snapshots.push(*s),
+            Report::Aggregate(x) => a.aggregates.push(**x),
             Report::Energy(e) => a.energy = *e,
             Report::Counters(c, dropped) => {
                 a.counters = *c;

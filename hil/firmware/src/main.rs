@@ -313,6 +313,9 @@ fn main() -> ! {
                 while let Some(ev) = m.take_event() {
                     let _ = records.push(RecordKind::Event, &ev);
                 }
+                while let Some(a) = m.take_aggregate() {
+                    let _ = records.push(RecordKind::Aggregate, &a);
+                }
                 let _ = records.push(RecordKind::Energy, m.energy());
                 let _ = records.push_pair(RecordKind::Counters, m.counters(), &m.events_dropped());
                 if records.overflowed() {
@@ -352,6 +355,7 @@ fn record(records: &mut ReplyRecords, o: &Output<'_>) {
         Output::Event(e) => records.push(RecordKind::Event, *e),
         Output::Frequency(f) => records.push(RecordKind::Frequency, *f),
         Output::Snapshot(s) => records.push(RecordKind::Snapshot, *s),
+        Output::Aggregate(a) => records.push(RecordKind::Aggregate, *a),
         _ => Ok(()),
     };
 }

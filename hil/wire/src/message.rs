@@ -135,6 +135,8 @@ pub enum RecordKind {
     /// `PqCounters` followed by the dropped-event count as a `u32` (sent with the reply to
     /// `Finish`).
     Counters,
+    /// `AggregateReport` (150/180-cycle, 10-min or 2-h value).
+    Aggregate,
 }
 
 /// Most data bytes of one [`Body::Record`] part: the envelope takes at most 13 more bytes
