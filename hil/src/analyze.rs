@@ -483,7 +483,7 @@ pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
     let path = dir.join("events.csv");
     let mut out =
         std::io::BufWriter::new(std::fs::File::create(&path).with_context(|| ctx(&path))?);
-    writeln!(out, "kind,start_s,duration_s,phases,extreme_pct_of_declared,class_cell")
+    writeln!(out, "kind,start_s,duration_s,phases,extreme_pct_of_declared,class_cell,open_at_end")
         .with_context(|| ctx(&path))?;
     for e in &a.events {
         let pct = 100.0 * e.extreme_v as f64 / declared as f64;
@@ -505,10 +505,11 @@ pub fn write_pq_outputs(dir: &Path, a: &Analysis) -> Result<()> {
         };
         writeln!(
             out,
-            "{kind},{:.6},{:.6},{},{pct:.4},{cell}",
+            "{kind},{:.6},{:.6},{},{pct:.4},{cell},{}",
             e.start.seconds(fs),
             d,
-            phase_names(e.phases)
+            phase_names(e.phases),
+            e.open_at_end
         )
         .with_context(|| ctx(&path))?;
     }
