@@ -4,8 +4,9 @@
 #
 #   scripts/certify.sh [SUITE] [extra `percycle certify` options]
 #
-# Without SUITE it runs `foundation` (per-cycle values, energy) and `en50160` (power-quality
-# events, unbalance, 10-s frequency); results go to target/certify/<suite>.
+# Without SUITE it runs `foundation` (per-cycle values, energy), `en50160` (power-quality
+# events, unbalance, 10-s frequency) and `hostile` (right or flagged: events, flags and quiet
+# values on hostile input); results go to target/certify/<suite>.
 #
 # The engine runs on the emulated board (QEMU mps2-an386 running hil/firmware, fed over its
 # serial port) unless PERCYCLE_TARGET says otherwise: `qemu:netduinoplus2` (the STM32F405
@@ -29,7 +30,7 @@ case "$target" in
         ;;
 esac
 suites=("${1:-foundation}")
-[[ $# -eq 0 ]] && suites=(foundation en50160)
+[[ $# -eq 0 ]] && suites=(foundation en50160 hostile)
 status=0
 for suite in "${suites[@]}"; do
     echo "==> suite ${suite} (engine on ${target})"

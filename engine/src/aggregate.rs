@@ -4,7 +4,8 @@
 //! * 150/180-cycle values ("3 s"): blocks of 15 consecutive basic intervals. At each 10-min tick
 //!   (the first interval starting in a new clock window) a new block starts; a block already
 //!   running completes its 15 intervals, so two blocks overlap there (the resynchronisation of
-//!   §4.5.2). A block still incomplete when the stream ends is not reported.
+//!   §4.5.2). A block still incomplete when the stream ends is not reported. Windows shorter
+//!   than a block (from 0.2 s, for short recordings) do not restart the blocks.
 //! * 10-min values: the intervals whose start lies in the clock window `[k·W, (k+1)·W)` of
 //!   anchored time `anchor_s + t` (W = [`AggregationConfig::window_s`], 600 s by default), reported
 //!   when the next window starts (or the stream ends) if they are at least 90 % of the intervals
@@ -33,16 +34,22 @@ pub const AGGREGATE_ORDERS: usize = 25;
 /// Intervals in a 150/180-cycle block.
 const BLOCK: u32 = 15;
 
-/// 150/180-cycle blocks running at once: one, or around a clock tick the old ones and the new
-/// one. A block spans 3 s, so with windows of 1 s or more at most three run.
-const OPEN_BLOCKS: usize = 3;
+/// 150/180-cycle blocks running at once: one, or around a clock tick the old one and the new
+/// one (blocks restart at ticks only with windows of [`RESTART_WINDOW_S`] or more, which hold a
+/// whole block).
+const OPEN_BLOCKS: usize = 2;
+
+/// Shortest window whose ticks restart the 150/180-cycle blocks: one block (15 intervals of
+/// 0.2 s). A shorter window, which only lets a short recording stand for a long one, would
+/// restart them at every tick and none would complete.
+pub const RESTART_WINDOW_S: f32 = 3.0;
 
 /// How the aggregation windows sit on the clock.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AggregationConfig {
-    /// Length of the "10-min" window, s: 600 by default; a shorter one (from 1 s) lets a short
-    /// recording stand for a long one. The 2-h window is twelve of them.
+    /// Length of the "10-min" window, s: 600 by default; a shorter one (from 0.2 s, one basic
+    /// interval) lets a short recording stand for a long one. The 2-h window is twelve of them.
     pub window_s: f32,
     /// Clock time of stream sample 0, s (e.g. UTC seconds of the day, or since an epoch): the
     /// windows start where the anchored time is a multiple of `window_s`. 0 aligns them to the
@@ -297,9 +304,10 @@ impl Aggregator {
         let tick = self.ten.is_some_and(|t| t.window != k);
 
         // 150/180-cycle blocks.
-        if self.open_blocks == 0 || tick {
+        let restart = tick && self.cfg.window_s >= RESTART_WINDOW_S;
+        if self.open_blocks == 0 || restart {
             if self.open_blocks == OPEN_BLOCKS {
-                // Not with windows of 1 s or more (see OPEN_BLOCKS): drop the oldest rather
+                // Not with windows of a block or more (see OPEN_BLOCKS): drop the oldest rather
                 // than overrun.
                 self.blocks.copy_within(1.., 0);
                 self.open_blocks -= 1;

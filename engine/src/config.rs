@@ -334,8 +334,8 @@ impl Config {
         if !(self.creep_current.is_finite() && self.creep_current >= 0.0) {
             return Err(OutOfRange("creep_current"));
         }
-        // From 1 s, at most three 150/180-cycle blocks overlap (see the aggregate module).
-        if !(1.0..=86_400.0).contains(&self.aggregation.window_s) {
+        // From one basic interval (0.2 s) to a day.
+        if !(0.2..=86_400.0).contains(&self.aggregation.window_s) {
             return Err(OutOfRange("aggregation.window_s"));
         }
         if !(self.aggregation.anchor_s.is_finite() && self.aggregation.anchor_s >= 0.0) {

@@ -146,3 +146,15 @@ fn a_dip_flags_the_values_that_hold_it_and_no_other() {
         }
     }
 }
+
+#[test]
+fn windows_shorter_than_a_block_do_not_restart_the_blocks() {
+    // With 1-s windows every tick would restart the 3-s blocks and none would complete: they run
+    // back to back instead, and every 10-min value of 5 intervals is complete.
+    let r = run(7.0, 1.0, 0.0, |_| 1.0);
+    let blocks = of_kind(&r, AggregateKind::ThreeSecond);
+    assert_eq!(blocks.len(), 2, "{blocks:?}");
+    assert!((blocks[1].start_s - (blocks[0].start_s + blocks[0].length_s)).abs() < 1e-6);
+    let ten = of_kind(&r, AggregateKind::TenMinute);
+    assert!(ten.len() >= 5 && ten.iter().all(|a| a.values == 5), "{ten:?}");
+}

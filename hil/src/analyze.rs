@@ -5,7 +5,7 @@ use crate::en50160::{self, En50160Config};
 use anyhow::{bail, Context, Result};
 use percycle_engine::{
     ChannelCal, Config, CycleReport, CycleSpectrum, EnergyRegisters, Flags, IntervalReport, Meter,
-    Output, Registers, Topology, MAX_ORDER,
+    Output, Registers, Topology, DEFAULT_INPUT_LIMIT_LSB, MAX_ORDER,
 };
 use percycle_engine::{EventKind, FrequencyReport, VoltageEvent};
 use percycle_vectors::Waveform;
@@ -33,6 +33,13 @@ pub struct Options {
     pub aggregate_s: Option<f64>,
     /// EN 50160 observation period, s; default one week.
     pub observation_s: Option<f64>,
+    /// Full scale of the converter of each waveform channel (in the waveform's channel order):
+    /// the value of a sample at its rail, V or A peak. When given, each engine channel is
+    /// calibrated to it ([`ChannelCal::for_full_scale`]) and the engine's input limit is the
+    /// rail of that code range ([`DEFAULT_INPUT_LIMIT_LSB`], `2^23 − 1`), so a sample stored at
+    /// the converter's rail is flagged clipped. When `None`, each channel's range spans its own
+    /// largest sample with 5 % headroom, which cannot recognise clipping.
+    pub full_scale: Option<Vec<f64>>,
 }
 
 /// Receives each cycle's report with its harmonics while the file is processed.
@@ -136,17 +143,42 @@ pub fn analyze_waveform_with(
     if let Some(window) = opts.aggregate_s {
         config.aggregation.window_s = window as f32;
     }
-    // Quantise each channel with a step that spans its largest sample (with headroom).
-    for (c, m) in mapping.iter().enumerate() {
-        let peak = m
-            .map(|k| {
-                w.samples[k]
-                    .iter()
-                    .fold(0.0f64, |a, &x| if x.is_finite() { a.max(x.abs()) } else { a })
-            })
-            .unwrap_or(0.0);
-        let full = if peak > 0.0 { peak * HEADROOM } else { 1.0 };
-        config.calibration[c] = ChannelCal::for_full_scale(full as f32);
+    match &opts.full_scale {
+        // The converter's own range: its rail is the engine's input limit.
+        Some(full_scale) => {
+            if full_scale.len() != w.channels.len()
+                || !full_scale.iter().all(|f| f.is_finite() && *f > 0.0)
+            {
+                bail!(
+                    "full scale {full_scale:?}: expected one positive value per channel of [{}]",
+                    w.channels.join(",")
+                );
+            }
+            for (c, m) in mapping.iter().enumerate() {
+                let full = m.map_or(1.0, |k| full_scale[k]);
+                config.calibration[c] = ChannelCal::for_full_scale(full as f32);
+            }
+            config.input_limit_lsb = DEFAULT_INPUT_LIMIT_LSB;
+        }
+        // No full scale known: quantise each channel with a step that spans its largest sample
+        // (with headroom).
+        None => {
+            for (c, m) in mapping.iter().enumerate() {
+                let peak = m
+                    .map(|k| {
+                        w.samples[k].iter().fold(0.0f64, |a, &x| {
+                            if x.is_finite() {
+                                a.max(x.abs())
+                            } else {
+                                a
+                            }
+                        })
+                    })
+                    .unwrap_or(0.0);
+                let full = if peak > 0.0 { peak * HEADROOM } else { 1.0 };
+                config.calibration[c] = ChannelCal::for_full_scale(full as f32);
+            }
+        }
     }
     let mut meter = Box::new(FileMeter::new(config).map_err(|e| {
         anyhow::anyhow!(

@@ -10,8 +10,9 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use percycle_engine::{
-    AggregateReport, CycleReport, EnergyRegisters, FrequencyReport, IntervalReport, Meter, Output,
-    PqCounters, Snapshot, VoltageEvent,
+    AggregateReport, AggregationConfig, CycleReport, EnergyRegisters, FrequencyReport,
+    IntervalReport, Meter, Output, PqCounters, Snapshot, VoltageEvent, CODE_MISSING,
+    DEFAULT_INPUT_LIMIT_LSB,
 };
 use percycle_wire::{
     decode_message, encode_message, pack_delta, Body, Envelope, ErrorCode, FrameDecoder, Identity,
@@ -1420,34 +1421,99 @@ pub fn analysis_of(cfg: &WireConfig, run: &Run) -> crate::analyze::Analysis {
 }
 
 /// ADC codes and wire configuration of a waveform: each channel's code range spans its peak
-/// (with 5 % headroom) in 24 bits.
+/// (with 5 % headroom) in 24 bits, and the input limit is the rail of that range. A missing
+/// sample (NaN or ±∞) is sent as [`CODE_MISSING`], never as 0 V.
 pub fn wire_vector(w: &percycle_vectors::Waveform, f0_hz: f64) -> (WireConfig, Vec<i32>, usize) {
     let nch = w.channels.len();
     let mut gains = [1.0f32; 7];
     for (c, ch) in w.samples.iter().enumerate() {
-        let peak = ch.iter().fold(1e-3f64, |a, x| a.max(x.abs()));
+        let peak = ch.iter().fold(1e-3f64, |a, x| if x.is_finite() { a.max(x.abs()) } else { a });
         gains[c] = (peak * 1.05 / 8_388_608.0) as f32;
     }
     let n = w.samples.first().map_or(0, Vec::len);
     let codes: Vec<i32> = (0..n)
         .flat_map(|k| (0..nch).map(move |c| (k, c)))
-        .map(|(k, c)| (w.samples[c][k] / gains[c] as f64).round() as i32)
+        .map(|(k, c)| {
+            let x = w.samples[c][k];
+            if x.is_finite() {
+                (x / gains[c] as f64).round() as i32
+            } else {
+                CODE_MISSING
+            }
+        })
         .collect();
-    let topology = match nch {
-        2 => 0,
-        4 => 2,
-        _ => 1,
-    };
     let cfg = WireConfig {
-        topology,
+        topology: wire_topology(nch),
         sample_rate_hz: w.sample_rate_hz as f32,
         nominal_hz: if f0_hz > 55.0 { 60.0 } else { 50.0 },
         declared_voltage: 230.0,
         gains,
         offsets: [0; 7],
         delays: [0.0; 7],
+        input_limit_lsb: DEFAULT_INPUT_LIMIT_LSB,
+        aggregation_window_s: AggregationConfig::default().window_s,
         meter_constant: 10_000,
         analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY,
     };
     (cfg, codes, nch)
+}
+
+/// The wire topology of a frame of `channels` channels (2: single phase, 4: 3P3W, else 3P4W).
+fn wire_topology(channels: usize) -> u8 {
+    match channels {
+        2 => WireConfig::SINGLE_PHASE,
+        4 => WireConfig::THREE_PHASE_3W,
+        _ => WireConfig::THREE_PHASE_4W,
+    }
+}
+
+/// The vector's own ADC codes and the wire configuration of the converter its recipe states:
+/// each channel's gain is its full scale over the rail code `2^(bits−1) − 1`, the input limit is
+/// that rail (a sample stored at a rail reaches the board as clipped), and a missing sample is
+/// [`percycle_vectors::MISSING_CODE`] (the engine's [`CODE_MISSING`]). Nothing is rescaled from
+/// the data.
+///
+/// # Errors
+/// A vector without codes (its recipe states no converter), or a converter wider than the
+/// engine's code range ([`percycle_engine::CODE_LIMIT`]).
+pub fn wire_codes(
+    v: &percycle_vectors::Vector,
+    nominal_hz: f32,
+    declared_voltage: f32,
+) -> Result<(WireConfig, Vec<i32>, usize)> {
+    let name = &v.recipe.name;
+    let (Some(q), Some(per_channel)) = (v.recipe.quantisation, v.codes.as_ref()) else {
+        bail!("{name}: the recipe states no ADC, so there are no codes to send");
+    };
+    let rail = percycle_vectors::synth::max_code(q.bits);
+    if rail > f64::from(percycle_engine::CODE_LIMIT) {
+        bail!(
+            "{name}: a {}-bit ADC has codes beyond the engine's range (±{})",
+            q.bits,
+            percycle_engine::CODE_LIMIT
+        );
+    }
+    let nch = per_channel.len();
+    let mut gains = [1.0f32; 7];
+    for (g, ch) in gains.iter_mut().zip(&v.waveform.channels) {
+        let kind = percycle_vectors::ChannelKind::of(ch)
+            .with_context(|| format!("{name}: channel {ch} is neither a voltage nor a current"))?;
+        *g = (q.full_scale(kind) / rail) as f32;
+    }
+    let n = per_channel.first().map_or(0, Vec::len);
+    let codes: Vec<i32> = (0..n).flat_map(|k| per_channel.iter().map(move |ch| ch[k])).collect();
+    let cfg = WireConfig {
+        topology: wire_topology(nch),
+        sample_rate_hz: v.waveform.sample_rate_hz as f32,
+        nominal_hz,
+        declared_voltage,
+        gains,
+        offsets: [0; 7],
+        delays: [0.0; 7],
+        input_limit_lsb: rail as i32,
+        aggregation_window_s: AggregationConfig::default().window_s,
+        meter_constant: 10_000,
+        analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY,
+    };
+    Ok((cfg, codes, nch))
 }

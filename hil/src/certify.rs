@@ -132,7 +132,8 @@ pub fn certify(
     Ok(results)
 }
 
-/// A waveform through a target (board): its reports as an analysis.
+/// A waveform through a target (board): its reports as an analysis. The codes and calibration
+/// are those of [`wire_vector`] (each channel's range spans its peak).
 ///
 /// # Errors
 /// A target error that a restart does not cure (naming the vector and what is missing).
@@ -144,8 +145,24 @@ pub fn on_target(
     progress: bool,
 ) -> Result<Analysis> {
     let (cfg, codes, nch) = wire_vector(w, f0_hz);
-    let (run, _) = stream_recovering(target, &cfg, &codes, nch, name, progress)?;
-    Ok(analysis_of(&cfg, &run))
+    codes_on_target(target, &cfg, &codes, nch, name, progress)
+}
+
+/// Interleaved ADC codes of `channels` channels through a target configured with `cfg`: its
+/// reports as an analysis.
+///
+/// # Errors
+/// As [`on_target`].
+pub fn codes_on_target(
+    target: &mut dyn Target,
+    cfg: &percycle_wire::WireConfig,
+    codes: &[i32],
+    channels: usize,
+    name: &str,
+    progress: bool,
+) -> Result<Analysis> {
+    let (run, _) = stream_recovering(target, cfg, codes, channels, name, progress)?;
+    Ok(analysis_of(cfg, &run))
 }
 
 /// Compare one analysis with its truth.

@@ -23,6 +23,9 @@
 //! difference, is reported). The residual is exact once a whole window lies inside a step,
 //! which every case ensures, hence the tight residual limit.
 //!
+//! The event rows of the table are judged by one function that the hostile suite's judge
+//! ([`crate::certify_hostile`]) calls as well.
+//!
 //! Values count as *unflagged* when they carry no flag at all (no event in progress, not
 //! settling, no hold-over, …); a case that checks unbalance or frequency fails when no
 //! unflagged value is left to compare. Other event kinds the engine reports (rapid voltage
@@ -157,20 +160,49 @@ fn measured(e: &VoltageEvent, kind: ExpectedKind, fs: f32, declared: f64) -> Mea
     }
 }
 
-/// Compare one analysis with its case's truth (see the module docs for the checks).
+/// The dips, swells and interruptions of an analysis judged against the expected ones: the
+/// event rows of the module docs' table, shared by every judge that holds events to the Class A
+/// stamps ([`judge`] and [`crate::certify_hostile::judge`]).
+#[derive(Clone, Debug)]
+pub(crate) struct EventJudgement {
+    /// Dips, swells and interruptions the engine reported.
+    pub events_found: usize,
+    /// One entry per expected event.
+    pub events: Vec<EventCheck>,
+    /// Measured dips, swells and interruptions that matched no expected event.
+    pub unexpected: Vec<MeasuredEvent>,
+    /// Other event kinds the engine reported, as `kind@start_s`.
+    pub other_events: Vec<String>,
+    /// Largest |residual error| over the matched events, % of the declared voltage.
+    pub worst_extreme_err_pct: Option<f64>,
+    /// Event IN error of largest magnitude over the matched events (signed), s.
+    pub worst_start_err_s: Option<f64>,
+    /// Event OUT error of largest magnitude over the matched events (signed), s.
+    pub worst_end_err_s: Option<f64>,
+    /// Duration error of largest magnitude over the matched events (signed), s.
+    pub worst_duration_err_s: Option<f64>,
+}
+
+/// Judge the events of `a` against `expected` (the module docs' event rules), adding a reason to
+/// `failures` for every miss: an analysis run with another declared voltage than
+/// `declared_voltage_v`, events dropped by the engine, an expected event without a match within
+/// [`MATCH_WINDOW_CYCLES`] or outside a limit, and every measured event left unmatched.
 ///
 /// Each expected event takes the unmatched measured event of its kind whose start is closest to
 /// the true start, if within [`MATCH_WINDOW_CYCLES`] nominal cycles.
-pub fn judge(case: &PqCase, a: &Analysis) -> PqResult {
+pub(crate) fn judge_events(
+    expected: &[ExpectedEvent],
+    declared_voltage_v: f64,
+    a: &Analysis,
+    failures: &mut Vec<String>,
+) -> EventJudgement {
     let fs = a.config.sample_rate_hz;
     let declared = a.config.declared_voltage as f64;
     let cycle_s = 1.0 / a.config.nominal_hz as f64;
-    let truth = &case.truth;
-    let mut failures = Vec::new();
-    if (declared - DECLARED_VOLTAGE_V).abs() > 1e-3 {
+    if (declared - declared_voltage_v).abs() > 1e-3 {
         failures.push(format!(
             "analysis ran with a declared voltage of {declared} V, the truth refers to \
-             {DECLARED_VOLTAGE_V} V"
+             {declared_voltage_v} V"
         ));
     }
     if a.events_dropped > 0 {
@@ -188,7 +220,7 @@ pub fn judge(case: &PqCase, a: &Analysis) -> PqResult {
     let events_found = found.len();
     let mut used = vec![false; found.len()];
     let mut events = Vec::new();
-    for x in &truth.events {
+    for x in expected {
         let best = found
             .iter()
             .enumerate()
@@ -277,6 +309,32 @@ pub fn judge(case: &PqCase, a: &Analysis) -> PqResult {
         ));
     }
 
+    let worst_extreme_err_pct =
+        events.iter().filter_map(|c| c.extreme_err_pct).map(f64::abs).reduce(f64::max);
+    let worst = |f: fn(&EventCheck) -> Option<f64>| {
+        events.iter().filter_map(f).reduce(|w, d| if d.abs() > w.abs() { d } else { w })
+    };
+    EventJudgement {
+        events_found,
+        worst_extreme_err_pct,
+        worst_start_err_s: worst(|c| c.start_err_s),
+        worst_end_err_s: worst(|c| c.end_err_s),
+        worst_duration_err_s: worst(|c| c.duration_err_s),
+        events,
+        unexpected,
+        other_events,
+    }
+}
+
+/// Compare one analysis with its case's truth (see the module docs for the checks).
+///
+/// Each expected event takes the unmatched measured event of its kind whose start is closest to
+/// the true start, if within [`MATCH_WINDOW_CYCLES`] nominal cycles.
+pub fn judge(case: &PqCase, a: &Analysis) -> PqResult {
+    let truth = &case.truth;
+    let mut failures = Vec::new();
+    let ev = judge_events(&truth.events, DECLARED_VOLTAGE_V, a, &mut failures);
+
     let unflagged = |f: Flags| f == Flags::empty();
     let (mut u2_err_pct, mut u2_intervals) = (None, 0);
     if let Some(u2) = truth.unbalance_u2_pct {
@@ -318,26 +376,18 @@ pub fn judge(case: &PqCase, a: &Analysis) -> PqResult {
         frequency_err_hz = Some(worst);
     }
 
-    let worst_extreme_err_pct =
-        events.iter().filter_map(|c| c.extreme_err_pct).map(f64::abs).reduce(f64::max);
-    let worst = |f: fn(&EventCheck) -> Option<f64>| {
-        events.iter().filter_map(f).reduce(|w, d| if d.abs() > w.abs() { d } else { w })
-    };
-    let worst_start_err_s = worst(|c| c.start_err_s);
-    let worst_end_err_s = worst(|c| c.end_err_s);
-    let worst_duration_err_s = worst(|c| c.duration_err_s);
     PqResult {
         name: case.recipe.name.clone(),
         truth: truth.clone(),
         events_expected: truth.events.len(),
-        events_found,
-        events,
-        unexpected,
-        other_events,
-        worst_extreme_err_pct,
-        worst_start_err_s,
-        worst_end_err_s,
-        worst_duration_err_s,
+        events_found: ev.events_found,
+        events: ev.events,
+        unexpected: ev.unexpected,
+        other_events: ev.other_events,
+        worst_extreme_err_pct: ev.worst_extreme_err_pct,
+        worst_start_err_s: ev.worst_start_err_s,
+        worst_end_err_s: ev.worst_end_err_s,
+        worst_duration_err_s: ev.worst_duration_err_s,
         u2_err_pct,
         u2_intervals,
         frequency_err_hz,

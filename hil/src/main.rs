@@ -69,8 +69,9 @@ enum Command {
     },
     /// Run a vector suite through the engine and judge it against analytic truth.
     Certify {
-        /// Suite name: `en50160` (power-quality events, unbalance, 10-s frequency) or a vector
-        /// suite of `percycle-vectors list` (per-cycle values and energy).
+        /// Suite name: `en50160` (power-quality events, unbalance, 10-s frequency), `hostile`
+        /// (right or flagged: events, flags and quiet values against the hostile truth) or a
+        /// vector suite of `percycle-vectors list` (per-cycle values and energy).
         #[arg(long, default_value = "foundation")]
         suite: String,
         /// Output directory for vectors, results and the report.
@@ -168,6 +169,7 @@ fn run() -> Result<ExitCode> {
                 progress: true,
                 aggregate_s: Some(aggregate_s),
                 observation_s: Some(observation_s),
+                full_scale: None,
             };
             let a = if per_cycle_harmonics {
                 let (topology, _, _) = analyze::map_channels(&wave.channels)?;
@@ -336,6 +338,9 @@ fn run() -> Result<ExitCode> {
             let (table, pass) = if suite == "en50160" {
                 let results = percycle_hil::certify_pq::run_suite(&out, true, t)?;
                 (percycle_hil::certify_pq::table(&results), results.iter().all(|r| r.pass))
+            } else if suite == "hostile" {
+                let results = percycle_hil::certify_hostile::run_suite(&out, true, t)?;
+                (percycle_hil::certify_hostile::table(&results), results.iter().all(|r| r.pass))
             } else {
                 let results = certify::certify(&suite, &out, true, t)?;
                 (certify::table(&results), results.iter().all(|r| r.pass))

@@ -70,11 +70,16 @@ fn board_reports_are_bit_identical_to_the_host_build_even_through_a_damaged_link
     assert_eq!(&id.board[..10], b"mps2-an386");
     assert_ne!(id.code_crc32, 0);
     for name in ["3p4w_en50160_mix", "1p_8000hz_pf1", "3p4w_dip50pct_l1"] {
-        let (cfg, codes, nch) = vector(name, 0.6);
+        let (mut cfg, codes, nch) = vector(name, 0.6);
+        // One basic interval per "10-min" window: the engine's aggregated values are compared
+        // bit for bit as well.
+        cfg.aggregation_window_s = 0.2;
         let host = bench::stream(&mut HostTarget::default(), &cfg, &codes, nch, 40).unwrap();
         let board = bench::stream(&mut qemu, &cfg, &codes, nch, 40).unwrap();
         assert!(host.cycles.len() >= 25, "{name}: {} cycles", host.cycles.len());
         compare(&board, &host);
+        let aggregates = board.reports.iter().filter(|r| matches!(r, Report::Aggregate(_))).count();
+        assert!(aggregates >= 2, "{name}: {aggregates} aggregated values");
         println!("{name}: {} cycles bit-identical", board.cycles.len());
     }
     let clean = qemu.stats();

@@ -15,6 +15,8 @@ impl WireConfig {
         cfg.declared_voltage = self.declared_voltage;
         cfg.zc_hysteresis_v = 0.02 * self.declared_voltage;
         cfg.meter_constant_imp_per_kwh = self.meter_constant;
+        cfg.input_limit_lsb = self.input_limit_lsb;
+        cfg.aggregation.window_s = self.aggregation_window_s;
         cfg.analysis = Analysis {
             harmonics: self.analysis & Self::HARMONICS != 0,
             power_quality: self.analysis & Self::POWER_QUALITY != 0,

@@ -28,7 +28,7 @@ pub use samples::{pack_samples, unpack_block, unpack_samples};
 
 /// Protocol version spoken by this build of the bench and firmware, reported in
 /// [`Identity::protocol`]. Any change to the frame format or to the messages changes it.
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
 
 /// Why framing, message coding or sample packing failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

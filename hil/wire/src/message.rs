@@ -206,6 +206,14 @@ pub struct WireConfig {
     pub offsets: [i32; 7],
     /// Phase delay per channel, samples (fractional).
     pub delays: [f32; 7],
+    /// Input range in codes after the offset, 1..=2^24 − 1: a code whose magnitude reaches it
+    /// is taken as clipped by the converter (the engine's `Config::input_limit_lsb`); the rail
+    /// of the board's ADC, `2^(bits−1) − 1` for a converter of `bits` bits.
+    pub input_limit_lsb: i32,
+    /// Length of the engine's "10-min" aggregation window, s (600 for IEC 61000-4-30; from 1 s,
+    /// so that a short vector stands for a long recording): the engine's
+    /// `Config::aggregation.window_s`.
+    pub aggregation_window_s: f32,
     /// Meter constant of the pulse output, impulses per kWh.
     pub meter_constant: u32,
     /// What the engine computes beyond the per-cycle core: bit 0 harmonics
@@ -241,6 +249,8 @@ impl WireConfig {
     ///     gains: [1e-3; 7],
     ///     offsets: [0; 7],
     ///     delays: [0.0; 7],
+    ///     input_limit_lsb: (1 << 23) - 1,
+    ///     aggregation_window_s: 600.0,
     ///     meter_constant: 1000,
     ///     analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY,
     /// };
@@ -248,8 +258,8 @@ impl WireConfig {
     /// assert_ne!(a.crc32(), b.crc32());
     /// ```
     pub fn crc32(&self) -> u32 {
-        // Largest encoding: 1 + 3·4 + 7·4 + 7·5 (i32 varints) + 7·4 + 5 (u32 varint) + 1
-        // = 110 bytes.
+        // Largest encoding: 1 + 3·4 + 7·4 + 7·5 (i32 varints) + 7·4 + 5 (i32 varint) + 4 + 5
+        // (u32 varint) + 1 = 119 bytes.
         let mut buf = [0u8; 128];
         match postcard::to_slice(self, &mut buf) {
             Ok(bytes) => crate::crc32(bytes),
@@ -456,6 +466,8 @@ mod tests {
             gains: [0.015, 0.016, 0.017, 1e-4, 2e-4, 3e-4, f32::MIN_POSITIVE],
             offsets: [i32::MIN, -1, 0, 1, 1 << 20, i32::MAX, 7],
             delays: [0.0, -0.0, 0.25, -0.5, 1.5, f32::MAX, f32::INFINITY],
+            input_limit_lsb: (1 << 23) - 1,
+            aggregation_window_s: 600.0,
             meter_constant: u32::MAX,
             analysis: 3,
         }
@@ -661,11 +673,12 @@ mod tests {
         let largest = WireConfig {
             topology: u8::MAX,
             offsets: [i32::MIN; 7],
+            input_limit_lsb: i32::MIN,
             meter_constant: u32::MAX,
             ..config()
         };
         let bytes = postcard::to_slice(&largest, &mut buf).unwrap();
-        assert_eq!(bytes.len(), 110);
+        assert_eq!(bytes.len(), 119);
         assert_eq!(largest.crc32(), crc32(bytes));
         let base = config();
         let changed = [
@@ -673,6 +686,8 @@ mod tests {
             WireConfig { sample_rate_hz: 12_801.0, ..base },
             WireConfig { declared_voltage: 120.0, ..base },
             WireConfig { offsets: [0; 7], ..base },
+            WireConfig { input_limit_lsb: 1, ..base },
+            WireConfig { aggregation_window_s: 6.0, ..base },
             WireConfig { meter_constant: 1, ..base },
             WireConfig { analysis: 1, ..base },
         ];
