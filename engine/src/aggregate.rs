@@ -232,6 +232,8 @@ pub(crate) struct Aggregator {
     ready_len: usize,
     /// 10-min windows left out for holding fewer than 90 % of their intervals.
     pub incomplete_windows: u32,
+    /// Values lost because nobody took them (counted, never silent).
+    pub dropped: u32,
 }
 
 impl Aggregator {
@@ -247,6 +249,7 @@ impl Aggregator {
         ready: [AggregateReport::ZERO; 3],
         ready_len: 0,
         incomplete_windows: 0,
+        dropped: 0,
     };
 
     pub fn new(cfg: AggregationConfig, nominal_hz: f32, fs: f32, u: [Option<usize>; 3]) -> Self {
@@ -267,6 +270,7 @@ impl Aggregator {
             ready: self.ready,
             ready_len: self.ready_len,
             incomplete_windows: self.incomplete_windows,
+            dropped: self.dropped,
             ..Self::ZERO
         };
     }
@@ -283,12 +287,13 @@ impl Aggregator {
     }
 
     fn push(&mut self, r: AggregateReport) {
-        // Capacity: one value of each kind completes per interval at most, and they are taken
-        // after every interval; a fourth would replace the oldest rather than be written past
-        // the end.
+        // Capacity: one value of each kind completes per interval at most, and the block paths
+        // hand them out after every interval; a caller of the per-frame path that never takes
+        // them loses the oldest, counted.
         if self.ready_len == self.ready.len() {
             self.ready.copy_within(1.., 0);
             self.ready_len -= 1;
+            self.dropped = self.dropped.saturating_add(1);
         }
         self.ready[self.ready_len] = r;
         self.ready_len += 1;

@@ -561,10 +561,17 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.frequency.take()
     }
 
-    /// The next aggregated value completed by [`Meter::finish`] (the block paths hand values to
-    /// the sink as they complete; call this after `finish` for the last 10-min and 2-h values).
+    /// The next aggregated value not yet handed out: the block paths hand values to the sink as
+    /// they complete; call this after [`Meter::finish`] for the last 10-min and 2-h values, and
+    /// after each cycle when using the per-frame path (three are kept; older ones are counted in
+    /// [`Meter::aggregates_dropped`]).
     pub fn take_aggregate(&mut self) -> Option<AggregateReport> {
         self.aggregator.pop()
+    }
+
+    /// Aggregated values lost because they were not taken in time: never silent.
+    pub fn aggregates_dropped(&self) -> u32 {
+        self.aggregator.dropped
     }
 
     /// 10-min windows left out for holding fewer than 90 % of their intervals (a stream that

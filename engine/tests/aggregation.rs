@@ -158,3 +158,18 @@ fn windows_shorter_than_a_block_do_not_restart_the_blocks() {
     let ten = of_kind(&r, AggregateKind::TenMinute);
     assert!(ten.len() >= 5 && ten.iter().all(|a| a.values == 5), "{ten:?}");
 }
+
+#[test]
+fn values_not_taken_on_the_per_frame_path_are_counted_when_lost() {
+    let mut cfg = Config::new(Topology::SinglePhase, FS as f32, 50.0);
+    cfg.aggregation.window_s = 0.2;
+    let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
+    for k in 0..(2.0 * FS) as usize {
+        let u = (325.27 * (2.0 * PI * 50.0 * k as f64 / FS).sin()) as f32;
+        meter.process_f32(&[u, 0.0]);
+    }
+    // About nine 10-min values and a 2-h value completed; three are kept.
+    assert!(meter.aggregates_dropped() >= 5, "{}", meter.aggregates_dropped());
+    let kept = std::iter::from_fn(|| meter.take_aggregate()).count();
+    assert_eq!(kept, 3);
+}
