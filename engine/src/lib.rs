@@ -41,7 +41,7 @@ pub use config::{
 };
 pub use delay::BASE_DELAY;
 pub use energy::{EnergyRegisters, Pulses, Registers};
-pub use meter::{Meter, Output, DEFAULT_RING, DEFAULT_WINDOW};
+pub use meter::{Finished, Meter, Output, DEFAULT_RING, DEFAULT_WINDOW};
 pub use pq::{
     EventKind, FrequencyReport, PqCounters, Snapshot, VoltageEvent, SNAPSHOT_NAMES, SNAPSHOT_VALUES,
 };

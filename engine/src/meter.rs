@@ -27,6 +27,9 @@ pub const DEFAULT_RING: usize = 1024;
 /// Default interval window: 2048 points, enough for 50 and 60 Hz (1024 suffices for 50 Hz).
 pub const DEFAULT_WINDOW: usize = 2048;
 
+/// The reports [`Meter::finish`] hands out (none, one or two, in order).
+pub type Finished = core::iter::Flatten<core::array::IntoIter<Option<CycleReport>, 2>>;
+
 /// What a block call hands to its sink.
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
@@ -92,6 +95,7 @@ pub enum Output<'a> {
 ///         }
 ///     }
 /// }
+/// cycles += meter.finish().count();
 /// assert!(cycles >= 48);
 /// ```
 //
@@ -137,8 +141,14 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     /// Urms(1/2), the intervals and the detectors take values (also through a later loss of lock,
     /// so an interruption is seen).
     acquired: bool,
-    /// Harmonics of the last cycle.
-    spectrum: CycleSpectrum,
+    /// Harmonics of the last two cycles: `spectra[spec_next]` receives the closing cycle's, the
+    /// other holds the held cycle's.
+    spectra: [CycleSpectrum; 2],
+    spec_next: usize,
+    /// The last closed cycle, handed out when the next one closes (see [`Meter::process`]), and
+    /// whether it completed the interval in `interval`.
+    held: Option<CycleReport>,
+    held_interval: bool,
     /// Cycles per interval window (10 at 50 Hz, 12 at 60 Hz).
     window_cycles: usize,
     /// Cycles already in the window, and their time-domain sums.
@@ -298,7 +308,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         have_cycle: false,
         settle_left: 0,
         acquired: false,
-        spectrum: CycleSpectrum::ZERO,
+        spectra: [CycleSpectrum::ZERO; 2],
+        spec_next: 0,
+        held: None,
+        held_interval: false,
         window_cycles: 0,
         window_fill: 0,
         window_acc: WindowAcc::ZERO,
@@ -411,7 +424,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             have_cycle,
             settle_left,
             acquired,
-            spectrum,
+            spectra,
+            spec_next,
+            held,
+            held_interval,
             window_cycles,
             window_fill,
             window_acc,
@@ -451,7 +467,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         *have_cycle = false;
         *settle_left = cfg.settle_cycles;
         *acquired = false;
-        *spectrum = CycleSpectrum::ZERO;
+        *spectra = [CycleSpectrum::ZERO; 2];
+        *spec_next = 0;
+        *held = None;
+        *held_interval = false;
         *window_cycles = cycles_per_window;
         *window_fill = 0;
         *window_acc = WindowAcc::ZERO;
@@ -482,13 +501,14 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.nch
     }
 
-    /// Harmonics of the last closed cycle (valid once a [`CycleReport`] has been returned).
+    /// Harmonics of the cycle whose report was returned last (valid once a [`CycleReport`] has
+    /// been returned).
     pub fn cycle_spectrum(&self) -> &CycleSpectrum {
-        &self.spectrum
+        &self.spectra[1 - self.spec_next]
     }
 
-    /// The interval completed by the last closed cycle, once: later calls return `None` until
-    /// the next interval completes.
+    /// The interval completed by the cycle whose report was returned last, once: later calls
+    /// return `None` until the next interval completes.
     pub fn take_interval(&mut self) -> Option<&IntervalReport> {
         if core::mem::take(&mut self.interval_ready) {
             Some(&self.interval)
@@ -527,6 +547,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.settle_left = self.cfg.settle_cycles;
         self.acquired = false;
         self.window_fill = 0;
+        self.held = None;
+        self.held_interval = false;
         self.interval_ready = false;
         self.interval_index = 0;
         self.aggregator.reset();
@@ -585,8 +607,15 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.events.overflow
     }
 
-    /// Process one frame of ADC codes in the topology's channel order; returns the report of a
-    /// cycle when one closes. Missing channels count as zero (flagged); extra ones are ignored.
+    /// Process one frame of ADC codes in the topology's channel order; when a cycle closes,
+    /// returns the report of the cycle before it. Missing channels count as zero (flagged); extra
+    /// ones are ignored.
+    ///
+    /// Reports are handed out one cycle late so that a cycle overlapping the start of an event
+    /// is flagged: Event IN is the start of the Urms(1/2) window that first crossed, which lies
+    /// half a cycle into the cycle before the one whose window crossed, and that cycle (and an
+    /// interval it completes) carries [`Flags::EVENT`] too (IEC 61000-4-30 §4.7). [`Meter::finish`]
+    /// hands out the last two.
     #[inline(never)]
     pub fn process(&mut self, frame: &[i32]) -> Option<CycleReport> {
         if self.nch == 0 {
@@ -722,7 +751,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     #[inline]
     fn emit(&mut self, r: Option<CycleReport>, sink: &mut dyn FnMut(Output<'_>)) {
         if let Some(r) = r {
-            sink(Output::Cycle(&r, &self.spectrum));
+            sink(Output::Cycle(&r, &self.spectra[1 - self.spec_next]));
             if let Some(iv) = self.take_interval() {
                 sink(Output::Interval(iv));
             }
@@ -741,14 +770,17 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
     }
 
-    /// End of the stream: closes a cycle whose boundary is already known (returned), ends the
-    /// voltage events still in progress at the last cycle boundary (take them with
-    /// [`Meter::take_event`]), and registers the energy of the samples after the last boundary,
-    /// so that every sample's energy is counted once. The next frame starts a new stream at sample 0 (as after
+    /// End of the stream: closes a cycle whose boundary is already known and hands out the
+    /// reports not yet handed out (up to two: see [`Meter::process`]), ends the voltage events
+    /// still in progress at the end of the stream (take them with [`Meter::take_event`], the last
+    /// interval with [`Meter::take_interval`] and the last aggregated values with
+    /// [`Meter::take_aggregate`]), and
+    /// registers the energy of the samples after the last boundary, so that every sample's
+    /// energy is counted once. The next frame starts a new stream at sample 0 (as after
     /// [`Meter::reset`]); the registers are kept.
-    pub fn finish(&mut self) -> Option<CycleReport> {
+    pub fn finish(&mut self) -> Finished {
         if self.nch == 0 {
-            return None;
+            return [None, None].into_iter().flatten();
         }
         // Drain the delay lines into the ring (not into the tracker).
         for _ in 0..BASE_DELAY {
@@ -760,7 +792,11 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             self.front.m_next += 1;
             self.ring[(m as usize) & (RING - 1)] = self.front.drain();
         }
-        let report = self.pending.take().and_then(|b| self.close(b));
+        let first = self.pending.take().and_then(|b| self.close(b));
+        let last = self.held.take();
+        if core::mem::take(&mut self.held_interval) {
+            self.release_interval();
+        }
         // Events still in progress end with the stream (and say so), so none is lost.
         let end = SampleTime { sample: self.front.m_next, frac: 0.0 };
         self.detector.flush(end, &mut self.events);
@@ -780,8 +816,17 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 self.register_segment(&seg, self.last_q, self.last_live);
             }
         }
+        // The interval the last cycle completed stays to be taken ([`Meter::take_interval`]).
+        let interval_ready = self.interval_ready;
         self.reset();
-        report
+        self.interval_ready = interval_ready;
+        [first, last].into_iter().flatten()
+    }
+
+    /// Hand out the interval completed by the cycle being handed out, and aggregate it.
+    fn release_interval(&mut self) {
+        self.interval_ready = true;
+        self.aggregator.add(&self.interval);
     }
 
     /// Code of channel `c` at stream sample `m`.
@@ -790,8 +835,23 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.ring[(m as usize) & (RING - 1)][c] as i32
     }
 
-    /// Close the cycle that ends at boundary `b`.
+    /// Close the cycle that ends at boundary `b`; returns the report of the cycle before it,
+    /// held until now (see [`Meter::process`]).
     fn close(&mut self, b: Boundary) -> Option<CycleReport> {
+        let intervals = self.interval_index;
+        let report = self.close_cycle(b)?;
+        self.spec_next = 1 - self.spec_next;
+        let completed = self.interval_index != intervals;
+        let out = self.held.replace(report);
+        if core::mem::replace(&mut self.held_interval, completed) {
+            self.release_interval();
+        }
+        out
+    }
+
+    /// Close the cycle that ends at boundary `b`: its report, or `None` for a segment that is
+    /// not a cycle.
+    fn close_cycle(&mut self, b: Boundary) -> Option<CycleReport> {
         let mut flags = core::mem::take(&mut self.front.flags);
         let peak = self.front.tracker.take_peak_v();
         let w = Window { a: self.start, b: b.at, rect_a: self.start_is_origin, rect_b: false };
@@ -879,8 +939,21 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
         let pq = self.cfg.analysis.power_quality;
         let opened_before = self.open_kinds();
+        let started = self.detector.started;
         if pq {
             self.power_quality(&w, &x, &mut report, locked);
+        }
+        if self.detector.started != started && self.detector.last_start.since(w.a) < 0.0 {
+            // An event whose Event IN lies in the held cycle: it overlaps the event, and so does
+            // the interval it belongs to (held, or still filling).
+            if let Some(h) = &mut self.held {
+                h.flags.insert(Flags::EVENT);
+                if self.held_interval {
+                    self.interval.flags.insert(Flags::EVENT);
+                } else if self.window_fill > 0 {
+                    self.window_acc.flags.insert(Flags::EVENT);
+                }
+            }
         }
         self.harmonics(&w, &x, &mut report);
         // A grid snapshot of this cycle when an event started in it.
@@ -994,10 +1067,14 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             }
         }
         let ended = self.events.pushed != queued;
-        let disturbed = was_active || ended || self.detector.active();
-        if disturbed {
+        // The cycle overlaps an event from Event IN to Event OUT: one in progress, or one that
+        // ended at a window starting after the cycle's start.
+        let ended_inside = ended && self.detector.last_end.since(w.a) > 0.0;
+        if self.detector.active() || ended_inside {
             report.flags.insert(Flags::EVENT);
         }
+        // A rapid voltage change is spoiled by any event around it.
+        let disturbed = was_active || ended || self.detector.active();
         for (k, &(end, half)) in windows.iter().enumerate() {
             if judged[k] {
                 let v = report.u_rms_half[half];
@@ -1117,6 +1194,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     fn harmonics(&mut self, w: &Window, x: &Integrals, report: &mut CycleReport) {
         let len = x.len;
         let on = self.cfg.analysis.harmonics;
+        // The buffer not holding the held cycle's harmonics.
+        let sp = 1 - self.spec_next;
         if on {
             let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
             let grid = Grid { start: w.a, len, count: CYCLE_POINTS };
@@ -1133,12 +1212,12 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 &mut rows,
             );
             for (c, p) in points.iter_mut().enumerate().take(self.nch) {
-                let (thd, thd40) = spectrum::cycle_harmonics(p, &mut self.spectrum.harmonics[c]);
-                self.spectrum.thd_pct[c] = thd;
-                self.spectrum.thd40_pct[c] = thd40;
+                let (thd, thd40) = spectrum::cycle_harmonics(p, &mut self.spectra[sp].harmonics[c]);
+                self.spectra[sp].thd_pct[c] = thd;
+                self.spectra[sp].thd40_pct[c] = thd40;
             }
-            self.spectrum.index = report.index;
-            report.thd_pct = self.spectrum.thd_pct;
+            self.spectra[sp].index = report.index;
+            report.thd_pct = self.spectra[sp].thd_pct;
         } else if !self.cfg.analysis.power_quality {
             // Nothing below is needed: the interval's rms feeds only the event detectors.
             return;
@@ -1229,8 +1308,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             }
         }
         self.interval_index += 1;
-        self.interval_ready = true;
-        self.aggregator.add(&self.interval);
     }
 
     /// Integrals over `w`; with `full`, also the fundamental DFT and the computed neutral.

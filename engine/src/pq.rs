@@ -123,6 +123,11 @@ pub(crate) struct EventDetector {
     dip: Option<Open>,
     swell: Option<Open>,
     interruption: Option<Open>,
+    /// Dips, swells and interruptions started so far, and the Event IN of the last one.
+    pub started: u32,
+    pub last_start: SampleTime,
+    /// Event OUT of the last dip, swell or interruption that ended.
+    pub last_end: SampleTime,
 }
 
 /// Completed events waiting to be taken (a few per cycle at most).
@@ -192,6 +197,9 @@ impl EventDetector {
         dip: None,
         swell: None,
         interruption: None,
+        started: 0,
+        last_start: SampleTime::ZERO,
+        last_end: SampleTime::ZERO,
     };
 
     pub fn new(cfg: crate::config::EventConfig, declared: f32, phases: usize) -> Self {
@@ -203,6 +211,9 @@ impl EventDetector {
             dip: None,
             swell: None,
             interruption: None,
+            started: 0,
+            last_start: SampleTime::ZERO,
+            last_end: SampleTime::ZERO,
         }
     }
 
@@ -265,13 +276,16 @@ impl EventDetector {
         let crossing = below(pct(dip));
         match &mut self.dip {
             None if crossing != 0 => {
-                self.dip = Some(Open { start: at, phases: crossing, extreme: lowest, reference })
+                self.dip = Some(Open { start: at, phases: crossing, extreme: lowest, reference });
+                self.started = self.started.wrapping_add(1);
+                self.last_start = at;
             }
             Some(o) => {
                 o.phases |= crossing;
                 o.extreme = o.extreme.min(lowest);
                 if v.iter().all(|&x| x >= pct(dip + hyst)) {
                     out.push(close(EventKind::Dip, o, at));
+                    self.last_end = at;
                     self.dip = None;
                 }
             }
@@ -281,13 +295,17 @@ impl EventDetector {
         let crossing = above(pct(swell));
         match &mut self.swell {
             None if crossing != 0 => {
-                self.swell = Some(Open { start: at, phases: crossing, extreme: highest, reference })
+                self.swell =
+                    Some(Open { start: at, phases: crossing, extreme: highest, reference });
+                self.started = self.started.wrapping_add(1);
+                self.last_start = at;
             }
             Some(o) => {
                 o.phases |= crossing;
                 o.extreme = o.extreme.max(highest);
                 if v.iter().all(|&x| x <= pct(swell - hyst)) {
                     out.push(close(EventKind::Swell, o, at));
+                    self.last_end = at;
                     self.swell = None;
                 }
             }
@@ -301,11 +319,14 @@ impl EventDetector {
                 let phases = ((1u16 << n) - 1) as u8;
                 let open = Open { start: at, phases, extreme: lowest, reference: self.declared };
                 self.interruption = Some(open);
+                self.started = self.started.wrapping_add(1);
+                self.last_start = at;
             }
             Some(o) => {
                 o.extreme = o.extreme.min(lowest);
                 if v.iter().any(|&x| x >= end) {
                     out.push(close(EventKind::Interruption, o, at));
+                    self.last_end = at;
                     self.interruption = None;
                 }
             }

@@ -201,7 +201,7 @@ fn no_load_at_115_percent_voltage_registers_nothing_and_emits_no_pulse() {
         reports += 1;
         assert!(r.flags.contains(Flags::CREEP) || r.flags.contains(Flags::SETTLING));
     });
-    meter.finish();
+    let _ = meter.finish();
     assert!(reports > 140);
     let e = meter.energy();
     assert_eq!(e.total, Default::default(), "{:?}", e.total);

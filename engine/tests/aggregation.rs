@@ -47,7 +47,7 @@ fn run(seconds: f64, window_s: f32, anchor_s: f64, l1: impl Fn(f64) -> f64) -> R
             _ => {}
         });
     }
-    meter.finish();
+    let _ = meter.finish();
     while let Some(a) = meter.take_aggregate() {
         r.aggregates.push(a);
     }

@@ -28,7 +28,7 @@ fn outputs(meter: &mut Meter, data: &[f32]) -> Vec<String> {
             other => out.push(format!("{other:?}")),
         });
     }
-    out.push(format!("{:?}", meter.finish()));
+    out.push(format!("{:?}", meter.finish().collect::<Vec<_>>()));
     while let Some(e) = meter.take_event() {
         out.push(format!("{e:?}"));
     }
@@ -63,7 +63,7 @@ fn an_unconfigured_meter_takes_samples_without_a_report_or_a_panic() {
         assert!(meter.process_f32(frame).is_none());
     }
     assert_eq!(outputs, 0);
-    assert!(meter.finish().is_none());
+    assert!(meter.finish().next().is_none());
     assert!(meter.take_event().is_none());
     assert!(meter.take_snapshot().is_none());
     assert!(meter.take_frequency().is_none());

@@ -54,7 +54,7 @@ fn run(recipe: &Recipe, cfg_edit: impl FnOnce(&mut Config)) -> Run {
         _ => {}
     });
     r.events_before_finish = r.events.len();
-    meter.finish();
+    let _ = meter.finish();
     while let Some(e) = meter.take_event() {
         r.events.push(e);
     }

@@ -34,6 +34,8 @@ fn run(
         Output::Interval(iv) => intervals.push(*iv),
         _ => {}
     });
+    let _ = meter.finish();
+    intervals.extend(meter.take_interval().copied());
     (intervals, cycles)
 }
 

@@ -217,3 +217,35 @@ fn sine(k: usize, f: &mut [f32; 7], hz: f64) {
         *x = (PEAK * (2.0 * PI * hz * t - 2.0 * PI * p as f64 / 3.0).sin()) as f32;
     }
 }
+
+#[test]
+fn every_cycle_overlapping_an_event_is_flagged_whatever_the_onset() {
+    // Onsets at 0°, 90°, 180° and 270° of the cycle from 1.000 s: with a late onset the window
+    // that crosses first starts in the cycle before the one whose report would show it.
+    for onset_deg in [0.0, 90.0, 180.0, 270.0] {
+        let t0 = 1.0 + onset_deg / 360.0 * 0.02;
+        let r = run((1.5 * FS) as usize, |k, f| {
+            supply(k, f, 0.0, |t| if (t0..t0 + 0.15).contains(&t) { 0.6 } else { 1.0 })
+        });
+        let dip = r.events.iter().find(|e| e.kind == EventKind::Dip).expect("dip");
+        let fs = FS as f32;
+        let (event_in, event_out) =
+            (dip.start.seconds(fs), dip.start.seconds(fs) + dip.duration_s(fs));
+        for c in &r.cycles {
+            let (a, b) = (c.start_s(fs), c.start_s(fs) + c.duration_samples as f64 / FS);
+            let overlaps = a < event_out && event_in < b;
+            assert_eq!(
+                c.flags.contains(Flags::EVENT),
+                overlaps,
+                "onset {onset_deg}°: cycle [{a:.4}, {b:.4}] vs event [{event_in:.4}, {event_out:.4}]"
+            );
+        }
+        for iv in &r.intervals {
+            let a = iv.start.seconds(fs);
+            let b = a + iv.duration_samples as f64 / FS;
+            if a < event_out && event_in < b {
+                assert!(iv.flags.contains(Flags::EVENT), "onset {onset_deg}°: interval at {a}");
+            }
+        }
+    }
+}

@@ -184,7 +184,7 @@ fn short_frames_are_flagged_not_fatal() {
     let cfg = Config::new(Topology::ThreePhase4W, 8_000.0, 50.0);
     let mut meter: Meter = Meter::new(cfg).unwrap();
     let mut flags = Flags::empty();
-    for _ in 0..400 {
+    for _ in 0..1_000 {
         if let Some(r) = meter.process(&[1, 2]) {
             flags.insert(r.flags);
         }

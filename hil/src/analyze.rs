@@ -237,6 +237,9 @@ pub fn analyze_waveform_with(
         start = end;
     }
     cycles.extend(meter.finish());
+    if let Some(iv) = meter.take_interval() {
+        intervals.push(*iv);
+    }
     while let Some(e) = meter.take_event() {
         events.push(e);
     }

@@ -158,9 +158,7 @@ pub fn run_f32(cfg: Config, sig: &Signal, n: usize) -> (Vec<CycleReport>, Meter)
             out.push(r);
         }
     }
-    if let Some(r) = meter.finish() {
-        out.push(r);
-    }
+    out.extend(meter.finish());
     (out, meter)
 }
 

@@ -304,11 +304,14 @@ fn main() -> ! {
                 let mut cycles = 0;
                 last_cycles = [None; 8];
                 records.clear();
-                if let Some(r) = m.finish() {
+                for r in m.finish() {
+                    last_cycles[cycles as usize] = Some(WireCycle::from(&r));
                     cycles += 1;
-                    last_cycles[0] = Some(WireCycle::from(&r));
                     link.send(seq, Body::Cycle(WireCycle::from(&r)));
                     let _ = records.push(RecordKind::Cycle, &r);
+                }
+                if let Some(iv) = m.take_interval() {
+                    let _ = records.push(RecordKind::Interval, iv);
                 }
                 while let Some(ev) = m.take_event() {
                     let _ = records.push(RecordKind::Event, &ev);
