@@ -52,7 +52,7 @@
 use crate::aggregate;
 use crate::analyze::{analyze_waveform, Analysis, Options};
 use crate::bench::{refusal, wire_codes, Target};
-use crate::certify_pq::{judge_events, EventCheck, MeasuredEvent, EXTREME_LIMIT_PCT};
+use crate::certify_pq::{judge_events, EventJudgement, EXTREME_LIMIT_PCT};
 use anyhow::{bail, Context, Result};
 use percycle_engine::{EventKind, Flags, SampleTime, Topology};
 use percycle_vectors::hostile_suite::{FLAG_CLIPPED, FLAG_INVALID_INPUT};
@@ -78,22 +78,9 @@ pub struct HostileResult {
     pub name: String,
     /// The truth it was judged against.
     pub truth: HostileTruth,
-    /// Expected dips, swells and interruptions.
-    pub events_expected: usize,
-    /// Dips, swells and interruptions the engine reported.
-    pub events_found: usize,
-    /// One entry per expected event.
-    pub events: Vec<EventCheck>,
-    /// Measured dips, swells and interruptions that matched no expected event.
-    pub unexpected: Vec<MeasuredEvent>,
-    /// Other event kinds the engine reported, as `kind@start_s`.
-    pub other_events: Vec<String>,
-    /// Largest |residual error| over the matched events, % of the declared voltage.
-    pub worst_extreme_err_pct: Option<f64>,
-    /// Event IN error of largest magnitude over the matched events (signed), s.
-    pub worst_start_err_s: Option<f64>,
-    /// Event OUT error of largest magnitude over the matched events (signed), s.
-    pub worst_end_err_s: Option<f64>,
+    /// The dips, swells and interruptions against the truth.
+    #[serde(flatten)]
+    pub judged: EventJudgement,
     /// Cycles reported.
     pub cycles: usize,
     /// 10/12-cycle intervals reported.
@@ -128,14 +115,7 @@ impl HostileResult {
         Self {
             name: case.recipe.name.clone(),
             truth: case.truth.clone(),
-            events_expected: case.truth.events.len(),
-            events_found: 0,
-            events: Vec::new(),
-            unexpected: Vec::new(),
-            other_events: Vec::new(),
-            worst_extreme_err_pct: None,
-            worst_start_err_s: None,
-            worst_end_err_s: None,
+            judged: EventJudgement::none(case.truth.events.len()),
             cycles: 0,
             intervals: 0,
             flagged_cycles: BTreeMap::new(),
@@ -416,14 +396,7 @@ pub fn judge(case: &HostileCase, a: &Analysis) -> HostileResult {
     HostileResult {
         name: case.recipe.name.clone(),
         truth: truth.clone(),
-        events_expected: truth.events.len(),
-        events_found: ev.events_found,
-        events: ev.events,
-        unexpected: ev.unexpected,
-        other_events: ev.other_events,
-        worst_extreme_err_pct: ev.worst_extreme_err_pct,
-        worst_start_err_s: ev.worst_start_err_s,
-        worst_end_err_s: ev.worst_end_err_s,
+        judged: ev,
         cycles: a.cycles.len(),
         intervals: a.intervals.len(),
         flagged_cycles,
@@ -580,9 +553,9 @@ pub fn table(results: &[HostileResult]) -> String {
         s.push_str(&format!(
             "{:<26} {:>6} {:>7} {:>7} {:>6} {:>7} {:>5} {:>5} {:>6} {:>5} {:>9}  {verdict}\n",
             r.name,
-            format!("{}/{}", r.events_expected, r.events_found),
-            opt(r.worst_start_err_s, 1e3, 2),
-            opt(r.worst_end_err_s, 1e3, 2),
+            format!("{}/{}", r.judged.events_expected, r.judged.events_found),
+            opt(r.judged.worst_start_err_s, 1e3, 2),
+            opt(r.judged.worst_end_err_s, 1e3, 2),
             r.cycles,
             r.cycles_flagged,
             count(FLAG_INVALID_INPUT),

@@ -30,7 +30,7 @@
 //! settling, no hold-over, …); a case that checks unbalance or frequency fails when no
 //! unflagged value is left to compare. Other event kinds the engine reports (rapid voltage
 //! change, missing phase, low voltage, …) are not modelled by the suite: they are listed in
-//! [`PqResult::other_events`] and do not decide the verdict.
+//! [`EventJudgement::other_events`] and do not decide the verdict.
 
 use crate::analyze::{analyze_waveform, Analysis, Options};
 use crate::en50160::{dip_cell, swell_cell};
@@ -100,24 +100,9 @@ pub struct PqResult {
     pub name: String,
     /// The truth it was judged against.
     pub truth: PqTruth,
-    /// Expected dips, swells and interruptions.
-    pub events_expected: usize,
-    /// Dips, swells and interruptions the engine reported.
-    pub events_found: usize,
-    /// One entry per expected event.
-    pub events: Vec<EventCheck>,
-    /// Measured dips, swells and interruptions that matched no expected event.
-    pub unexpected: Vec<MeasuredEvent>,
-    /// Other event kinds the engine reported (not judged), as `kind@start_s`.
-    pub other_events: Vec<String>,
-    /// Largest |residual error| over the matched events, % of the declared voltage.
-    pub worst_extreme_err_pct: Option<f64>,
-    /// Event IN error of largest magnitude over the matched events (signed), s.
-    pub worst_start_err_s: Option<f64>,
-    /// Event OUT error of largest magnitude over the matched events (signed), s.
-    pub worst_end_err_s: Option<f64>,
-    /// Duration error of largest magnitude over the matched events (signed), s.
-    pub worst_duration_err_s: Option<f64>,
+    /// The dips, swells and interruptions against the truth.
+    #[serde(flatten)]
+    pub judged: EventJudgement,
     /// Largest |u2 error| over the unflagged basic intervals, % (when checked).
     pub u2_err_pct: Option<f64>,
     /// Basic intervals compared for u2.
@@ -163,8 +148,10 @@ fn measured(e: &VoltageEvent, kind: ExpectedKind, fs: f32, declared: f64) -> Mea
 /// The dips, swells and interruptions of an analysis judged against the expected ones: the
 /// event rows of the module docs' table, shared by every judge that holds events to the Class A
 /// stamps ([`judge`] and [`crate::certify_hostile::judge`]).
-#[derive(Clone, Debug)]
-pub(crate) struct EventJudgement {
+#[derive(Clone, Debug, Serialize)]
+pub struct EventJudgement {
+    /// Expected dips, swells and interruptions.
+    pub events_expected: usize,
     /// Dips, swells and interruptions the engine reported.
     pub events_found: usize,
     /// One entry per expected event.
@@ -181,6 +168,23 @@ pub(crate) struct EventJudgement {
     pub worst_end_err_s: Option<f64>,
     /// Duration error of largest magnitude over the matched events (signed), s.
     pub worst_duration_err_s: Option<f64>,
+}
+
+impl EventJudgement {
+    /// Nothing measured (a case that did not run) against `expected` events.
+    pub fn none(expected: usize) -> Self {
+        Self {
+            events_expected: expected,
+            events_found: 0,
+            events: Vec::new(),
+            unexpected: Vec::new(),
+            other_events: Vec::new(),
+            worst_extreme_err_pct: None,
+            worst_start_err_s: None,
+            worst_end_err_s: None,
+            worst_duration_err_s: None,
+        }
+    }
 }
 
 /// Judge the events of `a` against `expected` (the module docs' event rules), adding a reason to
@@ -315,6 +319,7 @@ pub(crate) fn judge_events(
         events.iter().filter_map(f).reduce(|w, d| if d.abs() > w.abs() { d } else { w })
     };
     EventJudgement {
+        events_expected: expected.len(),
         events_found,
         worst_extreme_err_pct,
         worst_start_err_s: worst(|c| c.start_err_s),
@@ -379,15 +384,7 @@ pub fn judge(case: &PqCase, a: &Analysis) -> PqResult {
     PqResult {
         name: case.recipe.name.clone(),
         truth: truth.clone(),
-        events_expected: truth.events.len(),
-        events_found: ev.events_found,
-        events: ev.events,
-        unexpected: ev.unexpected,
-        other_events: ev.other_events,
-        worst_extreme_err_pct: ev.worst_extreme_err_pct,
-        worst_start_err_s: ev.worst_start_err_s,
-        worst_end_err_s: ev.worst_end_err_s,
-        worst_duration_err_s: ev.worst_duration_err_s,
+        judged: ev,
         u2_err_pct,
         u2_intervals,
         frequency_err_hz,
@@ -468,10 +465,10 @@ pub fn table(results: &[PqResult]) -> String {
         s.push_str(&format!(
             "{:<32} {:>7} {:>10} {:>8} {:>8} {:>14}  {verdict}\n",
             r.name,
-            format!("{}/{}", r.events_expected, r.events_found),
-            opt(r.worst_extreme_err_pct, 1.0, 4),
-            opt(r.worst_start_err_s, 1e3, 2),
-            opt(r.worst_end_err_s, 1e3, 2),
+            format!("{}/{}", r.judged.events_expected, r.judged.events_found),
+            opt(r.judged.worst_extreme_err_pct, 1.0, 4),
+            opt(r.judged.worst_start_err_s, 1e3, 2),
+            opt(r.judged.worst_end_err_s, 1e3, 2),
             extra,
         ));
     }

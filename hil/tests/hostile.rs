@@ -171,7 +171,7 @@ fn an_extra_or_missing_event_fails_the_judge() {
     let c = case("dip60_onset45deg");
     let a = analyze_case(&c, None, false).unwrap();
     let r = judge(&c, &a);
-    assert!(r.pass && r.events_found == 1, "{:?}", r.failures);
+    assert!(r.pass && r.judged.events_found == 1, "{:?}", r.failures);
     let mut wrong = c.clone();
     wrong.truth.events.clear();
     let r = judge(&wrong, &a);
