@@ -126,7 +126,7 @@ pub struct Config {
     pub sample_rate_hz: f32,
     /// Nominal mains frequency in Hz: 50 or 60.
     pub nominal_hz: f32,
-    /// Declared supply voltage Udin (phase to neutral; line to line for 3P3W), V rms.
+    /// Declared supply voltage Udin (phase to neutral; line to line for 3P3W), V rms, 1..=10⁶.
     pub declared_voltage: f32,
     /// Nominal (CT secondary or primary) current In, A rms; scales the default creep threshold.
     pub nominal_current: f32,
@@ -322,7 +322,9 @@ impl Config {
         if self.nominal_hz != 50.0 && self.nominal_hz != 60.0 {
             return Err(OutOfRange("nominal_hz"));
         }
-        if !(self.declared_voltage.is_finite() && self.declared_voltage > 0.0) {
+        // From 1 V to 1 MV (a primary-side transmission voltage); beyond, the tracker's
+        // hysteresis (2 % of it) would never be passed.
+        if !(1.0..=1.0e6).contains(&self.declared_voltage) {
             return Err(OutOfRange("declared_voltage"));
         }
         if !(self.nominal_current.is_finite() && self.nominal_current > 0.0) {

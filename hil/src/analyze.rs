@@ -4,8 +4,8 @@ use crate::aggregate;
 use crate::en50160::{self, En50160Config};
 use anyhow::{bail, Context, Result};
 use percycle_engine::{
-    ChannelCal, Config, CycleReport, CycleSpectrum, EnergyRegisters, Flags, IntervalReport, Meter,
-    Output, Registers, Topology, DEFAULT_INPUT_LIMIT_LSB, MAX_ORDER,
+    ChannelCal, Config, ConfigError, CycleReport, CycleSpectrum, EnergyRegisters, Flags,
+    IntervalReport, Meter, Output, Registers, Topology, DEFAULT_INPUT_LIMIT_LSB, MAX_ORDER,
 };
 use percycle_engine::{EventKind, FrequencyReport, VoltageEvent};
 use percycle_vectors::Waveform;
@@ -113,6 +113,53 @@ pub fn map_channels(names: &[String]) -> Result<(Topology, Vec<Option<usize>>, V
         }
     }
     Ok((topology, mapping, notes))
+}
+
+/// Check the options that do not depend on the file, before any file is read: the engine's own
+/// validation of the configuration they set, and the EN 50160 evaluator's of the observation
+/// period; the error names the command-line option.
+///
+/// # Errors
+/// The first option out of range, e.g. `--aggregate-s NaN`.
+pub fn check_options(opts: &Options) -> Result<()> {
+    let nominal_hz = opts.nominal_hz.unwrap_or(50.0);
+    let mut config = Config::new(Topology::SinglePhase, 10_000.0, nominal_hz);
+    if let Some(v) = opts.declared_voltage {
+        config.declared_voltage = v;
+        config.zc_hysteresis_v = 0.02 * v;
+    }
+    if let Some(w) = opts.aggregate_s {
+        config.aggregation.window_s = w as f32;
+    }
+    if let Err(e) = config.validate() {
+        let option = match e {
+            ConfigError::OutOfRange("nominal_hz") => {
+                format!("--nominal-hz {nominal_hz}: 50 or 60")
+            }
+            ConfigError::OutOfRange("declared_voltage" | "zc_hysteresis_v") => format!(
+                "--declared-voltage {}: 1 to 1000000 V",
+                opts.declared_voltage.unwrap_or_default()
+            ),
+            ConfigError::OutOfRange("aggregation.window_s") => {
+                format!("--aggregate-s {}: 0.2 to 86400 s", opts.aggregate_s.unwrap_or_default())
+            }
+            other => format!("{other}"),
+        };
+        bail!("option {option}");
+    }
+    let en = En50160Config {
+        nominal_hz: nominal_hz as f64,
+        observation_s: opts.observation_s.unwrap_or(en50160::ONE_WEEK_S),
+        aggregate_s: config.aggregation.window_s as f64,
+        ..En50160Config::default()
+    };
+    if let Err(e) = en.validate() {
+        bail!(
+            "option --observation-s {}: {e}",
+            opts.observation_s.map_or("(default)".to_string(), |v| v.to_string())
+        );
+    }
+    Ok(())
 }
 
 /// Run a waveform through the engine.

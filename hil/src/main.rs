@@ -157,12 +157,6 @@ fn run() -> Result<ExitCode> {
             aggregate_s,
             observation_s,
         } => {
-            let wave = analyze::read_input(
-                &input,
-                channels.as_deref(),
-                full_scale.as_deref(),
-                sample_rate,
-            )?;
             let opts = analyze::Options {
                 nominal_hz: Some(nominal_hz),
                 declared_voltage,
@@ -171,6 +165,16 @@ fn run() -> Result<ExitCode> {
                 observation_s: Some(observation_s),
                 full_scale: None,
             };
+            // Options and the output directory are checked before the file is read.
+            analyze::check_options(&opts)?;
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("option --out {}: cannot create it", out.display()))?;
+            let wave = analyze::read_input(
+                &input,
+                channels.as_deref(),
+                full_scale.as_deref(),
+                sample_rate,
+            )?;
             let a = if per_cycle_harmonics {
                 let (topology, _, _) = analyze::map_channels(&wave.channels)?;
                 let mut writer = analyze::CycleHarmonicsWriter::create(&out, topology)?;

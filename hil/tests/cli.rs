@@ -294,3 +294,47 @@ fn analyze_reports_a_dip_in_events_csv_and_the_en50160_tables() {
         "{l1}"
     );
 }
+
+#[test]
+fn bad_options_are_refused_by_name_before_the_file_is_read() {
+    // One row per bad input: the arguments, and what the error must say. Every one exits with
+    // status 2 at once (the input does not exist, so reading it would be a different error).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let missing = dir.path().join("missing.csv");
+    let out = dir.path().join("out");
+    let rows: [(&[&str], &str); 8] = [
+        (&["--aggregate-s", "NaN"], "option --aggregate-s NaN"),
+        (&["--aggregate-s", "0"], "option --aggregate-s 0"),
+        (&["--aggregate-s=-600"], "option --aggregate-s -600"),
+        (&["--declared-voltage", "1e12"], "option --declared-voltage"),
+        (&["--declared-voltage", "0"], "option --declared-voltage 0"),
+        (&["--nominal-hz", "55"], "option --nominal-hz 55: 50 or 60"),
+        (&["--observation-s", "0"], "option --observation-s 0"),
+        (&["--observation-s", "inf"], "option --observation-s inf"),
+    ];
+    for (args, want) in rows {
+        let o = percycle()
+            .arg("analyze")
+            .arg(&missing)
+            .arg("--out")
+            .arg(&out)
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("missing.csv"), "{args:?}: the file was read first: {err}");
+    }
+    // A bad --out is reported before the file is read.
+    let o = percycle().arg("analyze").arg(&missing).arg("--out").arg(&file).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("option --out") && !err.contains("missing.csv"), "{err}");
+    // An operating-system cause is printed once.
+    let o = percycle().arg("analyze").arg(&missing).arg("--out").arg(&out).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

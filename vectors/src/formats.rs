@@ -52,28 +52,28 @@ pub const CSV_TIME_STEP_TOLERANCE: f64 = 0.01;
 #[non_exhaustive]
 pub enum FormatError {
     /// The operating system refused.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// File.
         path: PathBuf,
-        /// Cause.
-        source: std::io::Error,
+        /// Cause (in the message, so it is printed once).
+        cause: std::io::Error,
     },
     /// The WAV codec failed.
-    #[error("{}: WAV: {source}", path.display())]
+    #[error("{}: WAV: {cause}", path.display())]
     Wav {
         /// File.
         path: PathBuf,
-        /// Cause.
-        source: hound::Error,
+        /// Cause (in the message, so it is printed once).
+        cause: hound::Error,
     },
     /// JSON could not be parsed or written (the cause names line and column).
-    #[error("{}: JSON: {source}", path.display())]
+    #[error("{}: JSON: {cause}", path.display())]
     Json {
         /// File.
         path: PathBuf,
-        /// Cause.
-        source: serde_json::Error,
+        /// Cause (in the message, so it is printed once).
+        cause: serde_json::Error,
     },
     /// The CSV file has no header line.
     #[error("{}: empty file, expected a header line of column names", path.display())]
@@ -224,11 +224,11 @@ pub enum FormatError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FormatError + '_ {
-    move |source| FormatError::Io { path: path.to_path_buf(), source }
+    move |cause| FormatError::Io { path: path.to_path_buf(), cause }
 }
 
 fn wav_err(path: &Path) -> impl FnOnce(hound::Error) -> FormatError + '_ {
-    move |source| FormatError::Wav { path: path.to_path_buf(), source }
+    move |cause| FormatError::Wav { path: path.to_path_buf(), cause }
 }
 
 fn invalid(path: &Path, message: impl Into<String>) -> FormatError {
@@ -835,14 +835,14 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), For
     let file = File::create(path).map_err(io_err(path))?;
     let mut w = BufWriter::new(file);
     serde_json::to_writer_pretty(&mut w, value)
-        .map_err(|source| FormatError::Json { path: path.to_path_buf(), source })?;
+        .map_err(|cause| FormatError::Json { path: path.to_path_buf(), cause })?;
     writeln!(w).and_then(|_| w.flush()).map_err(io_err(path))
 }
 
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, FormatError> {
     let file = File::open(path).map_err(io_err(path))?;
     serde_json::from_reader(BufReader::new(file))
-        .map_err(|source| FormatError::Json { path: path.to_path_buf(), source })
+        .map_err(|cause| FormatError::Json { path: path.to_path_buf(), cause })
 }
 
 /// Writes truth as pretty JSON.

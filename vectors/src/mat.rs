@@ -56,8 +56,8 @@ const MI_COMPRESSED: u32 = 15;
 /// ```
 pub fn read_mat(path: impl AsRef<Path>) -> Result<Waveform, FormatError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path)
-        .map_err(|source| FormatError::Io { path: path.to_path_buf(), source })?;
+    let bytes =
+        std::fs::read(path).map_err(|cause| FormatError::Io { path: path.to_path_buf(), cause })?;
     parse(&bytes).map_err(|message| FormatError::Invalid { path: path.to_path_buf(), message })
 }
 

@@ -192,7 +192,7 @@ pub fn write_vector(
 ) -> Result<PathBuf, FormatError> {
     let dir = dir.as_ref();
     std::fs::create_dir_all(dir)
-        .map_err(|source| FormatError::Io { path: dir.to_path_buf(), source })?;
+        .map_err(|cause| FormatError::Io { path: dir.to_path_buf(), cause })?;
     let name = &vector.recipe.name;
     let wave_path = match kind {
         FileKind::Wav(format) => {
