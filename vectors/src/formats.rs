@@ -577,6 +577,19 @@ pub fn read_wav(
                     ),
                 ));
             }
+            if let Some((k, v)) =
+                sc.full_scale.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0))
+            {
+                return Err(invalid(
+                    path,
+                    format!(
+                        "sidecar {}: full_scale[{k}] ({}) is {v}: a full scale must be finite \
+                         and greater than zero",
+                        sidecar.display(),
+                        sc.channels.get(k).map_or("?", String::as_str)
+                    ),
+                ));
+            }
             (sc.channels, sc.full_scale, sc.sample_rate_hz)
         }
     };
@@ -1030,6 +1043,28 @@ mod tests {
         w.sample_rate_hz = 10_240.5;
         let e = write_wav(&path, &w, WavFormat::F32, &[1.0; 7]).unwrap_err();
         assert!(e.to_string().contains("whole sample rate"), "{e}");
+    }
+
+    #[test]
+    fn a_sidecar_full_scale_of_zero_or_below_is_refused_by_index_and_channel() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.wav");
+        write_wav(
+            &path,
+            &noisy_3p4w(),
+            WavFormat::I32,
+            &[400.0, 400.0, 400.0, 10.0, 10.0, 10.0, 10.0],
+        )
+        .unwrap();
+        let sidecar = sidecar_path(&path);
+        let good = std::fs::read_to_string(&sidecar).unwrap();
+        for bad in [-10.0, 0.0] {
+            let mut json: serde_json::Value = serde_json::from_str(&good).unwrap();
+            json["full_scale"][3] = serde_json::json!(bad);
+            std::fs::write(&sidecar, json.to_string()).unwrap();
+            let e = read_wav(&path, None).unwrap_err().to_string();
+            assert!(e.contains("full_scale[3] (I1)") && e.contains("greater than zero"), "{e}");
+        }
     }
 
     #[test]
