@@ -10,32 +10,14 @@ use percycle_hil::bench::{self, Board, Faulty, HostTarget, Outputs, Qemu, Report
 use percycle_vectors::{suite, synthesize};
 use percycle_wire::WireConfig;
 use percycle_wire::{CostCounters, Identity, WireEnergy};
+mod common;
+use common::{firmware, firmware_at};
 use std::path::PathBuf;
 use std::time::Duration;
-
-fn firmware() -> Option<PathBuf> {
-    firmware_at("firmware/target/thumbv7em-none-eabihf/release/percycle-firmware")
-}
 
 /// The firmware built for the STM32F405 (`netduinoplus2`, 128 KiB of RAM).
 fn firmware_stm32f4() -> Option<PathBuf> {
     firmware_at("firmware/target/netduinoplus2/thumbv7em-none-eabihf/release/percycle-firmware")
-}
-
-fn firmware_at(relative: &str) -> Option<PathBuf> {
-    let elf = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative);
-    let qemu = std::process::Command::new("qemu-system-arm").arg("--version").output().is_ok();
-    if elf.exists() && qemu {
-        return Some(elf);
-    }
-    let why = format!(
-        "firmware {} present: {}, qemu-system-arm present: {qemu}",
-        elf.display(),
-        elf.exists()
-    );
-    assert!(std::env::var("CI").is_err(), "board tests cannot run in CI: {why}");
-    println!("skipped: {why} (scripts/test.sh installs and builds both)");
-    None
 }
 
 /// Codes and configuration of a foundation vector.

@@ -8,7 +8,8 @@ use percycle_hil::certify_hostile::{
     analyze_case, full_scales, judge, options, run_cases, run_suite, table,
 };
 use percycle_vectors::{hostile_cases, synthesize, ExpectedEvent, ExpectedKind, HostileCase};
-use std::path::PathBuf;
+mod common;
+use common::firmware;
 
 fn case(name: &str) -> HostileCase {
     hostile_cases().into_iter().find(|c| c.recipe.name == name).expect("case in the suite")
@@ -195,24 +196,6 @@ fn a_quiet_level_off_by_a_tenth_of_a_percent_fails_the_judge() {
         "{:?}",
         r.failures
     );
-}
-
-/// The release build of the firmware for mps2-an386, when it and QEMU are present.
-fn firmware() -> Option<PathBuf> {
-    let elf = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("firmware/target/thumbv7em-none-eabihf/release/percycle-firmware");
-    let qemu = std::process::Command::new("qemu-system-arm").arg("--version").output().is_ok();
-    if elf.exists() && qemu {
-        return Some(elf);
-    }
-    let why = format!(
-        "firmware {} present: {}, qemu-system-arm present: {qemu}",
-        elf.display(),
-        elf.exists()
-    );
-    assert!(std::env::var("CI").is_err(), "board tests cannot run in CI: {why}");
-    println!("skipped: {why} (scripts/test.sh installs and builds both)");
-    None
 }
 
 #[test]
