@@ -772,12 +772,11 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 
     /// End of the stream: closes a cycle whose boundary is already known and hands out the
     /// reports not yet handed out (up to two: see [`Meter::process`]), ends the voltage events
-    /// still in progress at the end of the stream (take them with [`Meter::take_event`], the last
-    /// interval with [`Meter::take_interval`] and the last aggregated values with
-    /// [`Meter::take_aggregate`]), and
-    /// registers the energy of the samples after the last boundary, so that every sample's
-    /// energy is counted once. The next frame starts a new stream at sample 0 (as after
-    /// [`Meter::reset`]); the registers are kept.
+    /// still in progress at the end of the stream, and registers the energy of the samples after
+    /// the last boundary, so that every sample's energy is counted once. Take the events with
+    /// [`Meter::take_event`], the last interval with [`Meter::take_interval`] and the last
+    /// aggregated values with [`Meter::take_aggregate`]. The next frame starts a new stream at
+    /// sample 0 (as after [`Meter::reset`]); the registers are kept.
     pub fn finish(&mut self) -> Finished {
         if self.nch == 0 {
             return [None, None].into_iter().flatten();
