@@ -152,7 +152,7 @@ fi
 # The engine's instruction counts on the emulated board; the firmware is built first.
 mcu_engine() {
     (cd hil/firmware && cargo build --release) || return
-    cargo run --release -p percycle-hil -- hil cost --json "$OUT/mcu_engine.json"
+    cargo run --release -p percycle-cli -- hil cost --json "$OUT/mcu_engine.json"
 }
 if [[ -d hil/firmware ]]; then
     optional mcu_engine mcu_engine mcu_engine

@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 percycle_setup
 
 target="${PERCYCLE_TARGET:-qemu}"
-cargo build --release -p percycle-hil --bin percycle
+cargo build --release -p percycle-cli --bin percycle
 case "$target" in
     qemu | qemu:mps2-an386) (cd hil/firmware && cargo build --release) ;;
     qemu:*)

@@ -1,13 +1,8 @@
 #![doc = include_str!("../README.md")]
 //!
-//! Library side of the `percycle` command: running recorded or synthesised waveforms through the
-//! engine ([`analyze`]) and judging the engine against the vector suites' truth ([`certify`],
-//! [`certify_pq`], [`certify_hostile`]).
+//! The bench: targets that run the engine (the host build, the firmware under QEMU, a board on a
+//! serial port), the board protocol with retransmission, the fault proxy, the bit-for-bit
+//! comparison of a target's reports with the host build's, and the cost of the engine on the
+//! emulated board.
 
-pub mod aggregate;
-pub mod analyze;
 pub mod bench;
-pub mod certify;
-pub mod certify_hostile;
-pub mod certify_pq;
-pub mod en50160;

@@ -3,14 +3,17 @@
 use std::path::PathBuf;
 
 /// The release build of the firmware for mps2-an386.
+#[allow(dead_code)] // not every test crate that includes this module needs both lookups
 pub fn firmware() -> Option<PathBuf> {
-    firmware_at("firmware/target/thumbv7em-none-eabihf/release/percycle-firmware")
+    firmware_at("hil/firmware/target/thumbv7em-none-eabihf/release/percycle-firmware")
 }
 
-/// The firmware at `relative` (to the hil crate) when it and `qemu-system-arm` are present;
+#[allow(dead_code)]
+/// The firmware at `relative` (to the workspace root) when it and `qemu-system-arm` are present;
 /// otherwise `None` with the reason printed, and a failure in CI (`CI` set).
 pub fn firmware_at(relative: &str) -> Option<PathBuf> {
-    let elf = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative);
+    // Every test crate that uses this sits one directory below the workspace root.
+    let elf = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
     let qemu = std::process::Command::new("qemu-system-arm").arg("--version").output().is_ok();
     if elf.exists() && qemu {
         return Some(elf);

@@ -2,8 +2,9 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use percycle_hil::en50160::Verdict;
-use percycle_hil::{analyze, certify};
+use percycle_analysis::analyze;
+use percycle_analysis::en50160::Verdict;
+use percycle_certify::energy as certify;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -210,7 +211,14 @@ fn run() -> Result<ExitCode> {
             use percycle_hil::bench;
             let firmware = bench::firmware_for(&target, firmware)?;
             let (mut t, name) = bench::open_target(&target, &firmware)?;
-            let report = bench::run_suite(t.as_mut(), &name, &vectors, seconds, true, Some(&out))?;
+            let report = percycle_certify::hil_suite::run_suite(
+                t.as_mut(),
+                &name,
+                &vectors,
+                seconds,
+                true,
+                Some(&out),
+            )?;
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
             let path = out.join("hil.json");
             std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
@@ -315,7 +323,7 @@ fn run() -> Result<ExitCode> {
             let text = std::fs::read_to_string(&path).with_context(|| {
                 format!("reading {} (run `percycle analyze` first)", path.display())
             })?;
-            let report: percycle_hil::en50160::En50160Report = serde_json::from_str(&text)
+            let report: percycle_analysis::en50160::En50160Report = serde_json::from_str(&text)
                 .with_context(|| {
                     format!(
                         "{} is not an EN 50160 report of this version (run `percycle analyze` \
@@ -323,7 +331,7 @@ fn run() -> Result<ExitCode> {
                         path.display()
                     )
                 })?;
-            print!("{}", percycle_hil::en50160::verdict_table(&report));
+            print!("{}", percycle_analysis::en50160::verdict_table(&report));
             Ok(match report.verdict {
                 Verdict::Pass => ExitCode::SUCCESS,
                 Verdict::Fail => ExitCode::FAILURE,
@@ -340,11 +348,11 @@ fn run() -> Result<ExitCode> {
             }
             let t = t.as_mut().map(|(t, _)| t.as_mut() as &mut dyn percycle_hil::bench::Target);
             let (table, pass) = if suite == "en50160" {
-                let results = percycle_hil::certify_pq::run_suite(&out, true, t)?;
-                (percycle_hil::certify_pq::table(&results), results.iter().all(|r| r.pass))
+                let results = percycle_certify::pq::run_suite(&out, true, t)?;
+                (percycle_certify::pq::table(&results), results.iter().all(|r| r.pass))
             } else if suite == "hostile" {
-                let results = percycle_hil::certify_hostile::run_suite(&out, true, t)?;
-                (percycle_hil::certify_hostile::table(&results), results.iter().all(|r| r.pass))
+                let results = percycle_certify::hostile::run_suite(&out, true, t)?;
+                (percycle_certify::hostile::table(&results), results.iter().all(|r| r.pass))
             } else {
                 let results = certify::certify(&suite, &out, true, t)?;
                 (certify::table(&results), results.iter().all(|r| r.pass))

@@ -1,6 +1,6 @@
 //! The EN 50160 voltage-event suite end to end: every case passes, and a wrong truth fails.
 
-use percycle_hil::certify_pq::{analyze_case, judge, run_suite, table};
+use percycle_certify::pq::{analyze_case, judge, run_suite, table};
 use percycle_vectors::{en50160_suite, PqCase};
 
 fn case(name: &str) -> PqCase {

@@ -3,14 +3,14 @@
 //! Each case of [`hostile_cases`] is synthesised and run through the engine with the nominal
 //! frequency and declared voltage of its truth and the ADC its recipe states, never settings
 //! taken from the data: in memory ([`analyze_waveform`] with the case's full scales,
-//! [`Options::full_scale`]), or on a target ([`crate::bench::wire_codes`]: the vector's own
+//! [`Options::full_scale`]), or on a target ([`percycle_hil::bench::wire_codes`]: the vector's own
 //! codes, each channel's gain from its full scale, the converter's rail as input limit, missing
 //! samples as `MISSING_CODE`). The reports are compared with the truth the suite derives from
 //! the recipe ([`percycle_vectors::hostile_suite`], [`HostileTruth`]):
 //!
 //! | check | limit |
 //! |---|---|
-//! | dips, swells, interruptions | the rules of the EN 50160 suite ([`crate::certify_pq`], shared code): one measured event per expected event of its kind and none left over; Event IN and Event OUT within ½ nominal cycle of the Class A stamps; residual within [`EXTREME_LIMIT_PCT`] % of the declared voltage; phases, EN 50160 cell and open-at-end equal |
+//! | dips, swells, interruptions | the rules of the EN 50160 suite ([`crate::pq`], shared code): one measured event per expected event of its kind and none left over; Event IN and Event OUT within ½ nominal cycle of the Class A stamps; residual within [`EXTREME_LIMIT_PCT`] % of the declared voltage; phases, EN 50160 cell and open-at-end equal |
 //! | condition events | with `no_condition_events`: no missing phase, broken neutral or phase sequence event |
 //! | unlocked supply | with `unlocked_from_s`: no event of any kind at all |
 //! | unlocked cycles | every cycle starting at or after `unlocked_from_s` carries one of `unlocked_flags` or `settling`, and its frequency is not valid ([`Flags::frequency_valid`]) |
@@ -18,7 +18,7 @@
 //! | flag spans | every cycle and interval that overlaps a span carries the span's flag (`invalid_input`, `clipped`; names of [`Flags::NAMES`]); one that overlaps no span of that flag does not carry it |
 //! | quiet cycles | no flag except `creep` |
 //! | quiet cycles, rms | each phase's cycle rms within [`QUIET_RMS_LIMIT_PCT`] % of its expected level |
-//! | EN 50160 exclusion | every 10-min aggregate ([`crate::aggregate`], window [`AGGREGATE_WINDOW_S`]) that contains an interval with a flag of [`Flags::UNRELIABLE`] is flagged |
+//! | EN 50160 exclusion | every 10-min aggregate ([`percycle_analysis::aggregate`], window [`AGGREGATE_WINDOW_S`]) that contains an interval with a flag of [`Flags::UNRELIABLE`] is flagged |
 //!
 //! *Overlap.* A cycle (or interval) from `a = start.sample + start.frac` to
 //! `b = a + duration_samples` touches the samples `floor(a) ..= ceil(b)`: its trapezoidal
@@ -49,12 +49,12 @@
 //! Values and cases are counted in [`HostileResult`]: cycles carrying each flag, cycles checked
 //! as unlocked and as quiet, the worst Event IN and OUT errors, aggregates flagged.
 
-use crate::aggregate;
-use crate::analyze::{analyze_waveform, Analysis, Options};
-use crate::bench::{refusal, wire_codes, Target};
-use crate::certify_pq::{judge_events, EventJudgement, EXTREME_LIMIT_PCT};
+use crate::pq::{judge_events, EventJudgement, EXTREME_LIMIT_PCT};
 use anyhow::{bail, Context, Result};
+use percycle_analysis::aggregate;
+use percycle_analysis::analyze::{analyze_waveform, Analysis, Options};
 use percycle_engine::{EventKind, Flags, SampleTime, Topology};
+use percycle_hil::bench::{refusal, wire_codes, Target};
 use percycle_vectors::hostile_suite::{FLAG_CLIPPED, FLAG_INVALID_INPUT};
 use percycle_vectors::{hostile_cases, synthesize, ChannelKind, HostileCase, HostileTruth, Vector};
 use serde::Serialize;
@@ -275,7 +275,7 @@ pub fn judge(case: &HostileCase, a: &Analysis) -> HostileResult {
                     c.index,
                     c.start_s(fs),
                     c.frequency,
-                    crate::analyze::flag_names(c.flags)
+                    percycle_analysis::analyze::flag_names(c.flags)
                 )
             };
             if !c.flags.intersects(unlocked | Flags::SETTLING) {
@@ -326,7 +326,7 @@ pub fn judge(case: &HostileCase, a: &Analysis) -> HostileResult {
                     format!(
                         "cycle {} at {ta:.4} s: {}",
                         c.index,
-                        crate::analyze::flag_names(c.flags)
+                        percycle_analysis::analyze::flag_names(c.flags)
                     )
                 });
             }
@@ -468,7 +468,7 @@ pub fn analyze_case(
             let (mut cfg, codes, nch) =
                 wire_codes(&v, case.truth.nominal_hz as f32, case.truth.declared_voltage_v as f32)?;
             cfg.aggregation_window_s = AGGREGATE_WINDOW_S as f32;
-            let mut a = crate::certify::codes_on_target(t, &cfg, &codes, nch, &r.name, progress)?;
+            let mut a = crate::energy::codes_on_target(t, &cfg, &codes, nch, &r.name, progress)?;
             a.options = opts;
             Ok(a)
         }
@@ -519,7 +519,10 @@ pub fn run_cases(
                 None => return Err(e),
             },
         };
-        crate::analyze::write_outputs(&out.join("results").join(&case.recipe.name), &a)?;
+        percycle_analysis::analyze::write_outputs(
+            &out.join("results").join(&case.recipe.name),
+            &a,
+        )?;
         results.push(judge(case, &a));
     }
     write_report(out, &results)?;
@@ -597,8 +600,8 @@ fn write_report(out: &Path, results: &[HostileResult]) -> Result<()> {
         suite: "hostile",
         engine_version: env!("CARGO_PKG_VERSION"),
         limits: Limits {
-            start_cycles: crate::certify_pq::START_LIMIT_CYCLES,
-            end_cycles: crate::certify_pq::END_LIMIT_CYCLES,
+            start_cycles: crate::pq::START_LIMIT_CYCLES,
+            end_cycles: crate::pq::END_LIMIT_CYCLES,
             extreme_pct_of_declared: EXTREME_LIMIT_PCT,
             quiet_rms_pct: QUIET_RMS_LIMIT_PCT,
             aggregate_window_s: AGGREGATE_WINDOW_S,
@@ -614,5 +617,5 @@ fn write_report(out: &Path, results: &[HostileResult]) -> Result<()> {
          ```text\n{}```\n",
         table(results)
     );
-    crate::certify::write_report_files(out, &report, &md)
+    crate::energy::write_report_files(out, &report, &md)
 }

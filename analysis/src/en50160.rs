@@ -231,7 +231,7 @@ impl En50160Config {
     /// # Examples
     ///
     /// ```
-    /// use percycle_hil::en50160::En50160Config;
+    /// use percycle_analysis::en50160::En50160Config;
     /// let cfg = En50160Config { observation_s: 0.0, ..En50160Config::default() };
     /// assert!(cfg.validate().is_err());
     /// let cfg = En50160Config { min_valid_pct: 101.0, ..En50160Config::default() };
@@ -329,7 +329,7 @@ impl Verdict {
     /// # Examples
     ///
     /// ```
-    /// use percycle_hil::en50160::Verdict::{self, *};
+    /// use percycle_analysis::en50160::Verdict::{self, *};
     /// assert_eq!(Verdict::combine([Pass, NotEvaluated, Fail]), Fail);
     /// assert_eq!(Verdict::combine([Pass, NotEvaluated]), NotEvaluated);
     /// assert_eq!(Verdict::combine([Pass, Pass]), Pass);
@@ -1103,7 +1103,7 @@ fn overall(
 /// # Examples
 ///
 /// ```
-/// use percycle_hil::en50160::{
+/// use percycle_analysis::en50160::{
 ///     evaluate, En50160Config, TenMinuteValue, TenSecondFrequency, Verdict,
 /// };
 /// let cfg = En50160Config { observation_s: 3600.0, ..En50160Config::default() };
@@ -1239,7 +1239,7 @@ fn write_class_table(out: &mut String, title: &str, t: &ClassTable) {
 /// # Examples
 ///
 /// ```
-/// use percycle_hil::en50160::{evaluate, verdict_table, En50160Config};
+/// use percycle_analysis::en50160::{evaluate, verdict_table, En50160Config};
 /// let text = verdict_table(&evaluate(&En50160Config::default(), &[], &[], &[]));
 /// assert!(text.contains("overall: NOT EVALUATED (no input values)"));
 /// ```

@@ -17,10 +17,10 @@
 //! step (dip, swell, phase jump) are left out of the per-cycle checks and counted: the tracker's
 //! filter spans about a quarter cycle, so a boundary next to a step is not a clean crossing.
 
-use crate::analyze::{analyze_waveform, Analysis, Options};
-use crate::bench::{analysis_of, stream_recovering, wire_vector, Target};
 use anyhow::{Context, Result};
+use percycle_analysis::analyze::{analyze_waveform, Analysis, Options};
 use percycle_engine::Flags;
+use percycle_hil::bench::{analysis_of, stream_recovering, wire_vector, Target};
 use percycle_vectors::{
     active_energy_wh, read_wav, suite, synthesize, write_vector, FileKind, Recipe, Truth, WavFormat,
 };
@@ -116,7 +116,7 @@ pub fn certify(
             Some(t) => match on_target(t, &wav, recipe.frequency.f0_hz, &recipe.name, progress) {
                 Ok(a) => a,
                 // A vector the target cannot be configured for fails, by name; the rest run.
-                Err(e) => match crate::bench::refusal(&e) {
+                Err(e) => match percycle_hil::bench::refusal(&e) {
                     Some(r) => {
                         results.push(VectorResult::not_run(&recipe.name, &r.to_string()));
                         continue;
@@ -125,7 +125,10 @@ pub fn certify(
                 },
             },
         };
-        crate::analyze::write_outputs(&out.join("results").join(&recipe.name), &analysis)?;
+        percycle_analysis::analyze::write_outputs(
+            &out.join("results").join(&recipe.name),
+            &analysis,
+        )?;
         results.push(judge(recipe, &vector.truth, &analysis)?);
     }
     write_report(out, suite_name, &results)?;

@@ -24,7 +24,7 @@
 //! which every case ensures, hence the tight residual limit.
 //!
 //! The event rows of the table are judged by one function that the hostile suite's judge
-//! ([`crate::certify_hostile`]) calls as well.
+//! ([`crate::hostile`]) calls as well.
 //!
 //! Values count as *unflagged* when they carry no flag at all (no event in progress, not
 //! settling, no hold-over, …); a case that checks unbalance or frequency fails when no
@@ -32,9 +32,9 @@
 //! change, missing phase, low voltage, …) are not modelled by the suite: they are listed in
 //! [`EventJudgement::other_events`] and do not decide the verdict.
 
-use crate::analyze::{analyze_waveform, Analysis, Options};
-use crate::en50160::{dip_cell, swell_cell};
 use anyhow::{Context, Result};
+use percycle_analysis::analyze::{analyze_waveform, Analysis, Options};
+use percycle_analysis::en50160::{dip_cell, swell_cell};
 use percycle_engine::{EventKind, Flags, VoltageEvent};
 use percycle_vectors::pq_suite::DECLARED_VOLTAGE_V;
 use percycle_vectors::{en50160_suite, synthesize, ExpectedEvent, ExpectedKind, PqCase, PqTruth};
@@ -147,7 +147,7 @@ fn measured(e: &VoltageEvent, kind: ExpectedKind, fs: f32, declared: f64) -> Mea
 
 /// The dips, swells and interruptions of an analysis judged against the expected ones: the
 /// event rows of the module docs' table, shared by every judge that holds events to the Class A
-/// stamps ([`judge`] and [`crate::certify_hostile::judge`]).
+/// stamps ([`judge`] and [`crate::hostile::judge`]).
 #[derive(Clone, Debug, Serialize)]
 pub struct EventJudgement {
     /// Expected dips, swells and interruptions.
@@ -422,7 +422,7 @@ pub fn analyze_case(case: &PqCase) -> Result<Analysis> {
 pub fn run_suite(
     out: &Path,
     progress: bool,
-    mut target: Option<&mut dyn crate::bench::Target>,
+    mut target: Option<&mut dyn percycle_hil::bench::Target>,
 ) -> Result<Vec<PqResult>> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let cases = en50160_suite();
@@ -436,7 +436,7 @@ pub fn run_suite(
             Some(t) => {
                 let r = &case.recipe;
                 let v = synthesize(r).with_context(|| format!("synthesising {}", r.name))?;
-                crate::certify::on_target(t, &v.waveform, r.frequency.f0_hz, &r.name, progress)?
+                crate::energy::on_target(t, &v.waveform, r.frequency.f0_hz, &r.name, progress)?
             }
         };
         results.push(judge(case, &a));
@@ -521,5 +521,5 @@ fn write_report(out: &Path, results: &[PqResult]) -> Result<()> {
          worst unbalance error (%) or 10-s frequency error (mHz).\n\n```text\n{}```\n",
         table(results)
     );
-    crate::certify::write_report_files(out, &report, &md)
+    crate::energy::write_report_files(out, &report, &md)
 }

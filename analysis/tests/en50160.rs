@@ -1,7 +1,7 @@
 //! EN 50160 evaluator: counting, limits, cell edges, periods (standards.md §1.4 vectors) and
 //! verdicts on too few valid values.
 
-use percycle_hil::en50160::{
+use percycle_analysis::en50160::{
     dip_cell, evaluate, swell_cell, try_evaluate, verdict_table, En50160Config, En50160Error,
     En50160Report, EventKind, ParameterVerdict, PeriodReport, TenMinuteValue, TenSecondFrequency,
     Verdict, VoltageEvent, ONE_WEEK_S,

@@ -9,7 +9,7 @@
 //! wanders by about ±2·10⁻⁴ from cycle to cycle, so the two grids differ by a few microseconds
 //! and the small groups (a few hundredths of a percent of nominal) differ accordingly.
 
-use percycle_hil::analyze::{analyze_waveform, Options};
+use percycle_analysis::analyze::{analyze_waveform, Options};
 use percycle_vectors::reference::{intervals, ReferenceConfig};
 use percycle_vectors::{read_mat, Waveform};
 use std::path::{Path, PathBuf};

@@ -2,12 +2,13 @@
 //! a wrong truth fails, and (where QEMU and the firmware are present) a few cases pass on the
 //! emulated board, configured with the cases' ADC full scales and rails.
 
-use percycle_hil::analyze::{analyze_waveform, Options};
-use percycle_hil::bench::HostTarget;
-use percycle_hil::certify_hostile::{
+use percycle_analysis::analyze::{analyze_waveform, Options};
+use percycle_certify::hostile::{
     analyze_case, full_scales, judge, options, run_cases, run_suite, table,
 };
+use percycle_hil::bench::HostTarget;
 use percycle_vectors::{hostile_cases, synthesize, ExpectedEvent, ExpectedKind, HostileCase};
+#[path = "../../hil/tests/common/mod.rs"]
 mod common;
 use common::firmware;
 

@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+//!
+//! Certification: the vector suites, synthesised with analytic truth, through the engine on the
+//! host or on a target, each value judged against its limit: the foundation suites
+//! ([`energy`]), the EN 50160 events ([`pq`]) and the hostile signals ([`hostile`]); and a suite
+//! streamed through the bench with every report compared to the host build ([`hil_suite`]).
+
+pub mod energy;
+pub mod hil_suite;
+pub mod hostile;
+pub mod pq;
