@@ -5,5 +5,7 @@
 //! ([`en50160`]).
 
 pub mod aggregate;
+pub mod read;
+pub mod source;
 pub mod analyze;
 pub mod en50160;
