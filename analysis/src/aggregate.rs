@@ -67,7 +67,7 @@ fn phases(t: Topology) -> (Vec<usize>, Vec<usize>) {
 impl Aggregate {
     /// The engine's value with its channels by phase: voltages and currents of the topology,
     /// and the voltage phase slots' THD and harmonic ratios.
-    fn of(r: &AggregateReport, topology: Topology) -> Self {
+    pub fn of(r: &AggregateReport, topology: Topology) -> Self {
         let (u, i) = phases(topology);
         let slots: Vec<usize> = topology_slots(topology);
         Self {
@@ -114,51 +114,57 @@ impl Aggregates {
     }
 }
 
+/// The evaluator's input of one 10-min value.
+pub fn ten_minute_value(v: &Aggregate) -> TenMinuteValue {
+    TenMinuteValue {
+        start_s: v.start_s,
+        flagged: v.flagged,
+        u_rms_v: v.u_rms.clone(),
+        u2_unbalance_pct: (v.u_rms.len() == 3).then_some(v.u2_pct),
+        thd_pct: v.thd40_pct.clone(),
+        harmonics_pct: v.harmonics_pct.clone(),
+    }
+}
+
 /// The evaluator's 10-min inputs.
 pub fn ten_minute_values(a: &Aggregates) -> Vec<TenMinuteValue> {
-    a.ten_min
-        .iter()
-        .map(|v| TenMinuteValue {
-            start_s: v.start_s,
-            flagged: v.flagged,
-            u_rms_v: v.u_rms.clone(),
-            u2_unbalance_pct: (v.u_rms.len() == 3).then_some(v.u2_pct),
-            thd_pct: v.thd40_pct.clone(),
-            harmonics_pct: v.harmonics_pct.clone(),
-        })
-        .collect()
+    a.ten_min.iter().map(ten_minute_value).collect()
+}
+
+/// The evaluator's input of one 10-s frequency value.
+pub fn frequency_value(r: &FrequencyReport) -> TenSecondFrequency {
+    TenSecondFrequency {
+        start_s: 10.0 * r.interval as f64,
+        frequency_hz: r.frequency as f64,
+        flagged: r.flags.intersects(Flags::UNRELIABLE),
+    }
 }
 
 /// The evaluator's 10-s frequency inputs.
 pub fn frequency_values(f: &[FrequencyReport]) -> Vec<TenSecondFrequency> {
-    f.iter()
-        .map(|r| TenSecondFrequency {
-            start_s: 10.0 * r.interval as f64,
-            frequency_hz: r.frequency as f64,
-            flagged: r.flags.intersects(Flags::UNRELIABLE),
-        })
-        .collect()
+    f.iter().map(frequency_value).collect()
 }
 
-/// The evaluator's events, with the extreme in % of the event's reference voltage (the declared
-/// voltage, or the sliding reference when the engine uses one), as the engine classifies them.
+/// The evaluator's input of one event: dips, swells, interruptions and RVCs, with the extreme
+/// in % of the event's reference voltage (the declared voltage, or the sliding reference when
+/// the engine uses one), as the engine classifies them; `None` for the other kinds.
+pub fn event(v: &VoltageEvent, fs: f32) -> Option<EnEvent> {
+    let kind = match v.kind {
+        EngineKind::Dip => EventKind::Dip,
+        EngineKind::Swell => EventKind::Swell,
+        EngineKind::Interruption => EventKind::Interruption,
+        EngineKind::Rvc => EventKind::Rvc,
+        _ => return None,
+    };
+    Some(EnEvent {
+        kind,
+        start_s: v.start.seconds(fs),
+        duration_s: v.duration_s(fs),
+        extreme_pct: v.extreme_pct() as f64,
+    })
+}
+
+/// The evaluator's events (see [`event`]).
 pub fn events(e: &[VoltageEvent], fs: f32) -> Vec<EnEvent> {
-    e.iter()
-        .filter_map(|v| {
-            let kind = match v.kind {
-                EngineKind::Dip => EventKind::Dip,
-                EngineKind::Swell => EventKind::Swell,
-                EngineKind::Interruption => EventKind::Interruption,
-                EngineKind::Rvc => EventKind::Rvc,
-                _ => return None,
-            };
-            Some((kind, v))
-        })
-        .map(|(kind, v)| EnEvent {
-            kind,
-            start_s: v.start.seconds(fs),
-            duration_s: v.duration_s(fs),
-            extreme_pct: v.extreme_pct() as f64,
-        })
-        .collect()
+    e.iter().filter_map(|v| event(v, fs)).collect()
 }

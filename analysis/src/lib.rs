@@ -1,11 +1,17 @@
 #![doc = include_str!("../README.md")]
 //!
-//! The analyst's library: recorded waveforms through the engine ([`analyze`]), the engine's
-//! aggregates as the evaluator reads them ([`aggregate`]) and the EN 50160 evaluation
-//! ([`en50160`]).
+//! The analyst's library. A recording is a [`source::Source`] (the streaming readers of
+//! [`read`]); [`setup::setup`] turns what it states into the engine's configuration;
+//! [`drive::run`] streams it through the engine and hands every record to a [`drive::Sink`]:
+//! the writers of [`write`], the EN 50160 [`evaluate::Evaluation`], or an in-memory
+//! [`analyze::Analysis`]. [`analyze::analyze_file`] is `percycle analyze` end to end.
 
 pub mod aggregate;
-pub mod read;
-pub mod source;
 pub mod analyze;
+pub mod drive;
 pub mod en50160;
+pub mod evaluate;
+pub mod read;
+pub mod setup;
+pub mod source;
+pub mod write;

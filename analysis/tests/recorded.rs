@@ -9,9 +9,12 @@
 //! wanders by about ±2·10⁻⁴ from cycle to cycle, so the two grids differ by a few microseconds
 //! and the small groups (a few hundredths of a percent of nominal) differ accordingly.
 
-use percycle_analysis::analyze::{analyze_waveform, Options};
+use percycle_analysis::analyze::analyze_waveform;
+use percycle_analysis::read::{open, ReadOptions};
+use percycle_analysis::setup::Options;
+use percycle_analysis::source::collect;
 use percycle_vectors::reference::{intervals, ReferenceConfig};
-use percycle_vectors::{read_mat, Waveform};
+use percycle_vectors::Waveform;
 use std::path::{Path, PathBuf};
 
 fn recording(name: &str) -> Option<PathBuf> {
@@ -32,8 +35,9 @@ fn recording(name: &str) -> Option<PathBuf> {
 #[test]
 fn laptop_current_spectrum_is_confirmed_by_the_reference_analyzer() {
     let Some(path) = recording("data_pcPortable_1_20KHz_mesure1.mat") else { return };
-    let w = read_mat(&path).unwrap();
-    let a = analyze_waveform(&w, &Options::default()).unwrap();
+    let opts = ReadOptions { channels: None, full_scale: None, sample_rate_hz: None };
+    let w = collect(&mut *open(&path, &opts).unwrap()).unwrap();
+    let a = analyze_waveform(&w, None, &Options::default()).unwrap();
     assert!(a.intervals.len() >= 20, "{} intervals", a.intervals.len());
     let fs = a.config.sample_rate_hz;
 

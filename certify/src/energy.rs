@@ -18,11 +18,14 @@
 //! filter spans about a quarter cycle, so a boundary next to a step is not a clean crossing.
 
 use anyhow::{Context, Result};
-use percycle_analysis::analyze::{analyze_waveform, Analysis, Options};
+use percycle_analysis::analyze::{analyze_source, Analysis};
+use percycle_analysis::read::WavSource;
+use percycle_analysis::setup::Options;
+use percycle_analysis::source::{collect, Source};
 use percycle_engine::Flags;
-use percycle_hil::bench::{analysis_of, stream_recovering, wire_vector, Target};
+use percycle_hil::bench::{analysis_of, nominal_of, stream_recovering, wire_vector, Target};
 use percycle_vectors::{
-    active_energy_wh, read_wav, suite, synthesize, write_vector, FileKind, Recipe, Truth, WavFormat,
+    active_energy_wh, suite, synthesize, write_vector, FileKind, Recipe, Truth, WavFormat,
 };
 use serde::Serialize;
 use std::path::Path;
@@ -109,11 +112,14 @@ pub fn certify(
         }
         let vector = synthesize(recipe).with_context(|| format!("synthesising {}", recipe.name))?;
         let path = write_vector(&vectors_dir, &vector, FileKind::Wav(WavFormat::I32))?;
-        let wav = read_wav(&path, None)?;
+        // The file is read back as `percycle analyze` reads it: channels and full scales from
+        // its sidecar.
+        let mut wav = WavSource::open(&path, None)?;
         let analysis = match target.as_deref_mut() {
-            None => analyze_waveform(&wav, &Options::default())
+            None => analyze_source(&mut wav, &Options::default())
                 .with_context(|| format!("analysing {}", path.display()))?,
-            Some(t) => match on_target(t, &wav, recipe.frequency.f0_hz, &recipe.name, progress) {
+            Some(t) => match on_target(t, &mut wav, recipe.frequency.f0_hz, &recipe.name, progress)
+            {
                 Ok(a) => a,
                 // A vector the target cannot be configured for fails, by name; the rest run.
                 Err(e) => match percycle_hil::bench::refusal(&e) {
@@ -135,19 +141,25 @@ pub fn certify(
     Ok(results)
 }
 
-/// A waveform through a target (board): its reports as an analysis. The codes and calibration
-/// are those of [`wire_vector`] (each channel's range spans its peak).
+/// A source through a target (board): its reports as an analysis. The codes and calibration
+/// are those of [`wire_vector`]: the setup of `percycle analyze`, at the full scales the source
+/// states, nominal 60 Hz when `f0_hz` is above 55 Hz.
 ///
 /// # Errors
-/// A target error that a restart does not cure (naming the vector and what is missing).
+/// A read error of the source, or a target error that a restart does not cure (naming the
+/// vector and what is missing).
 pub fn on_target(
     target: &mut dyn Target,
-    w: &percycle_vectors::Waveform,
+    source: &mut dyn Source,
     f0_hz: f64,
     name: &str,
     progress: bool,
 ) -> Result<Analysis> {
-    let (cfg, codes, nch) = wire_vector(w, f0_hz);
+    let full_scale: Option<Vec<f64>> =
+        source.info().channels.iter().map(|c| c.full_scale).collect();
+    let w = collect(source)?;
+    let opts = Options { nominal_hz: Some(nominal_of(f0_hz)), ..Options::default() };
+    let (cfg, codes, nch) = wire_vector(&w, full_scale.as_deref(), &opts)?;
     codes_on_target(target, &cfg, &codes, nch, name, progress)
 }
 

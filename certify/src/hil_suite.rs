@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result};
 use percycle_hil::bench::{
-    analysis_of, compare_runs, refusal, stream, stream_recovering, wire_vector, HostTarget,
+    analysis_of, compare_runs, refusal, stream, stream_recovering, wire_synthesised, HostTarget,
     LinkStats, Target,
 };
 use std::time::Instant;
@@ -80,7 +80,7 @@ pub fn run_suite(
         }
         let v = percycle_vectors::synthesize(&recipe)
             .with_context(|| format!("synthesising {}", recipe.name))?;
-        let (cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
+        let (cfg, codes, nch) = wire_synthesised(&v)?;
         let host = stream(&mut HostTarget::like(&id)?, &cfg, &codes, nch, 40);
         let got = stream_recovering(target, &cfg, &codes, nch, &recipe.name, progress);
         let (host, (got, restarts)) = match (host, got) {

@@ -3,7 +3,7 @@
 //! Each case of [`hostile_cases`] is synthesised and run through the engine with the nominal
 //! frequency and declared voltage of its truth and the ADC its recipe states, never settings
 //! taken from the data: in memory ([`analyze_waveform`] with the case's full scales,
-//! [`Options::full_scale`]), or on a target ([`percycle_hil::bench::wire_codes`]: the vector's own
+//! the recipe's ADC full scales), or on a target ([`percycle_hil::bench::wire_codes`]: the vector's own
 //! codes, each channel's gain from its full scale, the converter's rail as input limit, missing
 //! samples as `MISSING_CODE`). The reports are compared with the truth the suite derives from
 //! the recipe ([`percycle_vectors::hostile_suite`], [`HostileTruth`]):
@@ -21,10 +21,11 @@
 //! | EN 50160 exclusion | every 10-min aggregate ([`percycle_analysis::aggregate`], window [`AGGREGATE_WINDOW_S`]) that contains an interval with a flag of [`Flags::UNRELIABLE`] is flagged |
 //!
 //! *Overlap.* A cycle (or interval) from `a = start.sample + start.frac` to
-//! `b = a + duration_samples` touches the samples `floor(a) ..= ceil(b)`: its trapezoidal
-//! integrals between fractional boundaries use the sample on either side of each boundary. It
+//! `b = a + duration_samples` touches the samples `floor(a) − R ..= ceil(b) + R`: its trapezoidal
+//! integrals between fractional boundaries use the sample on either side of each boundary, and
+//! the tracker's filter lets a sample within `R` ([`boundary_reach`]) of a boundary move it. It
 //! overlaps a span of the samples `n0..n1` (`n0 = start_s·fs`, `n1 = end_s·fs`, rounded) when
-//! `floor(a) < n1` and `n0 ≤ ceil(b)`. The `invalid_input` and `clipped` flags are checked in both
+//! `floor(a) − R < n1` and `n0 ≤ ceil(b) + R`. The `invalid_input` and `clipped` flags are checked in both
 //! directions on every case, also where the truth has no span of them.
 //!
 //! *Unlocked intervals.* The row holds for whatever intervals the engine reports; an engine that
@@ -52,7 +53,8 @@
 use crate::pq::{judge_events, EventJudgement, EXTREME_LIMIT_PCT};
 use anyhow::{bail, Context, Result};
 use percycle_analysis::aggregate;
-use percycle_analysis::analyze::{analyze_waveform, Analysis, Options};
+use percycle_analysis::analyze::{analyze_waveform, Analysis};
+use percycle_analysis::setup::Options;
 use percycle_engine::{EventKind, Flags, SampleTime, Topology};
 use percycle_hil::bench::{refusal, wire_codes, Target};
 use percycle_vectors::hostile_suite::{FLAG_CLIPPED, FLAG_INVALID_INPUT};
@@ -157,9 +159,22 @@ impl Misses {
 }
 
 /// The samples a value from `start` lasting `duration_samples` touches: `floor(a) ..= ceil(b)`.
-fn touched(start: SampleTime, duration_samples: f32) -> (f64, f64) {
+fn touched(start: SampleTime, duration_samples: f32, reach: f64) -> (f64, f64) {
     let a = start.sample as f64 + start.frac as f64;
-    ((a).floor(), (a + duration_samples as f64).ceil())
+    ((a).floor() - reach, (a + duration_samples as f64).ceil() + reach)
+}
+
+/// Samples on either side of a cycle boundary that move it: the tracker places a boundary by
+/// interpolating its filtered reference, four cascaded moving averages of `round(fs/(k·f0))`
+/// samples (k = 3, 4, 5, 7), and subtracts their group delay `Σ(L − 1)/2`; an input sample
+/// within `ceil(Σ(L − 1)/2) + 1` of a boundary shapes it, so a missing or clipped sample there
+/// spoils the cycles on both sides (the engine's documented rule, transcribed here).
+pub fn boundary_reach(fs: f64, nominal_hz: f64) -> f64 {
+    let sum: f64 = [3.0, 4.0, 5.0, 7.0]
+        .iter()
+        .map(|k| (fs / (k * nominal_hz)).round().clamp(1.0, 256.0) - 1.0)
+        .sum();
+    (sum / 2.0).ceil() + 1.0
 }
 
 /// The flag of a name of [`Flags::NAMES`].
@@ -232,8 +247,9 @@ pub fn judge(case: &HostileCase, a: &Analysis) -> HostileResult {
         }
     }
     let mut misses = Misses::default();
+    let reach = boundary_reach(fs64, truth.nominal_hz);
     let mut check_spans = |what: &str, index: u64, start: SampleTime, len: f32, flags: Flags| {
-        let (lo, hi) = touched(start, len);
+        let (lo, hi) = touched(start, len, reach);
         let mut any = false;
         for (flag, name) in &span_flags {
             let over = spans.iter().any(|&(f, n0, n1)| f == *flag && lo < n1 && n0 <= hi);
@@ -275,7 +291,7 @@ pub fn judge(case: &HostileCase, a: &Analysis) -> HostileResult {
                     c.index,
                     c.start_s(fs),
                     c.frequency,
-                    percycle_analysis::analyze::flag_names(c.flags)
+                    percycle_analysis::write::flag_names(c.flags)
                 )
             };
             if !c.flags.intersects(unlocked | Flags::SETTLING) {
@@ -326,7 +342,7 @@ pub fn judge(case: &HostileCase, a: &Analysis) -> HostileResult {
                     format!(
                         "cycle {} at {ta:.4} s: {}",
                         c.index,
-                        percycle_analysis::analyze::flag_names(c.flags)
+                        percycle_analysis::write::flag_names(c.flags)
                     )
                 });
             }
@@ -434,14 +450,14 @@ pub fn full_scales(v: &Vector) -> Result<Vec<f64>> {
         .collect()
 }
 
-/// The analysis options of a case: the truth's nominal frequency and declared voltage, the ADC
-/// full scales of its recipe, the suite's aggregation window.
-pub fn options(truth: &HostileTruth, full_scale: Vec<f64>) -> Options {
+/// The analysis options of a case: the truth's nominal frequency and declared voltage, the
+/// suite's aggregation window (the ADC full scales of its recipe go with the waveform:
+/// [`full_scales`]).
+pub fn options(truth: &HostileTruth) -> Options {
     Options {
         nominal_hz: Some(truth.nominal_hz as f32),
         declared_voltage: Some(truth.declared_voltage_v as f32),
         aggregate_s: Some(AGGREGATE_WINDOW_S),
-        full_scale: Some(full_scale),
         ..Options::default()
     }
 }
@@ -459,11 +475,10 @@ pub fn analyze_case(
 ) -> Result<Analysis> {
     let r = &case.recipe;
     let v = synthesize(r).with_context(|| format!("synthesising {}", r.name))?;
-    let opts = options(&case.truth, full_scales(&v)?);
+    let opts = options(&case.truth);
     match target {
-        None => {
-            analyze_waveform(&v.waveform, &opts).with_context(|| format!("analysing {}", r.name))
-        }
+        None => analyze_waveform(&v.waveform, Some(&full_scales(&v)?), &opts)
+            .with_context(|| format!("analysing {}", r.name)),
         Some(t) => {
             let (mut cfg, codes, nch) =
                 wire_codes(&v, case.truth.nominal_hz as f32, case.truth.declared_voltage_v as f32)?;

@@ -33,8 +33,10 @@
 //! [`EventJudgement::other_events`] and do not decide the verdict.
 
 use anyhow::{Context, Result};
-use percycle_analysis::analyze::{analyze_waveform, Analysis, Options};
+use percycle_analysis::analyze::{analyze_waveform, Analysis};
 use percycle_analysis::en50160::{dip_cell, swell_cell};
+use percycle_analysis::setup::Options;
+use percycle_analysis::source::WaveformSource;
 use percycle_engine::{EventKind, Flags, VoltageEvent};
 use percycle_vectors::pq_suite::DECLARED_VOLTAGE_V;
 use percycle_vectors::{en50160_suite, synthesize, ExpectedEvent, ExpectedKind, PqCase, PqTruth};
@@ -410,7 +412,7 @@ pub fn options() -> Options {
 pub fn analyze_case(case: &PqCase) -> Result<Analysis> {
     let v =
         synthesize(&case.recipe).with_context(|| format!("synthesising {}", case.recipe.name))?;
-    analyze_waveform(&v.waveform, &options())
+    analyze_waveform(&v.waveform, None, &options())
         .with_context(|| format!("analysing {}", case.recipe.name))
 }
 
@@ -436,7 +438,13 @@ pub fn run_suite(
             Some(t) => {
                 let r = &case.recipe;
                 let v = synthesize(r).with_context(|| format!("synthesising {}", r.name))?;
-                crate::energy::on_target(t, &v.waveform, r.frequency.f0_hz, &r.name, progress)?
+                crate::energy::on_target(
+                    t,
+                    &mut WaveformSource::new(&v.waveform, None)?,
+                    r.frequency.f0_hz,
+                    &r.name,
+                    progress,
+                )?
             }
         };
         results.push(judge(case, &a));

@@ -4,6 +4,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use percycle_analysis::analyze;
 use percycle_analysis::en50160::Verdict;
+use percycle_analysis::read::ReadOptions;
+use percycle_analysis::setup::Options;
 use percycle_certify::energy as certify;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,9 +23,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a WAV or CSV recording through the engine; writes cycles.csv and energy.json.
+    /// Stream a recording (WAV, CSV, MAT) through the engine into DIR: cycles, intervals,
+    /// harmonics, events, aggregates, energy registers and the EN 50160 report.
     Analyze {
-        /// Input file (.wav with a JSON sidecar or --channels/--full-scale, or .csv with a header `t,U1,...`).
+        /// Input file: .wav with a JSON sidecar (or --channels and --full-scale), .csv with a
+        /// header `t,U1,...` (or `U1,...` and --sample-rate), or a MATLAB v5 .mat.
         input: PathBuf,
         /// Output directory.
         #[arg(long)]
@@ -31,7 +35,9 @@ enum Command {
         /// WAV channel names in file order, e.g. U1,U2,U3,I1,I2,I3,IN (when there is no sidecar).
         #[arg(long)]
         channels: Option<String>,
-        /// WAV full scale per kind, e.g. U=325,I=10: the peak value of a full-scale sample.
+        /// Converter full scale per kind or channel, e.g. U=325,I=10,I1=20: the peak value of a
+        /// sample at the rail (WAV without sidecar; CSV and MAT: the range of each channel,
+        /// default 4 x 1.414 x Udin for U and 1000 A for I).
         #[arg(long)]
         full_scale: Option<String>,
         /// CSV sample rate in Hz when the file has no `t` column.
@@ -53,6 +59,9 @@ enum Command {
         /// EN 50160 observation period, s (default one week).
         #[arg(long, default_value_t = 604_800.0)]
         observation_s: f64,
+        /// No progress on stderr (by default a bar on a terminal, else a line every 10 s).
+        #[arg(long)]
+        quiet: bool,
     },
     /// Hardware-in-the-loop: stream a vector suite through a target and compare every report
     /// with the host build.
@@ -92,16 +101,35 @@ enum Command {
 
 #[derive(Subcommand)]
 enum HilCommand {
-    /// Stream vectors through `--target qemu|host|serial:/dev/ttyACM0`; writes the analysis files of
-    /// each vector under `DIR/<vector>/` and `DIR/hil.json`.
+    /// Stream vector suites or recordings through `--target qemu|host|serial:/dev/ttyACM0` and
+    /// through the host build; every report compared bit for bit. Writes the analysis files of
+    /// each vector or recording under `DIR/<name>/` and `DIR/hil.json`.
     Run {
         /// `qemu` or `qemu:MACHINE` (`mps2-an386`, the default, or `netduinoplus2`, running
         /// hil/firmware), `host`, or `serial:PATH[@BAUD]`.
         #[arg(long, default_value = "qemu")]
         target: String,
-        /// Vector suite to stream.
-        #[arg(long, default_value = "smoke")]
-        vectors: String,
+        /// Suite names (`smoke`, `foundation`, ...) or recordings (.wav, .csv, .mat), any mix.
+        #[arg(long, num_args = 1.., default_value = "smoke")]
+        vectors: Vec<String>,
+        /// Recordings: WAV channel names in file order (when there is no sidecar).
+        #[arg(long)]
+        channels: Option<String>,
+        /// Recordings: converter full scale per kind or channel, e.g. U=325,I=10.
+        #[arg(long)]
+        full_scale: Option<String>,
+        /// Recordings: CSV sample rate in Hz when the file has no `t` column.
+        #[arg(long)]
+        sample_rate: Option<f64>,
+        /// Recordings: nominal mains frequency, Hz (50 or 60).
+        #[arg(long, default_value_t = 50.0)]
+        nominal_hz: f32,
+        /// Recordings: declared supply voltage Udin, V (default 230, or 400 for 3P3W).
+        #[arg(long)]
+        declared_voltage: Option<f32>,
+        /// No progress on stderr.
+        #[arg(long)]
+        quiet: bool,
         /// Shorten every vector to this many seconds.
         #[arg(long)]
         seconds: Option<f64>,
@@ -157,48 +185,29 @@ fn run() -> Result<ExitCode> {
             per_cycle_harmonics,
             aggregate_s,
             observation_s,
+            quiet,
         } => {
-            let opts = analyze::Options {
+            let opts = Options {
                 nominal_hz: Some(nominal_hz),
                 declared_voltage,
-                progress: true,
                 aggregate_s: Some(aggregate_s),
                 observation_s: Some(observation_s),
-                full_scale: None,
             };
-            // Options and the output directory are checked before the file is read.
-            analyze::check_options(&opts)?;
-            std::fs::create_dir_all(&out)
-                .with_context(|| format!("option --out {}: cannot create it", out.display()))?;
-            let wave = analyze::read_input(
-                &input,
-                channels.as_deref(),
-                full_scale.as_deref(),
-                sample_rate,
-            )?;
-            let a = if per_cycle_harmonics {
-                let (topology, _, _) = analyze::map_channels(&wave.channels)?;
-                let mut writer = analyze::CycleHarmonicsWriter::create(&out, topology)?;
-                let a =
-                    analyze::analyze_waveform_with(&wave, &opts, &mut |r, s| writer.write(r, s))?;
-                writer.finish()?;
-                a
-            } else {
-                analyze::analyze_waveform(&wave, &opts)?
-            };
-            for note in &a.notes {
+            let read_opts = ReadOptions { channels, full_scale, sample_rate_hz: sample_rate };
+            let a =
+                analyze::analyze_file(&input, &read_opts, &opts, &out, per_cycle_harmonics, quiet)?;
+            for note in &a.summary.notes {
                 eprintln!("note: {note}");
             }
-            analyze::write_outputs(&out, &a)?;
-            let e = a.energy.total.to_wh();
+            let e = a.summary.energy.total.to_wh();
             println!(
                 "{}: {:?} at {} Hz, {} samples, {} cycles, {} intervals -> {}",
                 input.display(),
-                a.config.topology,
-                a.config.sample_rate_hz,
-                wave.len(),
-                a.cycles.len(),
-                a.intervals.len(),
+                a.setup.config.topology,
+                a.setup.config.sample_rate_hz,
+                a.summary.frames,
+                a.cycles,
+                a.intervals,
                 out.display()
             );
             println!(
@@ -207,52 +216,83 @@ fn run() -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Hil { command: HilCommand::Run { target, vectors, seconds, firmware, out } } => {
+        Command::Hil {
+            command:
+                HilCommand::Run {
+                    target,
+                    vectors,
+                    seconds,
+                    firmware,
+                    out,
+                    channels,
+                    full_scale,
+                    sample_rate,
+                    nominal_hz,
+                    declared_voltage,
+                    quiet,
+                },
+        } => {
             use percycle_hil::bench;
-            let firmware = bench::firmware_for(&target, firmware)?;
-            let (mut t, name) = bench::open_target(&target, &firmware)?;
-            let report = percycle_certify::hil_suite::run_suite(
-                t.as_mut(),
-                &name,
-                &vectors,
-                seconds,
-                true,
-                Some(&out),
-            )?;
-            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let path = out.join("hil.json");
-            std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")
-                .with_context(|| format!("writing {}", path.display()))?;
-            for v in &report.vectors {
-                let verdict = if v.mismatches.is_empty() && v.energy_equal {
-                    "identical to host"
-                } else {
-                    "DIFFERENT from host"
-                };
-                let truth = if v.truth.pass { "truth: pass" } else { "truth: FAIL" };
-                println!(
-                    "{:<28} {:>5} cycles {:>6} reports  {verdict}, {truth}{}",
-                    v.name,
-                    v.cycles,
-                    v.reports,
-                    if v.restarts > 0 {
-                        format!(" ({} restarts)", v.restarts)
-                    } else {
-                        String::new()
+            // Every name is a suite or a readable recording, and the options are in range,
+            // before the target starts.
+            let suites = percycle_vectors::suite_names();
+            let opts =
+                Options { nominal_hz: Some(nominal_hz), declared_voltage, ..Options::default() };
+            let read_opts = ReadOptions { channels, full_scale, sample_rate_hz: sample_rate };
+            let mut files = Vec::new();
+            for v in &vectors {
+                if !suites.contains(&v.as_str()) {
+                    let path = PathBuf::from(v);
+                    if !path.is_file() {
+                        anyhow::bail!(
+                            "--vectors {v}: neither a suite ({}) nor a file",
+                            suites.join(", ")
+                        );
                     }
-                );
-                for m in v.mismatches.iter().take(5) {
-                    println!("    {m}");
-                }
-                for f in &v.truth.failures {
-                    println!("    truth: {f}");
+                    percycle_analysis::setup::check_options(&opts)?;
+                    percycle_analysis::read::check_options(&path, &read_opts)?;
+                    files.push(v.clone());
                 }
             }
-            println!(
-                "{}: {} ; {:.2}x real time; {:?}",
-                report.target, report.firmware, report.speed_x_real_time, report.link
-            );
-            Ok(if report.pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            let firmware = bench::firmware_for(&target, firmware)?;
+            let (mut t, name) = bench::open_target(&target, &firmware)?;
+            std::fs::create_dir_all(&out)
+                .with_context(|| format!("option --out {}: cannot create it", out.display()))?;
+            let mut pass = true;
+            let mut doc = serde_json::Map::new();
+            for v in &vectors {
+                if files.contains(v) {
+                    let path = PathBuf::from(v);
+                    let stem = path.file_stem().map_or("recording".into(), |s| s.to_string_lossy());
+                    let r = percycle_hil::recording::run_recording(
+                        t.as_mut(),
+                        &path,
+                        &read_opts,
+                        &opts,
+                        &out.join(stem.as_ref()),
+                        quiet,
+                    )?;
+                    print_recording(&r);
+                    pass &= r.pass;
+                    doc.insert(v.clone(), serde_json::to_value(&r)?);
+                    continue;
+                }
+                let report = percycle_certify::hil_suite::run_suite(
+                    t.as_mut(),
+                    &name,
+                    v,
+                    seconds,
+                    !quiet,
+                    Some(&out),
+                )?;
+                print_suite(&report);
+                pass &= report.pass;
+                doc.insert(v.clone(), serde_json::to_value(&report)?);
+            }
+            let path = out.join("hil.json");
+            std::fs::write(&path, serde_json::to_string_pretty(&doc)? + "\n")
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(if pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Hil { command: HilCommand::Cost { firmware, vector, seconds, json } } => {
             use percycle_wire::WireConfig;
@@ -361,5 +401,65 @@ fn run() -> Result<ExitCode> {
             println!("report: {}", out.join("report.md").display());
             Ok(if pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
+    }
+}
+
+/// The table of a suite run.
+fn print_suite(report: &percycle_certify::hil_suite::HilReport) {
+    for v in &report.vectors {
+        let verdict = if v.mismatches.is_empty() && v.energy_equal {
+            "identical to host"
+        } else {
+            "DIFFERENT from host"
+        };
+        let truth = if v.truth.pass { "truth: pass" } else { "truth: FAIL" };
+        println!(
+            "{:<28} {:>5} cycles {:>6} reports  {verdict}, {truth}{}",
+            v.name,
+            v.cycles,
+            v.reports,
+            if v.restarts > 0 { format!(" ({} restarts)", v.restarts) } else { String::new() }
+        );
+        for m in v.mismatches.iter().take(5) {
+            println!("    {m}");
+        }
+        for f in &v.truth.failures {
+            println!("    truth: {f}");
+        }
+    }
+    println!(
+        "{}: {} ; {:.2}x real time; {:?}",
+        report.target, report.firmware, report.speed_x_real_time, report.link
+    );
+}
+
+/// The lines of a recording run.
+fn print_recording(r: &percycle_hil::recording::RecordingRun) {
+    let verdict = if r.mismatch_count == 0 && r.energy_equal {
+        "identical to host".to_string()
+    } else {
+        format!("DIFFERENT from host ({} differences)", r.mismatch_count)
+    };
+    println!(
+        "{}: {} frames, {} cycles ({} without a flag), {} reports  {verdict}{}",
+        r.path,
+        r.frames,
+        r.cycles,
+        r.clean_cycles,
+        r.reports,
+        if r.non_finite.is_empty() {
+            String::new()
+        } else {
+            format!(", NON-FINITE values in cycles {:?}", r.non_finite)
+        }
+    );
+    for m in r.mismatches.iter().take(5) {
+        println!("    {m}");
+    }
+    for (flag, n) in &r.flagged_cycles {
+        println!("    {flag}: {n} cycles");
+    }
+    for note in &r.notes {
+        eprintln!("note: {note}");
     }
 }

@@ -94,9 +94,13 @@ impl Input for f32 {
         let mut beyond = false;
         for c in 0..N {
             let x = frame[c];
-            // NaN and ±∞ are missing samples; round_to_i32 saturates finite overflows.
-            codes[c] =
-                if x.is_finite() { math::round_to_i32(x * inv_gain[c]) } else { CODE_MISSING };
+            // NaN and ±∞ are missing samples; round_to_i32 saturates finite overflows, and a
+            // negative one stops above CODE_MISSING (it is clipped, not missing).
+            codes[c] = if x.is_finite() {
+                math::round_to_i32(x * inv_gain[c]).max(CODE_MISSING + 1)
+            } else {
+                CODE_MISSING
+            };
             beyond |= at_limit(codes[c], limit);
         }
         let bad = if beyond { clip(&mut codes, limit) } else { 0 };

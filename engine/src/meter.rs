@@ -854,8 +854,12 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         let mut flags = core::mem::take(&mut self.front.flags);
         let peak = self.front.tracker.take_peak_v();
         let w = Window { a: self.start, b: b.at, rect_a: self.start_is_origin, rect_b: false };
-        // Missing or clipped samples among those the cycle's integrals touch.
-        let (lo, hi) = (w.a.sample, w.b.sample + (w.b.frac > 0.0) as u64);
+        // Missing or clipped samples among those the cycle's integrals touch, or close enough to
+        // either boundary to have moved it (the tracker's reach): a bad sample near a boundary
+        // shortens or lengthens the cycles on both sides of it.
+        let reach = self.front.tracker.reach();
+        let (lo, hi) =
+            (w.a.sample.saturating_sub(reach), w.b.sample + (w.b.frac > 0.0) as u64 + reach);
         if self.front.invalid.overlaps(lo, hi) {
             flags.insert(Flags::INVALID_INPUT);
         }

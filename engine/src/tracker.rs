@@ -290,6 +290,14 @@ impl Tracker {
         self.deadline = due.sample + 1;
     }
 
+    /// Samples on either side of a boundary whose values move it: the boundary is interpolated
+    /// between two filtered samples, each a sum over the last `Σ(L − 1)` input samples, and
+    /// placed the group delay `Σ(L − 1)/2` before them; so input samples within
+    /// `ceil(Σ(L − 1)/2) + 1` of the boundary shape it.
+    pub fn reach(&self) -> u64 {
+        (self.filter.delay() + 0.5) as u64 + 1
+    }
+
     /// Longest cycle the tracker can produce, in samples.
     pub fn max_cycle_samples(&self) -> f32 {
         self.t_max + self.filter.delay()

@@ -10,9 +10,8 @@
 
 use anyhow::{anyhow, bail, Context, Result};
 use percycle_engine::{
-    AggregateReport, AggregationConfig, CycleReport, EnergyRegisters, FrequencyReport,
-    IntervalReport, Meter, Output, PqCounters, Snapshot, VoltageEvent, CODE_MISSING,
-    DEFAULT_INPUT_LIMIT_LSB,
+    AggregateReport, CycleReport, EnergyRegisters, FrequencyReport, IntervalReport, Meter, Output,
+    PqCounters, Snapshot, VoltageEvent, CODE_MISSING,
 };
 use percycle_wire::{
     decode_message, encode_message, pack_delta, Body, Envelope, ErrorCode, FrameDecoder, Identity,
@@ -858,7 +857,7 @@ pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64, analysis: u8) -> 
         .with_context(|| format!("no foundation vector `{vector}`"))?
         .with_duration(seconds);
     let v = percycle_vectors::synthesize(&recipe)?;
-    let (mut cfg, codes, nch) = wire_vector(&v.waveform, recipe.frequency.f0_hz);
+    let (mut cfg, codes, nch) = wire_synthesised(&v)?;
     cfg.analysis = analysis;
     stream(&mut q, &cfg, &codes, nch, 40)?;
     let c = q.cost()?;
@@ -1266,26 +1265,14 @@ pub fn compare_runs(got: &Run, host: &Run) -> Vec<String> {
 pub fn analysis_of(cfg: &WireConfig, run: &Run) -> percycle_analysis::analyze::Analysis {
     let config = cfg.to_config();
     let nch = config.topology.channels();
-    let mut a = percycle_analysis::analyze::Analysis {
-        config,
-        cycles: Vec::new(),
-        intervals: Vec::new(),
-        events: Vec::new(),
-        frequency: Vec::new(),
-        snapshots: Vec::new(),
-        counters: PqCounters::default(),
-        events_dropped: 0,
-        aggregates: Vec::new(),
-        incomplete_windows: 0,
-        options: percycle_analysis::analyze::Options {
-            nominal_hz: Some(cfg.nominal_hz),
-            declared_voltage: Some(cfg.declared_voltage),
-            ..Default::default()
-        },
-        energy: EnergyRegisters::default(),
-        mapping: (0..nch).map(Some).collect(),
-        notes: Vec::new(),
+    let options = percycle_analysis::setup::Options {
+        nominal_hz: Some(cfg.nominal_hz),
+        declared_voltage: Some(cfg.declared_voltage),
+        aggregate_s: Some(cfg.aggregation_window_s as f64),
+        ..Default::default()
     };
+    let mut a =
+        percycle_analysis::analyze::Analysis::new(config, options, (0..nch).map(Some).collect());
     for r in &run.reports {
         match r {
             Report::Cycle(c) => a.cycles.push(*c),
@@ -1304,50 +1291,68 @@ pub fn analysis_of(cfg: &WireConfig, run: &Run) -> percycle_analysis::analyze::A
     a
 }
 
-/// ADC codes and wire configuration of a waveform: each channel's code range spans its peak
-/// (with 5 % headroom) in 24 bits, and the input limit is the rail of that range. A missing
-/// sample (NaN or ±∞) is sent as [`CODE_MISSING`], never as 0 V.
-pub fn wire_vector(w: &percycle_vectors::Waveform, f0_hz: f64) -> (WireConfig, Vec<i32>, usize) {
-    let nch = w.channels.len();
-    let mut gains = [1.0f32; 7];
-    for (c, ch) in w.samples.iter().enumerate() {
-        let peak = ch.iter().fold(1e-3f64, |a, x| if x.is_finite() { a.max(x.abs()) } else { a });
-        gains[c] = (peak * 1.05 / 8_388_608.0) as f32;
+/// ADC codes and wire configuration of a waveform for a target: the engine setup of
+/// [`percycle_analysis::setup::setup`] (the same as `percycle analyze`: topology from the
+/// channel names, each channel's range its stated full scale or the fixed default of its kind,
+/// never its peak), every sample quantised to its channel's step as the engine's f32 path does,
+/// in the engine's frame order. A missing sample (NaN or ±∞) is sent as [`CODE_MISSING`], never
+/// as 0 V.
+///
+/// # Errors
+/// As [`percycle_analysis::setup::setup`].
+pub fn wire_vector(
+    w: &percycle_vectors::Waveform,
+    full_scale: Option<&[f64]>,
+    opts: &percycle_analysis::setup::Options,
+) -> Result<(WireConfig, Vec<i32>, usize)> {
+    use percycle_analysis::source::Source as _;
+    let source = percycle_analysis::source::WaveformSource::new(w, full_scale)?;
+    let setup = percycle_analysis::setup::setup(source.info(), opts)?;
+    let cfg = WireConfig::from_config(&setup.config);
+    let inv: Vec<f32> =
+        setup.config.calibration.iter().map(|c| 1.0 / c.gain).take(setup.mapping.len()).collect();
+    let n = w.len();
+    let mut codes = Vec::with_capacity(n * setup.mapping.len());
+    for k in 0..n {
+        for (c, m) in setup.mapping.iter().enumerate() {
+            let x = m.map_or(0.0, |src| percycle_analysis::drive::engine_value(w.samples[src][k]));
+            codes.push(code(x, inv[c]));
+        }
     }
-    let n = w.samples.first().map_or(0, Vec::len);
-    let codes: Vec<i32> = (0..n)
-        .flat_map(|k| (0..nch).map(move |c| (k, c)))
-        .map(|(k, c)| {
-            let x = w.samples[c][k];
-            if x.is_finite() {
-                (x / gains[c] as f64).round() as i32
-            } else {
-                CODE_MISSING
-            }
-        })
-        .collect();
-    let cfg = WireConfig {
-        topology: wire_topology(nch),
-        sample_rate_hz: w.sample_rate_hz as f32,
-        nominal_hz: if f0_hz > 55.0 { 60.0 } else { 50.0 },
-        declared_voltage: 230.0,
-        gains,
-        offsets: [0; 7],
-        delays: [0.0; 7],
-        input_limit_lsb: DEFAULT_INPUT_LIMIT_LSB,
-        aggregation_window_s: AggregationConfig::default().window_s,
-        meter_constant: 10_000,
-        analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY,
-    };
-    (cfg, codes, nch)
+    Ok((cfg, codes, setup.mapping.len()))
 }
 
-/// The wire topology of a frame of `channels` channels (2: single phase, 4: 3P3W, else 3P4W).
-fn wire_topology(channels: usize) -> u8 {
-    match channels {
-        2 => WireConfig::SINGLE_PHASE,
-        4 => WireConfig::THREE_PHASE_3W,
-        _ => WireConfig::THREE_PHASE_4W,
+/// The ADC code the engine's f32 path makes of `x` (V or A) at a channel of step `1/inv_gain`:
+/// rounded, a finite value beyond the code range saturated above [`CODE_MISSING`] (clipped, not
+/// missing), NaN and ±∞ as [`CODE_MISSING`].
+pub fn code(x: f32, inv_gain: f32) -> i32 {
+    if x.is_finite() {
+        ((x * inv_gain).round() as i32).max(CODE_MISSING + 1)
+    } else {
+        CODE_MISSING
+    }
+}
+
+/// [`wire_vector`] of a synthesised vector at the full scales it is stored with
+/// ([`percycle_vectors::default_full_scale`]), nominal 60 Hz when its fundamental is above
+/// 55 Hz, else 50 Hz.
+///
+/// # Errors
+/// As [`wire_vector`].
+pub fn wire_synthesised(v: &percycle_vectors::Vector) -> Result<(WireConfig, Vec<i32>, usize)> {
+    let opts = percycle_analysis::setup::Options {
+        nominal_hz: Some(nominal_of(v.recipe.frequency.f0_hz)),
+        ..Default::default()
+    };
+    wire_vector(&v.waveform, Some(&percycle_vectors::default_full_scale(v)), &opts)
+}
+
+/// The nominal frequency of a fundamental: 60 Hz above 55 Hz, else 50 Hz.
+pub fn nominal_of(f0_hz: f64) -> f32 {
+    if f0_hz > 55.0 {
+        60.0
+    } else {
+        50.0
     }
 }
 
@@ -1377,27 +1382,34 @@ pub fn wire_codes(
             percycle_engine::CODE_LIMIT
         );
     }
-    let nch = per_channel.len();
-    let mut gains = [1.0f32; 7];
-    for (g, ch) in gains.iter_mut().zip(&v.waveform.channels) {
-        let kind = percycle_vectors::ChannelKind::of(ch)
-            .with_context(|| format!("{name}: channel {ch} is neither a voltage nor a current"))?;
-        *g = (q.full_scale(kind) / rail) as f32;
-    }
-    let n = per_channel.first().map_or(0, Vec::len);
-    let codes: Vec<i32> = (0..n).flat_map(|k| per_channel.iter().map(move |ch| ch[k])).collect();
-    let cfg = WireConfig {
-        topology: wire_topology(nch),
-        sample_rate_hz: v.waveform.sample_rate_hz as f32,
-        nominal_hz,
-        declared_voltage,
-        gains,
-        offsets: [0; 7],
-        delays: [0.0; 7],
-        input_limit_lsb: rail as i32,
-        aggregation_window_s: AggregationConfig::default().window_s,
-        meter_constant: 10_000,
-        analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY,
+    let full_scale = v
+        .waveform
+        .channels
+        .iter()
+        .map(|ch| {
+            percycle_vectors::ChannelKind::of(ch)
+                .map(|kind| q.full_scale(kind))
+                .with_context(|| format!("{name}: channel {ch} is neither a voltage nor a current"))
+        })
+        .collect::<Result<Vec<f64>>>()?;
+    let opts = percycle_analysis::setup::Options {
+        nominal_hz: Some(nominal_hz),
+        declared_voltage: Some(declared_voltage),
+        ..Default::default()
     };
-    Ok((cfg, codes, nch))
+    use percycle_analysis::source::Source as _;
+    let source = percycle_analysis::source::WaveformSource::new(&v.waveform, Some(&full_scale))?;
+    let setup = percycle_analysis::setup::setup(source.info(), &opts)?;
+    let mut cfg = WireConfig::from_config(&setup.config);
+    // The converter's own codes: its step is the full scale over the rail code, and the rail is
+    // the input limit (a sample stored at a rail reaches the board as clipped).
+    for (c, m) in setup.mapping.iter().enumerate() {
+        cfg.gains[c] = m.map_or(1.0, |k| (full_scale[k] / rail) as f32);
+    }
+    cfg.input_limit_lsb = rail as i32;
+    let n = per_channel.first().map_or(0, Vec::len);
+    let codes: Vec<i32> = (0..n)
+        .flat_map(|k| setup.mapping.iter().map(move |m| m.map_or(0, |src| per_channel[src][k])))
+        .collect();
+    Ok((cfg, codes, setup.mapping.len()))
 }

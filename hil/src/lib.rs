@@ -6,3 +6,4 @@
 //! emulated board.
 
 pub mod bench;
+pub mod recording;

@@ -29,7 +29,7 @@ fn vector(name: &str, seconds: f64) -> (WireConfig, Vec<i32>, usize) {
         .unwrap()
         .with_duration(seconds);
     let v = synthesize(&recipe).unwrap();
-    bench::wire_vector(&v.waveform, recipe.frequency.f0_hz)
+    bench::wire_synthesised(&v).unwrap()
 }
 
 /// Every cycle summary and every engine report (cycles, intervals, events, registers,

@@ -52,8 +52,8 @@
 //! | `silence` | every channel 0, 0.6 s | unlocked from 0, no event |
 //! | `nan_run_100` | 100 missing samples from sample 6000 (0.586 s), 0.8 s | `invalid_input` on the cycle holding them, no event |
 //! | `nan_run_at_boundary` | 100 missing samples from the rising L1 crossing at 0.5 s, 0.8 s | `invalid_input` on the cycles holding them, no event |
-//! | `spike_5kv` | one 5000 V sample on U1 at 0.505 s (stored as the 400 V rail), 0.8 s | `clipped` on that cycle, no event |
-//! | `clipping_300ms` | L1 × 1.025 (peak 333.4 V) for 300 ms on a 330 V ADC, 1 s | `clipped` on the cycles holding rail samples, no event |
+//! | `spike_5kv` | one 5000 V sample on U1 at 0.505 s (stored as the 400 V rail), 0.8 s | `clipped` on that cycle and on the one before (the spike lies within the tracker's reach of their boundary), no event |
+//! | `clipping_300ms` | L1 × 1.025 (peak 333.4 V) for 300 ms on a 330 V ADC, 1 s | `clipped` on the cycles holding rail samples and on the cycle on either side (the first and last rail samples lie within the tracker's reach of the boundaries around them), no event |
 //! | `dip_cell_edge_u90p5` | L1 at 90.5 % for 100 ms | no event |
 //! | `dip_cell_edge_u89p5`, `_u80p5` | L1 at 89.5 %, 80.5 % for 100 ms | dip, A1 |
 //! | `dip_cell_edge_u79p5`, `_u70p5` | L1 at 79.5 %, 70.5 % for 100 ms | dip, B1 |

@@ -6,12 +6,14 @@ usage: handmade_csv.py single OUT.csv   -> t,U1,I1: 230 V, 10 A lagging 30 deg, 
                                            49.8 Hz, 8 kHz, 1.5 s, 3 % 5th harmonic in U
        handmade_csv.py dip OUT.csv      -> t,U1..U3,I1..I3 at 10 kHz for 3 s, L1 at 55 % from 1.0 to 1.15 s
        handmade_csv.py broken OUT.csv   -> a t,U1,I1 file whose line 5 holds a non-number
+       handmade_csv.py outlier OUT.csv VALUE -> the single file with U1 = VALUE (e.g. 1e10) at
+                                           t = 1 s (sample 10 000, line 10 002)
 """
 import math
 import sys
 
 
-def single(path):
+def single(path, outlier=None):
     fs, f, n = 10000.0, 50.2, 20000
     phi = math.radians(30.0)
     with open(path, "w") as out:
@@ -21,7 +23,10 @@ def single(path):
             w = 2 * math.pi * f * t
             u = math.sqrt(2) * 230.0 * math.sin(w)
             i = math.sqrt(2) * 10.0 * math.sin(w - phi)
-            out.write("%.7f,%.6f,%.6f\n" % (t, u, i))
+            if outlier is not None and k == 10000:
+                out.write("%.7f,%s,%.6f\n" % (t, outlier, i))
+            else:
+                out.write("%.7f,%.6f,%.6f\n" % (t, u, i))
 
 
 def three(path):
@@ -62,4 +67,7 @@ def broken(path):
         out.write("t,U1,I1\n0.0,0,0\n0.0001,1,1\n0.0002,2,2\n0.0003,x3,3\n")
 
 
-{"single": single, "three": three, "dip": dip, "broken": broken}[sys.argv[1]](sys.argv[2])
+if sys.argv[1] == "outlier":
+    single(sys.argv[2], sys.argv[3])
+else:
+    {"single": single, "three": three, "dip": dip, "broken": broken}[sys.argv[1]](sys.argv[2])

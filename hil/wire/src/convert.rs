@@ -4,6 +4,35 @@ use crate::{WireConfig, WireCycle, WireEnergy};
 use percycle_engine::{Analysis, ChannelCal, Config, CycleReport, EnergyRegisters, Topology};
 
 impl WireConfig {
+    /// The wire configuration of an engine configuration (the inverse of
+    /// [`WireConfig::to_config`]).
+    pub fn from_config(cfg: &Config) -> Self {
+        let mut w = WireConfig {
+            topology: match cfg.topology {
+                Topology::SinglePhase => Self::SINGLE_PHASE,
+                Topology::ThreePhase3W => Self::THREE_PHASE_3W,
+                _ => Self::THREE_PHASE_4W,
+            },
+            sample_rate_hz: cfg.sample_rate_hz,
+            nominal_hz: cfg.nominal_hz,
+            declared_voltage: cfg.declared_voltage,
+            gains: [0.0; 7],
+            offsets: [0; 7],
+            delays: [0.0; 7],
+            input_limit_lsb: cfg.input_limit_lsb,
+            aggregation_window_s: cfg.aggregation.window_s,
+            meter_constant: cfg.meter_constant_imp_per_kwh,
+            analysis: if cfg.analysis.harmonics { Self::HARMONICS } else { 0 }
+                | if cfg.analysis.power_quality { Self::POWER_QUALITY } else { 0 },
+        };
+        for (c, cal) in cfg.calibration.iter().enumerate().take(7) {
+            w.gains[c] = cal.gain;
+            w.offsets[c] = cal.offset_lsb;
+            w.delays[c] = cal.delay_samples;
+        }
+        w
+    }
+
     /// The engine configuration this wire configuration stands for.
     pub fn to_config(&self) -> Config {
         let topology = match self.topology {
