@@ -3,7 +3,7 @@
 //! The analyst's library. A recording is a [`source::Source`] (the streaming readers of
 //! [`read`]); [`setup::setup`] turns what it states into the engine's configuration;
 //! [`drive::run`] streams it through the engine and hands every record to a [`drive::Sink`]:
-//! the writers of [`write`], the EN 50160 [`evaluate::Evaluation`], or an in-memory
+//! the writers of [`write`](mod@write), the EN 50160 [`evaluate::Evaluation`], or an in-memory
 //! [`analyze::Analysis`]. [`analyze::analyze_file`] is `percycle analyze` end to end.
 
 pub mod aggregate;

@@ -16,8 +16,7 @@ use percycle_analysis::read::{
 use percycle_analysis::source::{collect, Source, Unit};
 use percycle_vectors::formats::sidecar_path;
 use percycle_vectors::{
-    read_csv, read_mat, read_wav, write_csv, write_wav, FormatError, WavChannelMap, WavFormat,
-    Waveform,
+    dequantise, quantise, write_csv, write_wav, FormatError, WavChannelMap, WavFormat, Waveform,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -150,10 +149,19 @@ fn wav_round_trips_in_every_format_with_missing_samples_where_the_format_carries
         if gaps {
             assert!(back.samples[3][40].is_nan() && back.samples[0][3].is_nan());
         }
-        // Bit for bit what the whole-file reader gives.
-        let whole = read_wav(&path, None).unwrap();
-        for (a, b) in back.samples.iter().zip(&whole.samples) {
-            assert_eq!(bits(a), bits(b), "{format}");
+        // Bit for bit the stored value of what was written: the code, dequantised, or the
+        // f32 of `x / full_scale` times the full scale.
+        for (c, (got, x)) in back.samples.iter().zip(&w.samples).enumerate() {
+            let fs = FULL_SCALE[c];
+            let b = u32::from(format.bits());
+            let want: Vec<f64> = x
+                .iter()
+                .map(|&x| match format {
+                    WavFormat::F32 => f64::from((x / fs) as f32) * fs,
+                    _ => dequantise(quantise(x, fs, b), fs, b),
+                })
+                .collect();
+            assert_eq!(bits(got), bits(&want), "{format} channel {c}");
         }
         let (done, total) = src.position();
         assert_eq!(done, total, "{format}: the whole file is consumed");
@@ -171,6 +179,7 @@ fn wav_without_sidecar_takes_the_channel_map_and_the_header_rate() {
 
     let e = WavSource::open(&path, None).err().unwrap();
     assert!(matches!(e, FormatError::MissingChannelMap { .. }), "{e}");
+    assert!(e.to_string().contains("bare.wav"), "{e}");
     let short = WavChannelMap::from_cli("U1,U2,I1", "U=400,I=10").unwrap();
     let e = WavSource::open(&path, Some(short)).err().unwrap();
     assert!(matches!(e, FormatError::ChannelCount { file: 7, given: 3, .. }), "{e}");
@@ -421,6 +430,23 @@ fn csv_times_printed_to_a_microsecond_at_10_24_khz_pass_and_give_the_rate() {
 }
 
 #[test]
+fn csv_times_in_exponent_notation_count_the_decimals_the_exponent_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    // Whole microseconds as `<µs>e-6`: 6 decimals, so steps of 97 or 98 µs at 10.24 kHz pass ...
+    let path = dir.path().join("micro.csv");
+    timed_csv(&path, 3000, |k| format!("{}e-6", (k as f64 * 1e6 / 10_240.0).round()));
+    let w = collect(&mut CsvSource::open(&path, None).unwrap()).unwrap();
+    assert!((w.sample_rate_hz / 10_240.0 - 1.0).abs() < 1e-4, "{}", w.sample_rate_hz);
+    assert_eq!(w.len(), 3000);
+    // ... and a step 50 µs too long is refused (the mantissa alone has no decimals and would
+    // allow 2 s).
+    let path = dir.path().join("step.csv");
+    timed_csv(&path, 10, |k| format!("{}e-6", 100 * k + if k >= 5 { 50 } else { 0 }));
+    let e = open_and_read_error(&path, &csv_opts(None));
+    assert!(e.contains("line 7") && e.contains("non-uniform"), "{e}");
+}
+
+#[test]
 fn a_whole_file_rate_that_differs_from_the_look_ahead_rate_is_noted_with_both() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("drift.csv");
@@ -479,8 +505,6 @@ fn every_malformed_csv_names_the_file_and_the_line() {
             assert!(e.contains(&format!("line {line}")), "{e}");
         }
         assert!(e.contains(extra), "{e}");
-        // The whole-file reader refuses the same files.
-        assert!(read_csv(&path, rate).is_err(), "{name}");
     }
     // A single row with a `t` column and a given rate is read.
     let path = dir.path().join("single.csv");
@@ -672,7 +696,6 @@ fn mat_files_round_trip_in_both_byte_orders_compressed_or_not() {
         assert_eq!(info.channels[1].full_scale, None);
         let w = collect(&mut *src).unwrap();
         assert_eq!(w.samples, [mat_voltage(), mat_current()]);
-        assert_eq!(read_mat(&path).unwrap().samples, w.samples);
         let size = fs::metadata(&path).unwrap().len();
         assert_eq!(src.position(), (size, size));
     }
@@ -692,6 +715,15 @@ fn mat_short_names_integer_storage_and_full_names_over_aliases() {
     assert_eq!(m.channels, ["U1", "I1"]);
     let want: Vec<f64> = codes.iter().map(|&c| f64::from(c)).collect();
     assert_eq!(m.samples, [want, mat_current()]);
+
+    // A voltage alone is enough.
+    let mut w = MatWriter::new(false);
+    w.vector("time", Storage::F64(mat_time()), true, false);
+    w.vector("u", Storage::F64(mat_voltage()), true, false);
+    let m =
+        collect(&mut MatSource::open(write_file(dir.path(), "u.mat", &w.bytes)).unwrap()).unwrap();
+    assert_eq!(m.channels, ["U1"]);
+    assert_eq!(m.samples, [mat_voltage()]);
 }
 
 /// The error of opening a MAT-file of `bytes`, checked to name the file and hold `fragment`.
@@ -709,6 +741,8 @@ fn mat_error(bytes: &[u8], fragment: &str) -> String {
 #[test]
 fn mat_garbage_truncation_corruption_and_unusable_variables_are_refused() {
     mat_error(b"hello", "not a MAT v5 file");
+    let noise: Vec<u8> = (0..400u32).map(|k| (k * 7919 % 251) as u8).collect();
+    mat_error(&noise, "not a MAT v5 file");
     let mut v73 = MatWriter::new(false).bytes;
     v73[124..126].copy_from_slice(&[0x00, 0x02]);
     mat_error(&v73, "v7.3");
@@ -728,9 +762,18 @@ fn mat_garbage_truncation_corruption_and_unusable_variables_are_refused() {
     mat_error(&w.bytes, "missing variable `time`");
     let mut w = MatWriter::new(false);
     w.vector("time", Storage::F64(mat_time()), true, false);
+    mat_error(&w.bytes, "missing variables `voltage`");
+    let mut w = MatWriter::new(false);
+    w.vector("time", Storage::F64(mat_time()), true, false);
     let text = w.matrix("voltage", CHAR_CLASS, 0, &[1, 2], &Storage::I16(vec![104, 105]));
     w.push(text, false);
     mat_error(&w.bytes, "unsupported class 4 (char)");
+    let mut w = MatWriter::new(false);
+    w.vector("time", Storage::F64(mat_time()), true, false);
+    let complex =
+        w.matrix("voltage", DOUBLE_CLASS, 0x0800, &[MAT_N as u32, 1], &Storage::F64(mat_voltage()));
+    w.push(complex, false);
+    mat_error(&w.bytes, "complex");
     let mut w = MatWriter::new(false);
     w.vector("time", Storage::F64(mat_time()), true, false);
     let m =
@@ -820,8 +863,36 @@ fn a_mat_variable_declaring_more_than_the_bytes_that_follow_is_refused_before_al
     mat_error(&w.bytes, "its tag announces 2000000000 data bytes, only 64 follow");
 }
 
+/// The variables of a little-endian MAT-file made only of compressed real double vectors (as
+/// the recorded file is), decoded here without the reader: each compressed element inflates to
+/// one matrix whose name is among its first bytes and whose last `8 · n` bytes are the values.
+fn decode_compressed_doubles(bytes: &[u8], n: usize) -> Vec<(String, Vec<f64>)> {
+    let mut vars = Vec::new();
+    let mut pos = 128;
+    while pos + 8 <= bytes.len() {
+        let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        let (kind, len) = (word(pos), word(pos + 4) as usize);
+        assert_eq!(kind, MI_COMPRESSED, "element at byte {pos}");
+        let mut matrix = Vec::new();
+        let mut z = flate2::read::ZlibDecoder::new(&bytes[pos + 8..pos + 8 + len]);
+        std::io::Read::read_to_end(&mut z, &mut matrix).unwrap();
+        let head = &matrix[..64];
+        let name = ["time", "voltage", "current"]
+            .into_iter()
+            .find(|v| head.windows(v.len()).any(|w| w == v.as_bytes()))
+            .expect("a known variable");
+        let values = matrix[matrix.len() - 8 * n..]
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        vars.push((name.to_string(), values));
+        pos += 8 + len;
+    }
+    vars
+}
+
 #[test]
-fn the_recorded_mat_file_reads_as_the_whole_file_reader_reads_it_when_present() {
+fn the_recorded_mat_file_reads_as_an_independent_decode_of_it_when_present() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
         "../../shared/vectors/recorded/mat-fr-appliances-230v-50hz/\
          data_pcPortable_1_20KHz_mesure1.mat",
@@ -830,14 +901,25 @@ fn the_recorded_mat_file_reads_as_the_whole_file_reader_reads_it_when_present() 
         println!("skipped: {} is absent", path.display());
         return;
     }
-    let whole = read_mat(&path).unwrap();
+    // 6 s at 20 kHz, per the recording's notes.
+    let n = 120_000;
+    let vars = decode_compressed_doubles(&fs::read(&path).unwrap(), n);
+    let var = |name: &str| &vars.iter().find(|(v, _)| v == name).unwrap().1;
+    let time = var("time");
+    let rate = (n - 1) as f64 / (time[n - 1] - time[0]);
+
     let mut src = MatSource::open(&path).unwrap();
-    assert_eq!(src.info().sample_rate_hz, whole.sample_rate_hz);
+    assert_eq!(src.info().sample_rate_hz, rate);
+    assert!((rate - 20_000.0).abs() < 1e-6, "{rate}");
+    assert_eq!(src.info().frames, Some(n as u64));
     let w = collect(&mut src).unwrap();
-    assert_eq!(w.channels, whole.channels);
-    for (a, b) in w.samples.iter().zip(&whole.samples) {
-        assert_eq!(bits(a), bits(b));
-    }
+    assert_eq!(w.channels, ["U1", "I1"]);
+    assert_eq!(bits(&w.samples[0]), bits(var("voltage")));
+    assert_eq!(bits(&w.samples[1]), bits(var("current")));
+    let first_second = &w.samples[0][..20_000];
+    let rms = (first_second.iter().map(|u| u * u).sum::<f64>() / 20_000.0).sqrt();
+    assert!((220.0..240.0).contains(&rms), "{rms}");
+    assert!(w.samples[1].iter().all(|i| i.is_finite()));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
 //!
 //! The source is set up as `percycle analyze` sets it up ([`percycle_analysis::setup::setup`]),
 //! and each sample reaches the target as the code the engine's f32 path would make of it:
-//! `round(x · 1/gain)` in f32 at its channel's range, a missing sample as [`CODE_MISSING`].
+//! `round(x · 1/gain)` in f32 at its channel's range, a missing sample as [`percycle_engine::CODE_MISSING`].
 
 use crate::bench::{code, Outputs, Report, Target, BLOCK_FRAMES};
 use crate::bench::{differences, HostTarget};
@@ -62,6 +62,31 @@ pub struct RecordingRun {
     pub pass: bool,
 }
 
+/// Where two reports' exact decimal forms first differ: the report's kind and index and the
+/// differing field, e.g. `Cycle index 3: target i_rms: [5.167…] vs host i_rms: [5.156…]`.
+pub fn first_difference(target: &str, host: &str) -> String {
+    let at = target.bytes().zip(host.bytes()).take_while(|(a, b)| a == b).count();
+    // Back to the start of the field (after the last ", " or "{ " before the difference).
+    let start = target[..at].rfind([',', '{']).map_or(0, |k| k + 2).min(at);
+    let field = |s: &str| {
+        let rest = &s[start.min(s.len())..];
+        let end = rest.find("], ").map(|k| k + 1).or_else(|| rest.find(", ")).unwrap_or(rest.len());
+        rest[..end.min(80)].to_string()
+    };
+    let head: String = target.chars().take_while(|c| !matches!(c, '{' | '(')).collect();
+    let index = target
+        .find("index: ")
+        .map(|k| target[k + 7..].chars().take_while(char::is_ascii_digit).collect::<String>())
+        .unwrap_or_default();
+    format!(
+        "{}{}: target {} vs host {}",
+        head.trim_end(),
+        if index.is_empty() { String::new() } else { format!(" index {index}") },
+        field(target),
+        field(host)
+    )
+}
+
 /// Whether every value of a cycle report is finite.
 fn finite(c: &CycleReport) -> bool {
     let groups: [&[f32]; 10] = [
@@ -111,7 +136,7 @@ impl Judge {
         for (a, b) in got.reports.iter().zip(&host.reports) {
             let (fa, fb) = (format!("{a:?}"), format!("{b:?}"));
             if fa != fb {
-                note(format!("target {fa} vs host {fb}"), &mut self.run);
+                note(first_difference(&fa, &fb), &mut self.run);
             }
         }
         if got.reports.len() != host.reports.len() {

@@ -4,7 +4,6 @@ mod model;
 
 pub mod formats;
 pub mod hostile_suite;
-pub mod mat;
 pub mod pq_suite;
 pub mod reference;
 pub mod suites;
@@ -12,11 +11,10 @@ pub mod synth;
 pub mod truth;
 
 pub use formats::{
-    read_csv, read_recipe, read_truth, read_wav, write_csv, write_recipe, write_truth, write_wav,
-    FormatError, WavChannelMap, WavFormat, WavSidecar,
+    read_recipe, read_truth, write_csv, write_recipe, write_truth, write_wav, FormatError,
+    WavChannelMap, WavFormat, WavSidecar,
 };
 pub use hostile_suite::{hostile_cases, FlagSpan, HostileCase, HostileTruth};
-pub use mat::read_mat;
 pub use pq_suite::{en50160_suite, ExpectedEvent, ExpectedKind, PqCase, PqTruth};
 pub use reference::{
     crossings, cycles, intervals, ChannelSpectrum, ReferenceConfig, ReferenceError, SpectrumWindow,

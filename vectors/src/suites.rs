@@ -223,8 +223,8 @@ pub fn write_vector(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::{read_csv, read_recipe, read_truth, read_wav};
-    use crate::synth::synthesize;
+    use crate::formats::{read_json, read_recipe, read_truth, sidecar_path, WavSidecar};
+    use crate::synth::{quantise, synthesize};
 
     #[test]
     fn suite_names_are_unique_and_filename_safe_and_every_recipe_synthesises() {
@@ -287,14 +287,21 @@ mod tests {
         let v = synthesize(&r).unwrap();
         let wav = write_vector(dir.path(), &v, FileKind::Wav(WavFormat::I32)).unwrap();
         assert_eq!(wav, dir.path().join("smoke_3p4w_pf05_ind.wav"));
-        let back = read_wav(&wav, None).unwrap();
         let fs = default_full_scale(&v);
         assert_eq!(fs[0], 350.0); // 325.3 V · 1.05 = 341.5 → 350
         assert_eq!(fs[3], 7.5); // 7.07 A · 1.05 = 7.42 → 7.5
         assert_eq!(fs[6], 7.5); // IN shares the current full scale
-        assert!((back.samples[0][17] - v.waveform.samples[0][17]).abs() < 1e-6);
+        let sidecar: WavSidecar = read_json(&sidecar_path(&wav)).unwrap();
+        assert_eq!(sidecar.full_scale, fs);
+        assert_eq!(sidecar.channels, v.waveform.channels);
+        // Frame 17 of U1 is stored as its 32-bit code at the default full scale.
+        let nch = v.waveform.channels.len();
+        let code = hound::WavReader::open(&wav).unwrap().into_samples::<i32>().nth(17 * nch);
+        assert_eq!(code.unwrap().unwrap(), quantise(v.waveform.samples[0][17], fs[0], 32));
         let csv = write_vector(dir.path(), &v, FileKind::Csv).unwrap();
-        assert_eq!(read_csv(&csv, None).unwrap().samples, v.waveform.samples);
+        assert_eq!(csv, dir.path().join("smoke_3p4w_pf05_ind.csv"));
+        let header = std::fs::read_to_string(&csv).unwrap().lines().next().map(str::to_string);
+        assert_eq!(header.as_deref(), Some("t,U1,U2,U3,I1,I2,I3,IN"));
         let stem = dir.path().join("smoke_3p4w_pf05_ind");
         assert_eq!(read_truth(stem.with_extension("truth.json")).unwrap(), v.truth);
         assert_eq!(read_recipe(stem.with_extension("recipe.json")).unwrap(), r);
@@ -309,7 +316,15 @@ mod tests {
         assert_eq!(default_full_scale(&v), [400.0, 10.0]);
         let dir = tempfile::tempdir().unwrap();
         let wav = write_vector(dir.path(), &v, FileKind::Wav(WavFormat::I16)).unwrap();
-        // 16-bit codes at the ADC's full scale are stored exactly.
-        assert_eq!(read_wav(&wav, None).unwrap().samples, v.waveform.samples);
+        // The ADC's own 16-bit codes are stored, at its full scale.
+        let codes = v.codes.as_ref().unwrap();
+        let raw: Vec<i32> = hound::WavReader::open(&wav)
+            .unwrap()
+            .into_samples::<i32>()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let want: Vec<i32> =
+            (0..v.waveform.len()).flat_map(|k| codes.iter().map(move |c| c[k])).collect();
+        assert_eq!(raw, want);
     }
 }

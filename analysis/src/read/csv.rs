@@ -1,7 +1,7 @@
 //! CSV recordings, streamed.
 //!
-//! The format is the one `percycle_vectors::write_csv` writes and `percycle_vectors::read_csv`
-//! reads: one header line of column names, then one row per sample, comma-separated. A column
+//! The format is the one `percycle_vectors::write_csv` writes (see `percycle_vectors::formats`):
+//! one header line of column names, then one row per sample, comma-separated. A column
 //! named `t` holds the time in seconds; the other columns are channels in V or A, `NaN` for a
 //! missing sample. Blank lines and lines starting with `#` are skipped, spaces around fields are
 //! trimmed, `\r\n` line ends and a UTF-8 byte-order mark are accepted. Quoted fields are not

@@ -1,0 +1,135 @@
+//! Recordings through the bench (`percycle hil run --vectors FILE`): the host target and, where
+//! QEMU and the firmware are present, the emulated board, every report compared with the host
+//! build; a target whose reports are off fails by the count of its differences.
+
+use percycle_analysis::read::ReadOptions;
+use percycle_analysis::setup::Options;
+use percycle_hil::bench::{HostTarget, Outputs, Qemu, Report, Target};
+use percycle_hil::recording::run_recording;
+use percycle_vectors::{suite, synthesize, write_csv, Waveform};
+use percycle_wire::{Identity, WireConfig, WireEnergy};
+use std::path::{Path, PathBuf};
+mod common;
+
+/// A 3P4W foundation vector of `seconds` written as CSV, with a run of missing samples on U2
+/// from 0.3 s for 5 ms.
+fn recording(dir: &Path, seconds: f64) -> (PathBuf, Waveform) {
+    let recipe = suite("foundation")
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "3p4w_en50160_mix")
+        .unwrap()
+        .with_duration(seconds);
+    let mut w = synthesize(&recipe).unwrap().waveform;
+    let fs = w.sample_rate_hz;
+    let u2 = w.channels.iter().position(|c| c == "U2").unwrap();
+    for x in &mut w.samples[u2][(0.3 * fs) as usize..(0.305 * fs) as usize] {
+        *x = f64::NAN;
+    }
+    let path = dir.join("rec.csv");
+    write_csv(&path, &w).unwrap();
+    (path, w)
+}
+
+fn no_options() -> ReadOptions {
+    ReadOptions { channels: None, full_scale: None, sample_rate_hz: None }
+}
+
+#[test]
+fn a_recording_through_the_host_target_is_identical_and_flags_its_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, w) = recording(dir.path(), 1.0);
+    let out = dir.path().join("out");
+    let mut host = HostTarget::default();
+    let r =
+        run_recording(&mut host, &path, &no_options(), &Options::default(), &out, true).unwrap();
+    assert!(r.pass, "{r:?}");
+    assert_eq!(r.frames, w.len() as u64);
+    assert!(r.cycles >= 45, "{r:?}");
+    assert_eq!(r.mismatch_count, 0);
+    assert!(r.energy_equal && r.non_finite.is_empty());
+    // The gap flags its cycles (and no more than those the tracker's reach spans); the rest
+    // are counted clean once settled.
+    let gap = r.flagged_cycles.get("invalid_input").copied().unwrap_or(0);
+    assert!((1..=3).contains(&gap), "{r:?}");
+    assert!(r.clean_cycles + gap + 3 >= r.cycles, "{r:?}");
+    // The analysis files of the target's reports, one cycles.csv row per cycle.
+    let cycles = std::fs::read_to_string(out.join("cycles.csv")).unwrap();
+    assert_eq!(cycles.lines().count() as u64, r.cycles + 1);
+    for f in ["intervals.csv", "events.csv", "energy.json", "en50160.json"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+}
+
+/// The host engine with every reported current 0.2 % high.
+#[derive(Default)]
+struct Skewed {
+    inner: HostTarget,
+}
+
+impl Skewed {
+    fn skew(mut out: Outputs) -> Outputs {
+        for r in &mut out.reports {
+            if let Report::Cycle(c) = r {
+                c.i_rms.iter_mut().for_each(|i| *i *= 1.002);
+            }
+        }
+        out
+    }
+}
+
+impl Target for Skewed {
+    fn identify(&mut self) -> anyhow::Result<Identity> {
+        self.inner.identify()
+    }
+    fn configure(&mut self, cfg: &WireConfig) -> anyhow::Result<()> {
+        self.inner.configure(cfg)
+    }
+    fn samples(&mut self, first: u64, channels: u8, codes: &[i32]) -> anyhow::Result<Outputs> {
+        self.inner.samples(first, channels, codes).map(Self::skew)
+    }
+    fn finish(&mut self) -> anyhow::Result<(Outputs, WireEnergy)> {
+        self.inner.finish().map(|(o, e)| (Self::skew(o), e))
+    }
+}
+
+#[test]
+fn a_target_whose_reports_differ_fails_with_every_difference_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = recording(dir.path(), 0.6);
+    let mut skewed = Skewed::default();
+    let r = run_recording(
+        &mut skewed,
+        &path,
+        &no_options(),
+        &Options::default(),
+        &dir.path().join("out"),
+        true,
+    )
+    .unwrap();
+    assert!(!r.pass);
+    // Every cycle report differs, each counted, the first few kept with the field named.
+    assert!(r.mismatch_count >= r.cycles, "{r:?}");
+    assert_eq!(r.mismatches.len(), percycle_hil::recording::MISMATCHES_KEPT);
+    assert!(r.mismatches[0].starts_with("Cycle index 0: target i_rms: ["), "{}", r.mismatches[0]);
+    assert!(r.mismatches[0].len() < 200, "{}", r.mismatches[0]);
+}
+
+#[test]
+fn a_recording_on_the_emulated_board_is_bit_identical_to_the_host_build() {
+    let Some(elf) = common::firmware() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = recording(dir.path(), 0.6);
+    let mut qemu = Qemu::start("mps2-an386", &elf).expect("QEMU board");
+    let r = run_recording(
+        &mut qemu,
+        &path,
+        &no_options(),
+        &Options::default(),
+        &dir.path().join("out"),
+        true,
+    )
+    .unwrap();
+    assert!(r.pass, "{:?}", r.mismatches);
+    assert!(r.cycles >= 25 && r.flagged_cycles.contains_key("invalid_input"), "{r:?}");
+}
