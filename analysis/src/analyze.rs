@@ -203,6 +203,40 @@ impl Sink for Count {
     }
 }
 
+/// A recording ready to stream.
+pub struct Prepared {
+    /// The opened recording.
+    pub source: Box<dyn Source>,
+    /// The engine setup of what it states.
+    pub setup: Setup,
+    /// Progress on stderr, started before the first byte was read.
+    pub progress: Progress,
+}
+
+/// Everything before the first sample, in the order that reports a mistake earliest: the
+/// options checked (those of the analysis, then whether each reading option applies to the
+/// input), `out` created, progress started, the recording opened, the engine set up.
+///
+/// # Errors
+/// The first of those that fails, naming the option or the file.
+pub fn prepare(
+    input: &Path,
+    read_opts: &ReadOptions,
+    opts: &Options,
+    out: &Path,
+    quiet: bool,
+) -> Result<Prepared> {
+    setup::check_options(opts)?;
+    read::check_options(input, read_opts)?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("option --out {}: cannot create it", out.display()))?;
+    let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+    let progress = Progress::new(&input.display().to_string(), size, quiet);
+    let source = read::open(input, read_opts)?;
+    let setup = setup::setup(source.info(), opts)?;
+    Ok(Prepared { source, setup, progress })
+}
+
 /// `percycle analyze`: check the options, create `out`, open the recording, then stream it
 /// through the engine into the files of `out` (see the crate's README for the list), with
 /// progress on stderr unless `quiet`. Memory does not grow with the recording.
@@ -219,14 +253,7 @@ pub fn analyze_file(
     per_cycle_harmonics: bool,
     quiet: bool,
 ) -> Result<FileAnalysis> {
-    setup::check_options(opts)?;
-    read::check_options(input, read_opts)?;
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("option --out {}: cannot create it", out.display()))?;
-    let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
-    let mut progress = Progress::new(&input.display().to_string(), size, quiet);
-    let mut source = read::open(input, read_opts)?;
-    let setup = setup::setup(source.info(), opts)?;
+    let Prepared { mut source, setup, mut progress } = prepare(input, read_opts, opts, out, quiet)?;
     let mut files = FileWriters::create(out, &setup.config, per_cycle_harmonics)?;
     let mut evaluation = Evaluation::new(&setup.config);
     let mut count = Count::default();

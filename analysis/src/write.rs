@@ -157,35 +157,55 @@ fn event_row(e: &VoltageEvent, config: &Config) -> String {
     )
 }
 
-/// One CSV file being written; the first error is kept with the file's name.
+/// One CSV file being written, under `<name>.partial` until it is finished: a run that fails
+/// half way leaves no file that looks complete, and keeps an earlier complete one.
 struct Csv {
     path: PathBuf,
-    out: std::io::BufWriter<std::fs::File>,
+    partial: PathBuf,
+    out: Option<std::io::BufWriter<std::fs::File>>,
 }
 
 impl Csv {
     fn create(dir: &Path, name: &str, header: &str) -> Result<Self> {
         let path = dir.join(name);
-        let file =
-            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        let mut csv = Self { path, out: std::io::BufWriter::with_capacity(1 << 16, file) };
+        let partial = dir.join(format!("{name}.partial"));
+        let file = std::fs::File::create(&partial)
+            .with_context(|| format!("creating {}", partial.display()))?;
+        let mut csv =
+            Self { path, partial, out: Some(std::io::BufWriter::with_capacity(1 << 16, file)) };
         csv.line(header)?;
         Ok(csv)
     }
 
     fn line(&mut self, s: &str) -> Result<()> {
-        writeln!(self.out, "{s}").with_context(|| format!("writing {}", self.path.display()))
+        let out = self.out.as_mut().context("writing after finish")?;
+        writeln!(out, "{s}").with_context(|| format!("writing {}", self.partial.display()))
     }
 
     fn finish(mut self) -> Result<()> {
-        self.out.flush().with_context(|| format!("writing {}", self.path.display()))
+        if let Some(mut out) = self.out.take() {
+            out.flush().with_context(|| format!("writing {}", self.partial.display()))?;
+        }
+        std::fs::rename(&self.partial, &self.path).with_context(|| {
+            format!("renaming {} to {}", self.partial.display(), self.path.display())
+        })
+    }
+}
+
+impl Drop for Csv {
+    fn drop(&mut self) {
+        // Not finished: the run failed, and its partial file goes.
+        if self.out.take().is_some() {
+            let _ = std::fs::remove_file(&self.partial);
+        }
     }
 }
 
 /// Every record of an analysis streamed into its file in `dir` as it comes: `cycles.csv`,
 /// `intervals.csv`, `harmonics.csv`, `events.csv`, `snapshots.csv`, `frequency_10s.csv`,
 /// `aggregates_3s.csv`, `aggregates_10min.csv`, `aggregates_2h.csv` and, when asked,
-/// `cycle_harmonics.csv`.
+/// `cycle_harmonics.csv`. Each is written as `<name>.partial` and takes its name at
+/// [`FileWriters::finish`]; dropped unfinished (the run failed), the partial files are removed.
 pub struct FileWriters {
     config: Config,
     cycles: Csv,

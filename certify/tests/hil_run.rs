@@ -2,43 +2,9 @@
 //! judged against its analytic truth, and a target whose reports are off fails both, by name.
 
 use percycle_certify::hil_suite::run_suite;
-use percycle_hil::bench::{self, HostTarget, Outputs, Report, Target};
+use percycle_hil::bench::{self, HostTarget};
 #[path = "../../hil/tests/common/mod.rs"]
 mod common;
-use percycle_wire::{Identity, WireConfig, WireEnergy};
-
-/// The host engine with every reported voltage 0.5 % high: what a board with a gain error in
-/// its calibration handling would send.
-#[derive(Default)]
-struct GainError {
-    inner: HostTarget,
-}
-
-impl GainError {
-    fn skew(mut out: Outputs) -> Outputs {
-        for r in &mut out.reports {
-            if let Report::Cycle(c) = r {
-                c.u_rms.iter_mut().for_each(|u| *u *= 1.005);
-            }
-        }
-        out
-    }
-}
-
-impl Target for GainError {
-    fn identify(&mut self) -> anyhow::Result<Identity> {
-        self.inner.identify()
-    }
-    fn configure(&mut self, cfg: &WireConfig) -> anyhow::Result<()> {
-        self.inner.configure(cfg)
-    }
-    fn samples(&mut self, first: u64, channels: u8, codes: &[i32]) -> anyhow::Result<Outputs> {
-        self.inner.samples(first, channels, codes).map(Self::skew)
-    }
-    fn finish(&mut self) -> anyhow::Result<(Outputs, WireEnergy)> {
-        self.inner.finish().map(|(o, e)| (Self::skew(o), e))
-    }
-}
 
 #[test]
 fn a_run_compares_with_the_host_build_and_judges_against_the_truth() {
@@ -55,7 +21,9 @@ fn a_run_compares_with_the_host_build_and_judges_against_the_truth() {
     }
     assert!(report.speed_x_real_time > 0.0);
 
-    let mut skewed = GainError::default();
+    // Every reported voltage 0.5 % high: what a board with a gain error in its calibration
+    // handling would send.
+    let mut skewed = common::Skewed::new(|c| c.u_rms.iter_mut().for_each(|u| *u *= 1.005));
     let report = run_suite(&mut skewed, "skewed", "smoke", Some(0.5), false, None).unwrap();
     assert!(!report.pass);
     for v in &report.vectors {

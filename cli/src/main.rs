@@ -32,23 +32,8 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
-        /// WAV channel names in file order, e.g. U1,U2,U3,I1,I2,I3,IN (when there is no sidecar).
-        #[arg(long)]
-        channels: Option<String>,
-        /// Converter full scale per kind or channel, e.g. U=325,I=10,I1=20: the peak value of a
-        /// sample at the rail (WAV without sidecar; CSV and MAT: the range of each channel,
-        /// default 4 x 1.414 x Udin for U and 1000 A for I).
-        #[arg(long)]
-        full_scale: Option<String>,
-        /// CSV sample rate in Hz when the file has no `t` column.
-        #[arg(long)]
-        sample_rate: Option<f64>,
-        /// Nominal mains frequency, Hz (50 or 60).
-        #[arg(long, default_value_t = 50.0)]
-        nominal_hz: f32,
-        /// Declared supply voltage Udin, V (default 230, or 400 for 3P3W).
-        #[arg(long)]
-        declared_voltage: Option<f32>,
+        #[command(flatten)]
+        recording: RecordingArgs,
         /// Also write cycle_harmonics.csv: orders 0..50 of every channel for every cycle.
         #[arg(long)]
         per_cycle_harmonics: bool,
@@ -99,6 +84,46 @@ enum Command {
     },
 }
 
+/// How a recording is read and what the engine is told about the supply.
+#[derive(clap::Args)]
+struct RecordingArgs {
+    /// WAV channel names in file order, e.g. U1,U2,U3,I1,I2,I3,IN (when there is no sidecar).
+    #[arg(long)]
+    channels: Option<String>,
+    /// Converter full scale per kind or channel, e.g. U=325,I=10,I1=20: the peak value of a
+    /// sample at the rail (WAV without sidecar; CSV and MAT: the range of each channel, default
+    /// 4 x 1.414 x Udin for U and 1000 A for I).
+    #[arg(long)]
+    full_scale: Option<String>,
+    /// CSV sample rate in Hz when the file has no `t` column.
+    #[arg(long)]
+    sample_rate: Option<f64>,
+    /// Nominal mains frequency, Hz (50 or 60).
+    #[arg(long, default_value_t = 50.0)]
+    nominal_hz: f32,
+    /// Declared supply voltage Udin, V (default 230, or 400 for 3P3W).
+    #[arg(long)]
+    declared_voltage: Option<f32>,
+}
+
+impl RecordingArgs {
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            channels: self.channels.clone(),
+            full_scale: self.full_scale.clone(),
+            sample_rate_hz: self.sample_rate,
+        }
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            nominal_hz: Some(self.nominal_hz),
+            declared_voltage: self.declared_voltage,
+            ..Options::default()
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum HilCommand {
     /// Stream vector suites or recordings through `--target qemu|host|serial:/dev/ttyACM0` and
@@ -112,21 +137,9 @@ enum HilCommand {
         /// Suite names (`smoke`, `foundation`, ...) or recordings (.wav, .csv, .mat), any mix.
         #[arg(long, num_args = 1.., default_value = "smoke")]
         vectors: Vec<String>,
-        /// Recordings: WAV channel names in file order (when there is no sidecar).
-        #[arg(long)]
-        channels: Option<String>,
-        /// Recordings: converter full scale per kind or channel, e.g. U=325,I=10.
-        #[arg(long)]
-        full_scale: Option<String>,
-        /// Recordings: CSV sample rate in Hz when the file has no `t` column.
-        #[arg(long)]
-        sample_rate: Option<f64>,
-        /// Recordings: nominal mains frequency, Hz (50 or 60).
-        #[arg(long, default_value_t = 50.0)]
-        nominal_hz: f32,
-        /// Recordings: declared supply voltage Udin, V (default 230, or 400 for 3P3W).
-        #[arg(long)]
-        declared_voltage: Option<f32>,
+        /// How recordings are read and set up.
+        #[command(flatten)]
+        recording: RecordingArgs,
         /// No progress on stderr.
         #[arg(long)]
         quiet: bool,
@@ -177,23 +190,18 @@ fn run() -> Result<ExitCode> {
         Command::Analyze {
             input,
             out,
-            channels,
-            full_scale,
-            sample_rate,
-            nominal_hz,
-            declared_voltage,
+            recording,
             per_cycle_harmonics,
             aggregate_s,
             observation_s,
             quiet,
         } => {
             let opts = Options {
-                nominal_hz: Some(nominal_hz),
-                declared_voltage,
                 aggregate_s: Some(aggregate_s),
                 observation_s: Some(observation_s),
+                ..recording.options()
             };
-            let read_opts = ReadOptions { channels, full_scale, sample_rate_hz: sample_rate };
+            let read_opts = recording.read_options();
             let a =
                 analyze::analyze_file(&input, &read_opts, &opts, &out, per_cycle_harmonics, quiet)?;
             for note in &a.summary.notes {
@@ -217,28 +225,14 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Hil {
-            command:
-                HilCommand::Run {
-                    target,
-                    vectors,
-                    seconds,
-                    firmware,
-                    out,
-                    channels,
-                    full_scale,
-                    sample_rate,
-                    nominal_hz,
-                    declared_voltage,
-                    quiet,
-                },
+            command: HilCommand::Run { target, vectors, seconds, firmware, out, recording, quiet },
         } => {
             use percycle_hil::bench;
             // Every name is a suite or a readable recording, and the options are in range,
             // before the target starts.
             let suites = percycle_vectors::suite_names();
-            let opts =
-                Options { nominal_hz: Some(nominal_hz), declared_voltage, ..Options::default() };
-            let read_opts = ReadOptions { channels, full_scale, sample_rate_hz: sample_rate };
+            let opts = recording.options();
+            let read_opts = recording.read_options();
             let mut files = Vec::new();
             for v in &vectors {
                 if !suites.contains(&v.as_str()) {

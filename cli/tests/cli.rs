@@ -153,7 +153,10 @@ fn a_malformed_csv_is_reported_with_file_and_line() {
     assert_eq!(o.status.code(), Some(2));
     let msg = String::from_utf8_lossy(&o.stderr);
     assert!(msg.contains("broken.csv") && msg.contains('5'), "{msg}");
+    // Nothing that looks like a result, and no partial file left behind.
     assert!(!dir.path().join("o/cycles.csv").exists());
+    assert!(!dir.path().join("o/cycles.csv.partial").exists());
+    assert!(!dir.path().join("o/energy.json").exists());
 }
 
 #[test]
@@ -293,4 +296,33 @@ fn analyze_reports_a_dip_in_events_csv_and_the_en50160_tables() {
         l1["reason"], "0 valid 10-min values of 3 expected (0.00 %); at least 50 % needed",
         "{l1}"
     );
+}
+
+#[test]
+fn hil_run_takes_suites_and_recordings_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = handmade("single", dir.path());
+    let out = dir.path().join("hil");
+    let o = percycle()
+        .args(["hil", "run", "--target", "host", "--seconds", "0.3", "--quiet", "--vectors"])
+        .arg("smoke")
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    // The recording: compared with the host build, its analysis files written.
+    assert!(stdout.contains("single.csv: 20000 frames"), "{stdout}");
+    assert!(stdout.contains("identical to host"), "{stdout}");
+    let rows = std::fs::read_to_string(out.join("single").join("cycles.csv")).unwrap();
+    assert!(rows.lines().count() > 90);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("hil.json")).unwrap()).unwrap();
+    assert_eq!(doc["smoke"]["pass"], true, "{doc}");
+    let rec = &doc[input.to_str().unwrap()];
+    assert_eq!(rec["pass"], true, "{doc}");
+    assert_eq!(rec["mismatch_count"], 0);
+    assert_eq!(rec["frames"], 20000);
 }

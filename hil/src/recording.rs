@@ -15,9 +15,10 @@
 use crate::bench::{code, Outputs, Report, Target, BLOCK_FRAMES};
 use crate::bench::{differences, HostTarget};
 use anyhow::{bail, Context, Result};
-use percycle_analysis::drive::{engine_value, Progress, Record, Sink, Summary, Tee};
+use percycle_analysis::analyze::{prepare, Prepared};
+use percycle_analysis::drive::{engine_value, Record, Sink, Summary, Tee};
 use percycle_analysis::evaluate::Evaluation;
-use percycle_analysis::read::{self, ReadOptions};
+use percycle_analysis::read::ReadOptions;
 use percycle_analysis::setup::{self, Options};
 use percycle_analysis::write::{self, FileWriters};
 use percycle_engine::{CycleReport, Flags};
@@ -210,14 +211,7 @@ pub fn run_recording(
     out: &Path,
     quiet: bool,
 ) -> Result<RecordingRun> {
-    setup::check_options(opts)?;
-    read::check_options(path, read_opts)?;
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("option --out {}: cannot create it", out.display()))?;
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let mut progress = Progress::new(&path.display().to_string(), size, quiet);
-    let mut source = read::open(path, read_opts)?;
-    let setup = setup::setup(source.info(), opts)?;
+    let Prepared { mut source, setup, mut progress } = prepare(path, read_opts, opts, out, quiet)?;
     let cfg = WireConfig::from_config(&setup.config);
     let id = target.identify()?;
     let mut host = HostTarget::like(&id)?;

@@ -4,10 +4,9 @@
 
 use percycle_analysis::read::ReadOptions;
 use percycle_analysis::setup::Options;
-use percycle_hil::bench::{HostTarget, Outputs, Qemu, Report, Target};
+use percycle_hil::bench::{HostTarget, Qemu};
 use percycle_hil::recording::run_recording;
 use percycle_vectors::{suite, synthesize, write_csv, Waveform};
-use percycle_wire::{Identity, WireConfig, WireEnergy};
 use std::path::{Path, PathBuf};
 mod common;
 
@@ -61,43 +60,12 @@ fn a_recording_through_the_host_target_is_identical_and_flags_its_gap() {
     }
 }
 
-/// The host engine with every reported current 0.2 % high.
-#[derive(Default)]
-struct Skewed {
-    inner: HostTarget,
-}
-
-impl Skewed {
-    fn skew(mut out: Outputs) -> Outputs {
-        for r in &mut out.reports {
-            if let Report::Cycle(c) = r {
-                c.i_rms.iter_mut().for_each(|i| *i *= 1.002);
-            }
-        }
-        out
-    }
-}
-
-impl Target for Skewed {
-    fn identify(&mut self) -> anyhow::Result<Identity> {
-        self.inner.identify()
-    }
-    fn configure(&mut self, cfg: &WireConfig) -> anyhow::Result<()> {
-        self.inner.configure(cfg)
-    }
-    fn samples(&mut self, first: u64, channels: u8, codes: &[i32]) -> anyhow::Result<Outputs> {
-        self.inner.samples(first, channels, codes).map(Self::skew)
-    }
-    fn finish(&mut self) -> anyhow::Result<(Outputs, WireEnergy)> {
-        self.inner.finish().map(|(o, e)| (Self::skew(o), e))
-    }
-}
-
 #[test]
 fn a_target_whose_reports_differ_fails_with_every_difference_counted() {
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = recording(dir.path(), 0.6);
-    let mut skewed = Skewed::default();
+    // Every reported current 0.2 % high.
+    let mut skewed = common::Skewed::new(|c| c.i_rms.iter_mut().for_each(|i| *i *= 1.002));
     let r = run_recording(
         &mut skewed,
         &path,

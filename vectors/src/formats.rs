@@ -236,16 +236,21 @@ pub enum FormatError {
     },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FormatError + '_ {
-    move |cause| FormatError::Io { path: path.to_path_buf(), cause }
-}
+impl FormatError {
+    /// The error of an operating-system call on `path`, for `map_err`.
+    pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |cause| FormatError::Io { path: path.to_path_buf(), cause }
+    }
 
-fn wav_err(path: &Path) -> impl FnOnce(hound::Error) -> FormatError + '_ {
-    move |cause| FormatError::Wav { path: path.to_path_buf(), cause }
-}
+    /// The error of the WAV codec on `path`, for `map_err`.
+    pub fn wav(path: &Path) -> impl FnOnce(hound::Error) -> Self + '_ {
+        move |cause| FormatError::Wav { path: path.to_path_buf(), cause }
+    }
 
-fn invalid(path: &Path, message: impl Into<String>) -> FormatError {
-    FormatError::Invalid { path: path.to_path_buf(), message: message.into() }
+    /// What is wrong with `path`.
+    pub fn invalid(path: &Path, message: impl Into<String>) -> Self {
+        FormatError::Invalid { path: path.to_path_buf(), message: message.into() }
+    }
 }
 
 /// Sample encoding of a WAV file.
@@ -419,7 +424,7 @@ fn check_waveform(path: &Path, w: &Waveform) -> Result<(), FormatError> {
         });
     }
     if let Some(ch) = w.samples.iter().position(|s| s.len() != w.len()) {
-        return Err(invalid(
+        return Err(FormatError::invalid(
             path,
             format!(
                 "channel {} has {} samples, channel {} has {}",
@@ -431,7 +436,10 @@ fn check_waveform(path: &Path, w: &Waveform) -> Result<(), FormatError> {
         ));
     }
     if !(w.sample_rate_hz.is_finite() && w.sample_rate_hz > 0.0) {
-        return Err(invalid(path, format!("sample rate must be > 0 (got {})", w.sample_rate_hz)));
+        return Err(FormatError::invalid(
+            path,
+            format!("sample rate must be > 0 (got {})", w.sample_rate_hz),
+        ));
     }
     Ok(())
 }
@@ -465,21 +473,25 @@ pub fn write_wav(
         });
     }
     if let Some(bad) = full_scale.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
-        return Err(invalid(path, format!("full scale must be > 0 (got {bad})")));
+        return Err(FormatError::invalid(path, format!("full scale must be > 0 (got {bad})")));
     }
     let rate = waveform.sample_rate_hz;
     if rate.fract() != 0.0 || rate > f64::from(u32::MAX) {
-        return Err(invalid(path, format!("WAV needs a whole sample rate in Hz (got {rate})")));
+        return Err(FormatError::invalid(
+            path,
+            format!("WAV needs a whole sample rate in Hz (got {rate})"),
+        ));
     }
-    let channels = u16::try_from(nch)
-        .map_err(|_| invalid(path, format!("{nch} channels do not fit in a WAV file")))?;
+    let channels = u16::try_from(nch).map_err(|_| {
+        FormatError::invalid(path, format!("{nch} channels do not fit in a WAV file"))
+    })?;
     if matches!(format, WavFormat::I16 | WavFormat::I24) {
         if let Some((ch, k)) = first_missing(waveform) {
-            return Err(invalid(path, missing_message(waveform, ch, k, format)));
+            return Err(FormatError::invalid(path, missing_message(waveform, ch, k, format)));
         }
     }
     let spec = format.spec(channels, rate as u32);
-    let mut writer = hound::WavWriter::create(path, spec).map_err(wav_err(path))?;
+    let mut writer = hound::WavWriter::create(path, spec).map_err(FormatError::wav(path))?;
     let bits = u32::from(format.bits());
     for k in 0..waveform.len() {
         for (ch, &fs) in waveform.samples.iter().zip(full_scale) {
@@ -489,10 +501,10 @@ pub fn write_wav(
                 WavFormat::I16 => writer.write_sample(quantise(x, fs, bits) as i16),
                 WavFormat::I24 | WavFormat::I32 => writer.write_sample(quantise(x, fs, bits)),
             }
-            .map_err(wav_err(path))?;
+            .map_err(FormatError::wav(path))?;
         }
     }
-    writer.finalize().map_err(wav_err(path))?;
+    writer.finalize().map_err(FormatError::wav(path))?;
     let sidecar = WavSidecar {
         sample_rate_hz: rate,
         channels: waveform.channels.clone(),
@@ -533,9 +545,9 @@ pub fn write_csv(path: impl AsRef<Path>, waveform: &Waveform) -> Result<(), Form
     if let Some(bad) = waveform.channels.iter().find(|c| {
         c.is_empty() || c.trim() != c.as_str() || c.contains([',', '\n', '\r', '#']) || *c == "t"
     }) {
-        return Err(invalid(path, format!("{bad:?} cannot be a CSV column name")));
+        return Err(FormatError::invalid(path, format!("{bad:?} cannot be a CSV column name")));
     }
-    let file = File::create(path).map_err(io_err(path))?;
+    let file = File::create(path).map_err(FormatError::io(path))?;
     let mut w = BufWriter::new(file);
     let mut write = || -> std::io::Result<()> {
         write!(w, "t")?;
@@ -552,19 +564,19 @@ pub fn write_csv(path: impl AsRef<Path>, waveform: &Waveform) -> Result<(), Form
         }
         w.flush()
     };
-    write().map_err(io_err(path))
+    write().map_err(FormatError::io(path))
 }
 
 pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), FormatError> {
-    let file = File::create(path).map_err(io_err(path))?;
+    let file = File::create(path).map_err(FormatError::io(path))?;
     let mut w = BufWriter::new(file);
     serde_json::to_writer_pretty(&mut w, value)
         .map_err(|cause| FormatError::Json { path: path.to_path_buf(), cause })?;
-    writeln!(w).and_then(|_| w.flush()).map_err(io_err(path))
+    writeln!(w).and_then(|_| w.flush()).map_err(FormatError::io(path))
 }
 
 pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, FormatError> {
-    let file = File::open(path).map_err(io_err(path))?;
+    let file = File::open(path).map_err(FormatError::io(path))?;
     serde_json::from_reader(BufReader::new(file))
         .map_err(|cause| FormatError::Json { path: path.to_path_buf(), cause })
 }

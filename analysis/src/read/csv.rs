@@ -38,14 +38,6 @@ const MAX_LINE_BYTES: u64 = 1 << 20;
 /// Largest relative difference between the whole-file rate and the rate used before a note.
 const RATE_NOTE_TOLERANCE: f64 = 1e-6;
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FormatError + '_ {
-    move |cause| FormatError::Io { path: path.to_path_buf(), cause }
-}
-
-fn invalid(path: &Path, message: impl Into<String>) -> FormatError {
-    FormatError::Invalid { path: path.to_path_buf(), message: message.into() }
-}
-
 /// Content lines of a CSV file (neither blank nor comments), with their line numbers and the
 /// bytes consumed.
 struct Lines {
@@ -68,14 +60,14 @@ impl Lines {
             let n = (&mut self.reader)
                 .take(MAX_LINE_BYTES + 1)
                 .read_until(b'\n', &mut buf)
-                .map_err(io_err(&self.path))?;
+                .map_err(FormatError::io(&self.path))?;
             if n == 0 {
                 return Ok(None);
             }
             self.line += 1;
             self.bytes += n as u64;
             if n as u64 > MAX_LINE_BYTES {
-                return Err(invalid(
+                return Err(FormatError::invalid(
                     &self.path,
                     format!(
                         "line {} is longer than {MAX_LINE_BYTES} bytes: not a CSV row of samples",
@@ -87,7 +79,7 @@ impl Lines {
                 buf.drain(.."\u{feff}".len());
             }
             self.text = String::from_utf8(buf).map_err(|e| {
-                invalid(
+                FormatError::invalid(
                     &self.path,
                     format!(
                         "line {}, byte {} of the line: not UTF-8 text",
@@ -290,11 +282,14 @@ impl CsvSource {
         let path = path.as_ref();
         if let Some(rate) = sample_rate_hz {
             if !(rate.is_finite() && rate > 0.0) {
-                return Err(invalid(path, format!("sample rate must be > 0 (got {rate})")));
+                return Err(FormatError::invalid(
+                    path,
+                    format!("sample rate must be > 0 (got {rate})"),
+                ));
             }
         }
-        let file = File::open(path).map_err(io_err(path))?;
-        let size = file.metadata().map_err(io_err(path))?.len();
+        let file = File::open(path).map_err(FormatError::io(path))?;
+        let size = file.metadata().map_err(FormatError::io(path))?.len();
         let mut lines = Lines {
             path: path.to_path_buf(),
             reader: BufReader::with_capacity(1 << 16, file),
@@ -419,7 +414,7 @@ impl CsvSource {
                 } else if let Some(e) = pending {
                     return Err(e);
                 } else {
-                    return Err(invalid(
+                    return Err(FormatError::invalid(
                         path,
                         format!(
                             "a single data row (line {}) cannot give a sample rate; pass one",

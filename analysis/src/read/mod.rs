@@ -42,16 +42,16 @@ enum Format {
     Mat,
 }
 
-fn invalid(path: &Path, message: impl Into<String>) -> FormatError {
-    FormatError::Invalid { path: path.to_path_buf(), message: message.into() }
-}
-
 /// A channel-map error as an error naming the file (`option` prefixes the message when the
 /// message does not name it).
 fn named(path: &Path, option: &str, e: FormatError) -> FormatError {
     match e {
-        FormatError::ChannelMap { message } if option.is_empty() => invalid(path, message),
-        FormatError::ChannelMap { message } => invalid(path, format!("{option}: {message}")),
+        FormatError::ChannelMap { message } if option.is_empty() => {
+            FormatError::invalid(path, message)
+        }
+        FormatError::ChannelMap { message } => {
+            FormatError::invalid(path, format!("{option}: {message}"))
+        }
         e => e,
     }
 }
@@ -62,7 +62,7 @@ fn format_of(path: &Path) -> Result<Format, FormatError> {
         Some("wav") => Ok(Format::Wav),
         Some("csv") => Ok(Format::Csv),
         Some("mat") => Ok(Format::Mat),
-        _ => Err(invalid(path, "unknown input format (expected .wav, .csv or .mat)")),
+        _ => Err(FormatError::invalid(path, "unknown input format (expected .wav, .csv or .mat)")),
     }
 }
 
@@ -84,14 +84,14 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
     if let Some(rate) = opts.sample_rate_hz {
         match format {
             Format::Wav => {
-                return Err(invalid(
+                return Err(FormatError::invalid(
                     path,
                     "--sample-rate does not apply to a WAV file: its header (or sidecar) gives \
                      the sample rate",
                 ))
             }
             Format::Mat => {
-                return Err(invalid(
+                return Err(FormatError::invalid(
                     path,
                     "--sample-rate does not apply to a MAT-file: its `time` variable gives the \
                      sample rate",
@@ -100,7 +100,7 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
             Format::Csv => {}
         }
         if !(rate.is_finite() && rate > 0.0 && rate <= MAX_SAMPLE_RATE_HZ) {
-            return Err(invalid(
+            return Err(FormatError::invalid(
                 path,
                 format!(
                     "--sample-rate must be finite, > 0 and at most {MAX_SAMPLE_RATE_HZ} Hz \
@@ -112,13 +112,13 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
     if opts.channels.is_some() {
         match format {
             Format::Csv => {
-                return Err(invalid(
+                return Err(FormatError::invalid(
                     path,
                     "--channels does not apply to a CSV file: its header names the channels",
                 ))
             }
             Format::Mat => {
-                return Err(invalid(
+                return Err(FormatError::invalid(
                     path,
                     "--channels does not apply to a MAT-file: its variables (`voltage`, \
                      `current`) name the channels",
@@ -135,7 +135,7 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
                 (Some(_), None) => "--channels does",
                 _ => "--full-scale does",
             };
-            return Err(invalid(
+            return Err(FormatError::invalid(
                 path,
                 format!(
                     "{given} not apply: the sidecar {} states channels and full scales",
@@ -148,7 +148,7 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
                 Some(_) => ("--channels", "--full-scale"),
                 None => ("--full-scale", "--channels"),
             };
-            return Err(invalid(
+            return Err(FormatError::invalid(
                 path,
                 format!(
                     "{given} needs {missing}: a WAV file without a sidecar takes both \
@@ -158,7 +158,7 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
         }
     }
     if let Some(spec) = &opts.full_scale {
-        parse_full_scale(spec).map_err(|message| invalid(path, message))?;
+        parse_full_scale(spec).map_err(|message| FormatError::invalid(path, message))?;
     }
     Ok(())
 }
@@ -292,7 +292,7 @@ pub(crate) fn set_full_scale(info: &mut SourceInfo, full_scale: &[f64]) -> Resul
     }
     for (k, (ch, &fs)) in info.channels.iter().zip(full_scale).enumerate() {
         if !(fs.is_finite() && fs > 0.0) {
-            return Err(invalid(
+            return Err(FormatError::invalid(
                 &info.path,
                 format!(
                     "full scale {k} ({}) is {fs}: a full scale must be finite and greater than \

@@ -21,18 +21,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FormatError + '_ {
-    move |cause| FormatError::Io { path: path.to_path_buf(), cause }
-}
-
-fn wav_err(path: &Path) -> impl FnOnce(hound::Error) -> FormatError + '_ {
-    move |cause| FormatError::Wav { path: path.to_path_buf(), cause }
-}
-
-fn invalid(path: &Path, message: impl Into<String>) -> FormatError {
-    FormatError::Invalid { path: path.to_path_buf(), message: message.into() }
-}
-
 /// A reader that counts the bytes read through it (the decoder owns it; the count is shared).
 struct Counted<R> {
     inner: R,
@@ -72,12 +60,12 @@ fn from_sidecar(
     format: WavFormat,
     spec: &hound::WavSpec,
 ) -> Result<Described, FormatError> {
-    let file = File::open(sidecar).map_err(io_err(sidecar))?;
+    let file = File::open(sidecar).map_err(FormatError::io(sidecar))?;
     let sc: WavSidecar = serde_json::from_reader(BufReader::new(file))
         .map_err(|cause| FormatError::Json { path: sidecar.to_path_buf(), cause })?;
     let sd = sidecar.display();
     if sc.format != format {
-        return Err(invalid(
+        return Err(FormatError::invalid(
             path,
             format!("sidecar {sd} says {} but the file is {format}", sc.format),
         ));
@@ -85,7 +73,7 @@ fn from_sidecar(
     let header_rate = f64::from(spec.sample_rate);
     let off = (sc.sample_rate_hz - header_rate).abs();
     if off.is_nan() || off > 0.5 {
-        return Err(invalid(
+        return Err(FormatError::invalid(
             path,
             format!(
                 "sidecar {sd} says {} Hz but the header says {} Hz",
@@ -100,7 +88,7 @@ fn from_sidecar(
         ("units", sc.units.len()),
     ] {
         if given != nch {
-            return Err(invalid(
+            return Err(FormatError::invalid(
                 path,
                 format!(
                     "sidecar {sd}: `{field}` has {given} entries but the file has {nch} channels"
@@ -112,7 +100,7 @@ fn from_sidecar(
     if let Some((k, v)) =
         sc.full_scale.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0))
     {
-        return Err(invalid(
+        return Err(FormatError::invalid(
             path,
             format!(
                 "sidecar {sd}: full_scale[{k}] ({}) is {v}: a full scale must be finite and \
@@ -127,7 +115,7 @@ fn from_sidecar(
             "V" => Unit::Volt,
             "A" => Unit::Ampere,
             _ => {
-                return Err(invalid(
+                return Err(FormatError::invalid(
                     path,
                     format!(
                         "sidecar {sd}: units[{k}] ({}) is {u:?}, expected \"V\" or \"A\"",
@@ -143,7 +131,7 @@ fn from_sidecar(
         };
         if let Some((kind, want)) = wanted {
             if unit != want {
-                return Err(invalid(
+                return Err(FormatError::invalid(
                     path,
                     format!(
                         "sidecar {sd}: units[{k}] ({}) is {u:?} but {} names {kind}, expected \
@@ -163,10 +151,10 @@ fn from_sidecar(
 /// Reads the 4-byte length of the chunk whose header ends at `data_start`: the data chunk's
 /// declared size.
 fn declared_data_bytes(path: &Path, data_start: u64) -> Result<u64, FormatError> {
-    let mut file = File::open(path).map_err(io_err(path))?;
-    file.seek(SeekFrom::Start(data_start - 4)).map_err(io_err(path))?;
+    let mut file = File::open(path).map_err(FormatError::io(path))?;
+    file.seek(SeekFrom::Start(data_start - 4)).map_err(FormatError::io(path))?;
     let mut len = [0u8; 4];
-    file.read_exact(&mut len).map_err(io_err(path))?;
+    file.read_exact(&mut len).map_err(FormatError::io(path))?;
     Ok(u64::from(u32::from_le_bytes(len)))
 }
 
@@ -200,17 +188,17 @@ impl WavSource {
     /// bytes than the file holds, and codec, JSON or I/O errors naming the file.
     pub fn open(path: impl AsRef<Path>, map: Option<WavChannelMap>) -> Result<Self, FormatError> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(io_err(path))?;
-        let size = file.metadata().map_err(io_err(path))?.len();
+        let file = File::open(path).map_err(FormatError::io(path))?;
+        let size = file.metadata().map_err(FormatError::io(path))?.len();
         let consumed = Arc::new(AtomicU64::new(0));
         let counted = Counted { inner: BufReader::new(file), count: Arc::clone(&consumed) };
-        let reader = hound::WavReader::new(counted).map_err(wav_err(path))?;
+        let reader = hound::WavReader::new(counted).map_err(FormatError::wav(path))?;
         let header = consumed.load(Ordering::Relaxed);
         let spec = reader.spec();
         let declared = declared_data_bytes(path, header)?;
         let held = size.saturating_sub(header);
         if declared > held {
-            return Err(invalid(
+            return Err(FormatError::invalid(
                 path,
                 format!(
                     "header declares {declared} bytes of samples but the file holds only {held} \
@@ -219,7 +207,7 @@ impl WavSource {
             ));
         }
         let format = format_of(&spec).ok_or_else(|| {
-            invalid(
+            FormatError::invalid(
                 path,
                 format!(
                     "unsupported WAV encoding: {:?} with {} bits (expected integer PCM of 16, 24 \
@@ -229,10 +217,10 @@ impl WavSource {
             )
         })?;
         if spec.channels == 0 {
-            return Err(invalid(path, "the header gives no channels"));
+            return Err(FormatError::invalid(path, "the header gives no channels"));
         }
         if spec.sample_rate == 0 {
-            return Err(invalid(path, "the header gives a sample rate of 0 Hz"));
+            return Err(FormatError::invalid(path, "the header gives a sample rate of 0 Hz"));
         }
         let nch = usize::from(spec.channels);
         let Described { names, full_scale, units, rate } = match map {
@@ -252,7 +240,7 @@ impl WavSource {
                 if let Some((k, v)) =
                     m.full_scale.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > 0.0))
                 {
-                    return Err(invalid(
+                    return Err(FormatError::invalid(
                         path,
                         format!(
                             "channel map: full scale {k} ({}) is {v}: a full scale must be finite \
@@ -316,7 +304,7 @@ impl WavSource {
         let path = &self.info.path;
         let consumed = &self.consumed;
         let at = |cause: hound::Error| {
-            invalid(
+            FormatError::invalid(
                 path,
                 format!(
                     "reading the samples near byte {}: {cause}",
@@ -340,10 +328,10 @@ impl WavSource {
         }
         self.left -= out.len() as u64;
         if out.len() % nch != 0 {
-            return Err(invalid(path, "the last frame is incomplete"));
+            return Err(FormatError::invalid(path, "the last frame is incomplete"));
         }
         if out.len() < want {
-            return Err(invalid(
+            return Err(FormatError::invalid(
                 path,
                 format!(
                     "the samples end at byte {}, before the frames the header declares",

@@ -1,5 +1,8 @@
 //! Shared by the test crates that run the emulated boards.
 
+use percycle_engine::CycleReport;
+use percycle_hil::bench::{HostTarget, Outputs, Report, Target};
+use percycle_wire::{Identity, WireConfig, WireEnergy};
 use std::path::PathBuf;
 
 /// The release build of the firmware for mps2-an386.
@@ -26,4 +29,45 @@ pub fn firmware_at(relative: &str) -> Option<PathBuf> {
     assert!(std::env::var("CI").is_err(), "board tests cannot run in CI: {why}");
     println!("skipped: {why} (scripts/test.sh installs and builds both)");
     None
+}
+
+/// The host engine with every cycle report changed by `skew`: what a board with an error in its
+/// calibration or arithmetic would send.
+#[allow(dead_code)]
+pub struct Skewed {
+    pub inner: HostTarget,
+    pub skew: fn(&mut CycleReport),
+}
+
+#[allow(dead_code)]
+impl Skewed {
+    pub fn new(skew: fn(&mut CycleReport)) -> Self {
+        Self { inner: HostTarget::default(), skew }
+    }
+
+    fn apply(&self, mut out: Outputs) -> Outputs {
+        for r in &mut out.reports {
+            if let Report::Cycle(c) = r {
+                (self.skew)(c);
+            }
+        }
+        out
+    }
+}
+
+impl Target for Skewed {
+    fn identify(&mut self) -> anyhow::Result<Identity> {
+        self.inner.identify()
+    }
+    fn configure(&mut self, cfg: &WireConfig) -> anyhow::Result<()> {
+        self.inner.configure(cfg)
+    }
+    fn samples(&mut self, first: u64, channels: u8, codes: &[i32]) -> anyhow::Result<Outputs> {
+        let out = self.inner.samples(first, channels, codes)?;
+        Ok(self.apply(out))
+    }
+    fn finish(&mut self) -> anyhow::Result<(Outputs, WireEnergy)> {
+        let (out, e) = self.inner.finish()?;
+        Ok((self.apply(out), e))
+    }
 }
