@@ -134,7 +134,7 @@ fn missing_samples_flag_exactly_their_cycles_and_make_no_dip() {
         let b = a + c.duration_samples as f64;
         // Samples the cycle's integrals touch, floor(a) ..= ceil(b), and those within the
         // tracker's reach of either boundary, which move it.
-        let r = reach(FS as f64, 50.0);
+        let r = reach(FS, 50.0);
         let holds =
             gaps.iter().any(|&(g0, g1)| (g0 as f64) <= b.ceil() + r && a.floor() - r < g1 as f64);
         assert_eq!(
@@ -169,7 +169,7 @@ fn a_spike_beyond_the_input_range_flags_its_cycle_and_a_neighbour_whose_boundary
             f[0] = (2.0 * full_scale) as f32;
         }
     });
-    let reach = reach(FS as f64, 50.0);
+    let reach = reach(FS, 50.0);
     let mut holding = 0;
     for c in &r.cycles {
         let a = c.start.sample as f64 + c.start.frac as f64;
