@@ -11,8 +11,8 @@
 
 use crate::en50160::{EventKind, TenMinuteValue, TenSecondFrequency, VoltageEvent as EnEvent};
 use percycle_engine::{
-    AggregateKind, AggregateReport, EventKind as EngineKind, Flags, FrequencyReport, Topology,
-    VoltageEvent,
+    AggregateKind, AggregateReport, Config, EventKind as EngineKind, Flags, FrequencyReport,
+    Topology, VoltageEvent,
 };
 use serde::Serialize;
 
@@ -39,8 +39,12 @@ pub struct Aggregate {
     pub u0_pct: f64,
     /// Voltage THD per phase, orders 2..=40 (subgroups), %.
     pub thd40_pct: Vec<f64>,
-    /// Voltage harmonic subgroups per phase in % of the fundamental, orders 0..=25.
+    /// Voltage harmonic subgroups per phase in % of the fundamental, orders 0..=25 up to the
+    /// configuration's top order (the rows are shorter when it is below 25).
     pub harmonics_pct: Vec<Vec<f64>>,
+    /// The highest harmonic order measured ([`percycle_engine::Config::max_order`]); THD covers
+    /// orders 2 up to it (at most 40).
+    pub top_order: usize,
 }
 
 /// The aggregates of a recording.
@@ -66,8 +70,10 @@ fn phases(t: Topology) -> (Vec<usize>, Vec<usize>) {
 
 impl Aggregate {
     /// The engine's value with its channels by phase: voltages and currents of the topology,
-    /// and the voltage phase slots' THD and harmonic ratios.
-    pub fn of(r: &AggregateReport, topology: Topology) -> Self {
+    /// and the voltage phase slots' THD and harmonic ratios up to the configuration's top order.
+    pub fn of(r: &AggregateReport, config: &Config) -> Self {
+        let topology = config.topology;
+        let top = config.max_order();
         let (u, i) = phases(topology);
         let slots: Vec<usize> = topology_slots(topology);
         Self {
@@ -83,8 +89,9 @@ impl Aggregate {
             thd40_pct: slots.iter().map(|&p| r.thd40_pct[p] as f64).collect(),
             harmonics_pct: slots
                 .iter()
-                .map(|&p| r.harmonics_pct[p].iter().map(|&x| x as f64).collect())
+                .map(|&p| r.harmonics_pct[p].iter().take(top + 1).map(|&x| x as f64).collect())
                 .collect(),
+            top_order: top,
         }
     }
 }
@@ -101,9 +108,9 @@ fn topology_slots(t: Topology) -> Vec<usize> {
 impl Aggregates {
     /// The engine's aggregated values (`Output::Aggregate`, in the order they completed),
     /// sorted by kind, and its count of incomplete windows.
-    pub fn of(reports: &[AggregateReport], topology: Topology, incomplete_windows: u32) -> Self {
+    pub fn of(reports: &[AggregateReport], config: &Config, incomplete_windows: u32) -> Self {
         let pick = |k: AggregateKind| {
-            reports.iter().filter(|r| r.kind == k).map(|r| Aggregate::of(r, topology)).collect()
+            reports.iter().filter(|r| r.kind == k).map(|r| Aggregate::of(r, config)).collect()
         };
         Self {
             three_s: pick(AggregateKind::ThreeSecond),
@@ -114,14 +121,16 @@ impl Aggregates {
     }
 }
 
-/// The evaluator's input of one 10-min value.
+/// The evaluator's input of one 10-min value. THD goes to the evaluator only when the top order
+/// reaches 40 (EN 50160's range): with fewer orders it is not evaluated, nor are the harmonic
+/// orders above the top order.
 pub fn ten_minute_value(v: &Aggregate) -> TenMinuteValue {
     TenMinuteValue {
         start_s: v.start_s,
         flagged: v.flagged,
         u_rms_v: v.u_rms.clone(),
         u2_unbalance_pct: (v.u_rms.len() == 3).then_some(v.u2_pct),
-        thd_pct: v.thd40_pct.clone(),
+        thd_pct: if v.top_order >= 40 { v.thd40_pct.clone() } else { Vec::new() },
         harmonics_pct: v.harmonics_pct.clone(),
     }
 }
@@ -167,4 +176,21 @@ pub fn event(v: &VoltageEvent, fs: f32) -> Option<EnEvent> {
 /// The evaluator's events (see [`event`]).
 pub fn events(e: &[VoltageEvent], fs: f32) -> Vec<EnEvent> {
     e.iter().filter_map(|v| event(v, fs)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn below_order_40_thd_and_the_absent_orders_go_unevaluated() {
+        let report = AggregateReport::ZERO;
+        for (fs, top, thd) in [(1200.0, 10, false), (4000.0, 34, false), (10_240.0, 50, true)] {
+            let cfg = Config::new(Topology::ThreePhase4W, fs, 50.0);
+            let v = ten_minute_value(&Aggregate::of(&report, &cfg));
+            assert_eq!(v.thd_pct.len(), if thd { 3 } else { 0 }, "{fs}");
+            // Orders 0..=min(25, top): the evaluator has no value above the top order.
+            assert!(v.harmonics_pct.iter().all(|row| row.len() == top.min(25) + 1), "{fs}");
+        }
+    }
 }

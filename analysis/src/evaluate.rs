@@ -36,9 +36,9 @@ impl Sink for Evaluation {
     fn record(&mut self, r: Record<'_>) -> Result<()> {
         match r {
             Record::Frequency(f) => self.frequency.push(aggregate::frequency_value(f)),
-            Record::Aggregate(x) if x.kind == AggregateKind::TenMinute => self
-                .ten_min
-                .push(aggregate::ten_minute_value(&Aggregate::of(x, self.config.topology))),
+            Record::Aggregate(x) if x.kind == AggregateKind::TenMinute => {
+                self.ten_min.push(aggregate::ten_minute_value(&Aggregate::of(x, &self.config)))
+            }
             Record::Event(e) => {
                 self.events.extend(aggregate::event(e, self.config.sample_rate_hz));
             }

@@ -24,7 +24,7 @@ u12_rms,u23_rms,u31_rms,u1_half_rms,u2_half_rms,u3_half_rms,in_computed_rms,flag
 pub const INTERVALS_HEADER: &str = "interval,start_s,frequency_hz,\
 u1_rms,u2_rms,u3_rms,i1_rms,i2_rms,i3_rms,in_rms,\
 thd_u1_pct,thd_u2_pct,thd_u3_pct,thd_i1_pct,thd_i2_pct,thd_i3_pct,thd_in_pct,\
-thd40_u1_pct,thd40_u2_pct,thd40_u3_pct,thd40_i1_pct,thd40_i2_pct,thd40_i3_pct,flags";
+thd40_u1_pct,thd40_u2_pct,thd40_u3_pct,thd40_i1_pct,thd40_i2_pct,thd40_i3_pct,thd_top_order,flags";
 
 const AGGREGATES_HEADER: &str = "start_s,length_s,values,flagged,frequency_hz,u1_rms,u2_rms,\
 u3_rms,i1_rms,i2_rms,i3_rms,u2_unbalance_pct,u0_unbalance_pct,thd40_u1_pct,thd40_u2_pct,\
@@ -77,8 +77,10 @@ fn slots(t: Topology) -> [Option<usize>; 7] {
     }
 }
 
-/// One `intervals.csv` row: rms and THDS (subgroups, orders 2..=50; `thd40` over 2..=40).
-pub fn interval_row(r: &IntervalReport, topology: Topology, fs: f32) -> String {
+/// One `intervals.csv` row: rms and THDS (subgroups, orders 2..=50; `thd40` over 2..=40), each
+/// up to the configuration's top order (`thd_top_order`, [`Config::max_order`]).
+pub fn interval_row(r: &IntervalReport, config: &Config) -> String {
+    let (topology, fs) = (config.topology, config.sample_rate_hz);
     let slot = slots(topology);
     let pick = |v: &[f32; 7], k: usize| slot[k].map_or(0.0, |c| v[c]);
     let mut s = format!("{},{:.9},{:.6}", r.index, r.start.seconds(fs), r.frequency);
@@ -91,7 +93,7 @@ pub fn interval_row(r: &IntervalReport, topology: Topology, fs: f32) -> String {
     for k in 0..6 {
         let _ = write!(s, ",{}", pick(&r.thds40_pct, k));
     }
-    let _ = write!(s, ",{}", flag_names(r.flags));
+    let _ = write!(s, ",{},{}", config.max_order(), flag_names(r.flags));
     s
 }
 
@@ -263,15 +265,21 @@ impl FileWriters {
         })
     }
 
+    /// Orders above the top order are absent: their fields are empty.
     fn cycle_harmonics(
         out: &mut Csv,
-        topology: Topology,
+        config: &Config,
         r: &CycleReport,
         s: &CycleSpectrum,
     ) -> Result<()> {
-        for (c, name) in topology.channel_names().iter().enumerate() {
+        let top = config.max_order();
+        for (c, name) in config.topology.channel_names().iter().enumerate() {
             let fund = s.harmonics[c][1].magnitude();
             for (h, p) in s.harmonics[c].iter().enumerate() {
+                if h > top {
+                    out.line(&format!("{},{name},{h},,,", r.index))?;
+                    continue;
+                }
                 let m = if h == 0 { p.re.abs() } else { p.magnitude() };
                 let phase = if h == 0 { 0.0 } else { p.im.atan2(p.re).to_degrees() };
                 let pct = if fund > 0.0 { 100.0 * m / fund } else { 0.0 };
@@ -323,20 +331,31 @@ impl Sink for FileWriters {
                 self.cycles.line(&cycle_row(c, fs))?;
                 if let Some(out) = &mut self.cycle_harmonics {
                     match spectrum {
-                        Some(s) => Self::cycle_harmonics(out, topology, c, s)?,
+                        Some(s) => Self::cycle_harmonics(out, &self.config, c, s)?,
                         None => self.cycles_without_harmonics.push(c.index),
                     }
                 }
             }
             Record::Interval(iv) => {
-                self.intervals.line(&interval_row(iv, topology, fs))?;
+                self.intervals.line(&interval_row(iv, &self.config))?;
+                // Orders above the top order are absent (empty); so is the interharmonic
+                // subgroup of the top order, which reaches past it.
+                let top = self.config.max_order();
                 for (c, name) in topology.channel_names().iter().enumerate() {
                     let g = &iv.subgroups[c];
                     for h in 0..=MAX_ORDER {
-                        let pct = if g[1] > 0.0 { 100.0 * g[h] / g[1] } else { 0.0 };
-                        let ih = iv.interharmonic_subgroups[c][h];
-                        self.harmonics
-                            .line(&format!("{},{name},{h},{},{pct},{ih}", iv.index, g[h]))?;
+                        let ih = if h < top {
+                            iv.interharmonic_subgroups[c][h].to_string()
+                        } else {
+                            String::new()
+                        };
+                        let line = if h <= top {
+                            let pct = if g[1] > 0.0 { 100.0 * g[h] / g[1] } else { 0.0 };
+                            format!("{},{name},{h},{},{pct},{ih}", iv.index, g[h])
+                        } else {
+                            format!("{},{name},{h},,,", iv.index)
+                        };
+                        self.harmonics.line(&line)?;
                     }
                 }
             }
@@ -364,7 +383,7 @@ impl Sink for FileWriters {
                     AggregateKind::TenMinute => 1,
                     _ => 2,
                 };
-                self.aggregates[k].line(&aggregate_row(&Aggregate::of(x, topology)))?;
+                self.aggregates[k].line(&aggregate_row(&Aggregate::of(x, &self.config)))?;
             }
         }
         Ok(())

@@ -385,7 +385,7 @@ pub fn judge(case: &HostileCase, a: &Analysis) -> HostileResult {
     }
 
     // EN 50160 exclusion: aggregates holding a flagged interval are flagged.
-    let agg = aggregate::Aggregates::of(&a.aggregates, a.config.topology, a.incomplete_windows);
+    let agg = aggregate::Aggregates::of(&a.aggregates, &a.config, a.incomplete_windows);
     for v in &agg.ten_min {
         let w = (v.start_s / AGGREGATE_WINDOW_S).round();
         let holds_flagged = a.intervals.iter().any(|iv| {

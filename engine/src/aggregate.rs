@@ -112,7 +112,8 @@ pub struct AggregateReport {
 }
 
 impl AggregateReport {
-    const ZERO: Self = Self {
+    /// A report of nothing: every value zero, no flag.
+    pub const ZERO: Self = Self {
         kind: AggregateKind::ThreeSecond,
         start_s: 0.0,
         length_s: 0.0,

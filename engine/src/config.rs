@@ -122,7 +122,8 @@ impl Default for ChannelCal {
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Config {
-    /// ADC sample rate in Hz, 4 000..=32 000.
+    /// ADC sample rate in Hz, 400..=32 000 (below 5.75 kHz at 50 Hz the highest harmonic order
+    /// is lower than 50: [`Config::max_order`]).
     pub sample_rate_hz: f32,
     /// Nominal mains frequency in Hz: 50 or 60.
     pub nominal_hz: f32,
@@ -316,7 +317,7 @@ impl Config {
     /// Check every field; the error names the first bad one.
     pub fn validate(&self) -> Result<(), ConfigError> {
         use ConfigError::OutOfRange;
-        if !(4_000.0..=32_000.0).contains(&self.sample_rate_hz) {
+        if !(400.0..=32_000.0).contains(&self.sample_rate_hz) {
             return Err(OutOfRange("sample_rate_hz"));
         }
         if self.nominal_hz != 50.0 && self.nominal_hz != 60.0 {
@@ -395,6 +396,20 @@ impl Config {
     /// Sample period in seconds.
     pub fn sample_period_s(&self) -> f64 {
         1.0 / self.sample_rate_hz as f64
+    }
+
+    /// The highest harmonic order this configuration measures: the largest `h ≤ MAX_ORDER`
+    /// whose frequency stays below the Nyquist frequency at the top of the measuring range
+    /// (`h · 57.5 Hz < fs/2` at 50 Hz, `h · 69 Hz < fs/2` at 60 Hz): 3 at 400 Hz, 10 at
+    /// 1.2 kHz, 34 at 4 kHz, 50 from 5.75 kHz (50 Hz) or 6.9 kHz (60 Hz) up. Harmonic values,
+    /// subgroups and interharmonic subgroups above it are absent (reported as 0, which the
+    /// writers print as empty), and THD and THDS sum orders 2 up to it.
+    pub fn max_order(&self) -> usize {
+        let top = if self.nominal_hz == 60.0 { 69.0 } else { 57.5 };
+        let h = (0.5 * self.sample_rate_hz / top) as usize;
+        // Strictly below Nyquist.
+        let h = if h as f32 * top >= 0.5 * self.sample_rate_hz { h.saturating_sub(1) } else { h };
+        h.min(crate::spectrum::MAX_ORDER)
     }
 }
 

@@ -1197,6 +1197,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     fn harmonics(&mut self, w: &Window, x: &Integrals, report: &mut CycleReport) {
         let len = x.len;
         let on = self.cfg.analysis.harmonics;
+        let top = self.cfg.max_order();
         // The buffer not holding the held cycle's harmonics.
         let sp = 1 - self.spec_next;
         if on {
@@ -1215,7 +1216,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 &mut rows,
             );
             for (c, p) in points.iter_mut().enumerate().take(self.nch) {
-                let (thd, thd40) = spectrum::cycle_harmonics(p, &mut self.spectra[sp].harmonics[c]);
+                let (thd, thd40) =
+                    spectrum::cycle_harmonics(p, &mut self.spectra[sp].harmonics[c], top);
                 self.spectra[sp].thd_pct[c] = thd;
                 self.spectra[sp].thd40_pct[c] = thd40;
             }
@@ -1279,6 +1281,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if !self.cfg.analysis.harmonics {
             return;
         }
+        let top = self.cfg.max_order();
         let r = &mut self.interval;
         *r = IntervalReport {
             index: self.interval_index,
@@ -1292,7 +1295,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         };
         for c in 0..self.nch {
             r.dc[c] = acc.sum[c] / acc.len;
-            spectrum::interval_groups(&mut self.window[c], wc, r, c);
+            spectrum::interval_groups(&mut self.window[c], wc, r, c, top);
         }
         if self.cfg.topology == Topology::ThreePhase4W {
             let f = r.fundamental;

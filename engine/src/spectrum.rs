@@ -145,10 +145,12 @@ impl Default for IntervalReport {
     }
 }
 
-/// Per-cycle harmonics of one channel from its resampled cycle (destroyed).
+/// Per-cycle harmonics of one channel from its resampled cycle (destroyed), orders up to `top`
+/// (the rest absent: zero).
 pub(crate) fn cycle_harmonics(
     points: &mut [f32; CYCLE_POINTS],
     out: &mut [Phasor; MAX_ORDER + 1],
+    top: usize,
 ) -> (f32, f32) {
     let spectrum = microfft::real::rfft_128(points);
     let n = CYCLE_POINTS as f32;
@@ -157,20 +159,21 @@ pub(crate) fn cycle_harmonics(
     let scale = core::f32::consts::SQRT_2 / n;
     for (h, o) in out.iter_mut().enumerate().skip(1) {
         let x = spectrum[h];
-        *o = Phasor { re: x.re * scale, im: x.im * scale };
+        *o = if h <= top { Phasor { re: x.re * scale, im: x.im * scale } } else { Phasor::ZERO };
     }
-    thd(|h| {
+    thd(top, |h| {
         let p = out[h];
         p.re * p.re + p.im * p.im
     })
 }
 
-/// THD over 2..=50 and 2..=40 in percent from squared values of orders 1..=50.
-fn thd(sq: impl Fn(usize) -> f32) -> (f32, f32) {
+/// THD over 2..=min(50, top) and 2..=min(40, top) in percent from squared values of orders
+/// 1..=50.
+fn thd(top: usize, sq: impl Fn(usize) -> f32) -> (f32, f32) {
     let fund = sq(1);
     let mut s40 = 0.0f32;
     let mut s50 = 0.0f32;
-    for h in 2..=MAX_ORDER {
+    for h in 2..=MAX_ORDER.min(top) {
         let v = sq(h);
         if h <= 40 {
             s40 += v;
@@ -184,12 +187,14 @@ fn thd(sq: impl Fn(usize) -> f32) -> (f32, f32) {
     }
 }
 
-/// Groups of one channel's interval window (destroyed), `n` cycles per window.
+/// Groups of one channel's interval window (destroyed), `n` cycles per window, orders up to
+/// `top` (the rest absent: zero; the interharmonic subgroup of `top` too, as it reaches past it).
 pub(crate) fn interval_groups<const IV: usize>(
     window: &mut [f32; IV],
     n: usize,
     r: &mut IntervalReport,
     c: usize,
+    top: usize,
 ) {
     let spectrum: &[microfft::Complex32] = match IV {
         1024 => match <&mut [f32; 1024]>::try_from(&mut window[..]) {
@@ -217,10 +222,15 @@ pub(crate) fn interval_groups<const IV: usize>(
     r.subgroups[c][0] = math::sqrtf(c2(1));
     for h in 1..=MAX_ORDER {
         let k = n * h;
-        r.subgroups[c][h] = math::sqrtf(c2(k - 1) + c2(k) + c2(k + 1));
-        r.harmonics[c][h] = math::sqrtf(c2(k));
+        let present = h <= top;
+        r.subgroups[c][h] = if present { math::sqrtf(c2(k - 1) + c2(k) + c2(k + 1)) } else { 0.0 };
+        r.harmonics[c][h] = if present { math::sqrtf(c2(k)) } else { 0.0 };
     }
     for h in 0..=MAX_ORDER {
+        if h >= top {
+            r.interharmonic_subgroups[c][h] = 0.0;
+            continue;
+        }
         let k = n * h;
         let mut s = 0.0f32;
         for j in k + 2..=k + n - 2 {
@@ -230,10 +240,10 @@ pub(crate) fn interval_groups<const IV: usize>(
     }
     let g = r.subgroups[c];
     let b = r.harmonics[c];
-    let (thds, thds40) = thd(|h| g[h] * g[h]);
+    let (thds, thds40) = thd(top, |h| g[h] * g[h]);
     r.thds_pct[c] = thds;
     r.thds40_pct[c] = thds40;
-    r.thd_pct[c] = thd(|h| b[h] * b[h]).0;
+    r.thd_pct[c] = thd(top, |h| b[h] * b[h]).0;
 }
 
 /// Magnitudes of the positive, negative and zero sequence components of three phasors
