@@ -8,6 +8,7 @@
 
 pub mod csv;
 pub mod mat;
+pub mod select;
 pub mod wav;
 
 pub use self::csv::{CsvSource, CSV_LOOK_AHEAD_ROWS};
