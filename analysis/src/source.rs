@@ -55,6 +55,9 @@ pub struct SourceInfo {
     pub channels: Vec<ChannelInfo>,
     /// Frames the source holds, when its header says.
     pub frames: Option<u64>,
+    /// Nominal mains frequency the source states (a COMTRADE line frequency), Hz; the
+    /// analysis uses it unless the user gives one.
+    pub nominal_hz: Option<f64>,
 }
 
 impl SourceInfo {
@@ -124,6 +127,7 @@ impl<'a> WaveformSource<'a> {
             sample_rate_hz: wave.sample_rate_hz,
             channels,
             frames: Some(wave.len() as u64),
+            nominal_hz: None,
         };
         Ok(Self { wave, info, next: 0 })
     }

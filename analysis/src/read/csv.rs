@@ -425,7 +425,13 @@ impl CsvSource {
             }
         };
         let rate_rows = ahead_ends.len();
-        let info = SourceInfo { path: p(), sample_rate_hz: rate, channels, frames: None };
+        let info = SourceInfo {
+            path: p(),
+            sample_rate_hz: rate,
+            channels,
+            frames: None,
+            nominal_hz: None,
+        };
         Ok(CsvSource {
             info,
             lines,

@@ -623,6 +623,7 @@ impl MatSource {
             sample_rate_hz,
             channels,
             frames: Some(time.len() as u64),
+            nominal_hz: None,
         };
         Ok(MatSource { info, samples, next: 0, size })
     }

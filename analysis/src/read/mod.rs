@@ -1,15 +1,19 @@
-//! Readers of recorded waveforms that stream: WAV (with a JSON sidecar or a channel map), CSV
-//! and MATLAB level-5 MAT-files.
+//! Readers of recorded waveforms that stream: WAV (with a JSON sidecar or a channel map), CSV,
+//! MATLAB level-5 MAT-files and COMTRADE (`.cfg` with `.dat`, or `.cff`).
 //!
 //! [`open`] picks the reader by the file's extension and applies the command-line options that
 //! fit the format ([`ReadOptions`]); an option that does not apply is refused by name, never
-//! ignored. WAV and CSV are read in blocks, in memory that does not grow with the recording; a
-//! MAT-file's variables are read whole (within [`MAT_MAX_BYTES`]) and handed out in blocks.
+//! ignored. WAV, CSV and COMTRADE are read in blocks, in memory that does not grow with the
+//! recording; a MAT-file's variables are read whole (within [`MAT_MAX_BYTES`]) and handed out
+//! in blocks.
 
+pub mod comtrade;
 pub mod csv;
 pub mod mat;
+pub mod select;
 pub mod wav;
 
+pub use self::comtrade::{ComtradeSource, COMTRADE_MAX_CFG_BYTES, COMTRADE_RATE_LOOK_AHEAD_ROWS};
 pub use self::csv::{CsvSource, CSV_LOOK_AHEAD_ROWS};
 pub use self::mat::{MatSource, MAT_MAX_BYTES, MAT_TIME_STEP_TOLERANCE};
 pub use self::wav::WavSource;
@@ -25,7 +29,8 @@ pub const MAX_SAMPLE_RATE_HZ: f64 = 1e6;
 /// What the command line states about a recording beyond the file itself.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadOptions {
-    /// `--channels U1,U2,I1`: channel names of a WAV file without a sidecar.
+    /// `--channels U1,U2,I1`: channel names of a WAV file without a sidecar; for COMTRADE the
+    /// engine inputs among the file's channels (`U1=VA_G1,...`, see [`select::choose`]).
     pub channels: Option<String>,
     /// `--full-scale U=325,I=10`: the value of a sample at the converter's rail per channel
     /// kind (`U`, `I`) or per channel name (`I1=20`, which wins over its kind).
@@ -40,6 +45,7 @@ enum Format {
     Wav,
     Csv,
     Mat,
+    Comtrade,
 }
 
 /// A channel-map error as an error naming the file (`option` prefixes the message when the
@@ -62,7 +68,11 @@ fn format_of(path: &Path) -> Result<Format, FormatError> {
         Some("wav") => Ok(Format::Wav),
         Some("csv") => Ok(Format::Csv),
         Some("mat") => Ok(Format::Mat),
-        _ => Err(FormatError::invalid(path, "unknown input format (expected .wav, .csv or .mat)")),
+        Some("cfg" | "cff") => Ok(Format::Comtrade),
+        _ => Err(FormatError::invalid(
+            path,
+            "unknown input format (expected .wav, .csv, .mat, or COMTRADE .cfg or .cff)",
+        )),
     }
 }
 
@@ -70,12 +80,13 @@ fn format_of(path: &Path) -> Result<Format, FormatError> {
 /// given applies to the format and is in range:
 ///
 /// - `--sample-rate` (finite, > 0, at most [`MAX_SAMPLE_RATE_HZ`]) applies to CSV only: a WAV
-///   header and a MAT `time` variable give the rate;
-/// - `--channels` applies to WAV only, together with `--full-scale`, and only without a sidecar
-///   (the sidecar states channels and full scales); a CSV header and MAT variables name their
-///   channels;
-/// - `--full-scale` applies to WAV (with `--channels`), CSV and MAT; its syntax is checked
-///   here, its keys against the channels when the file is opened.
+///   header, a MAT `time` variable and a COMTRADE configuration give the rate;
+/// - `--channels` applies to WAV, together with `--full-scale`, and only without a sidecar
+///   (the sidecar states channels and full scales), and to COMTRADE (the engine inputs among
+///   its channels, [`select::choose`]); a CSV header and MAT variables name their channels;
+/// - `--full-scale` applies to WAV (with `--channels`), CSV and MAT, not to COMTRADE (its
+///   configuration states each channel's range); its syntax is checked here, its keys against
+///   the channels when the file is opened.
 ///
 /// # Errors
 /// [`FormatError::Invalid`] naming the file and the option.
@@ -95,6 +106,13 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
                     path,
                     "--sample-rate does not apply to a MAT-file: its `time` variable gives the \
                      sample rate",
+                ))
+            }
+            Format::Comtrade => {
+                return Err(FormatError::invalid(
+                    path,
+                    "--sample-rate does not apply to a COMTRADE file: its configuration gives \
+                     the sample rate",
                 ))
             }
             Format::Csv => {}
@@ -124,8 +142,15 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
                      `current`) name the channels",
                 ))
             }
-            Format::Wav => {}
+            Format::Wav | Format::Comtrade => {}
         }
+    }
+    if format == Format::Comtrade && opts.full_scale.is_some() {
+        return Err(FormatError::invalid(
+            path,
+            "--full-scale does not apply to a COMTRADE file: its configuration states the range \
+             (min, max, scaling) of every channel",
+        ));
     }
     if format == Format::Wav && (opts.channels.is_some() || opts.full_scale.is_some()) {
         let sidecar = sidecar_path(path);
@@ -163,10 +188,11 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
     Ok(())
 }
 
-/// Opens a recording by its extension (`.wav`, `.csv`, `.mat`, any case) with the options that
-/// apply to it (see [`check_options`]): a WAV file with its sidecar or with `--channels` and
-/// `--full-scale`; a CSV file with `--sample-rate` when it has no `t` column; CSV and MAT with
-/// `--full-scale` for the converter range of their channels ([`full_scale_for`]).
+/// Opens a recording by its extension (`.wav`, `.csv`, `.mat`, `.cfg`, `.cff`, any case) with
+/// the options that apply to it (see [`check_options`]): a WAV file with its sidecar or with
+/// `--channels` and `--full-scale`; a CSV file with `--sample-rate` when it has no `t` column;
+/// CSV and MAT with `--full-scale` for the converter range of their channels
+/// ([`full_scale_for`]); a COMTRADE recording with `--channels` choosing the engine inputs.
 ///
 /// # Errors
 /// An unknown extension, an option that does not apply or is out of range (named), and the
@@ -202,6 +228,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Box<dyn Source>, FormatEr
             }
             Box::new(src)
         }
+        Format::Comtrade => Box::new(ComtradeSource::open(path, opts.channels.as_deref())?),
     })
 }
 

@@ -283,6 +283,7 @@ impl WavSource {
             sample_rate_hz: rate,
             channels,
             frames: Some(samples / nch as u64),
+            nominal_hz: None,
         };
         Ok(WavSource {
             info,
