@@ -30,7 +30,8 @@ pub const DEFAULT_CURRENT_RANGE_A: f64 = 1000.0;
 /// Options of an analysis; `None` picks the default.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {
-    /// Nominal mains frequency (50 or 60 Hz); default 50.
+    /// Nominal mains frequency (50 or 60 Hz); default the source's (a COMTRADE line
+    /// frequency), else 50.
     pub nominal_hz: Option<f32>,
     /// Declared voltage Udin, V, 1 V to 1 MV; default 230 (400 for 3P3W).
     pub declared_voltage: Option<f32>,
@@ -170,7 +171,9 @@ pub fn setup(info: &SourceInfo, opts: &Options) -> Result<Setup> {
     check_options(opts)?;
     let names = info.names();
     let (topology, mapping, mut notes) = map_channels(&names)?;
-    let nominal_hz = opts.nominal_hz.unwrap_or(50.0);
+    // The user's nominal frequency, else the one the source states (a COMTRADE line
+    // frequency), else 50 Hz.
+    let nominal_hz = opts.nominal_hz.or(info.nominal_hz.map(|f| f as f32)).unwrap_or(50.0);
     let mut config = Config::new(topology, info.sample_rate_hz as f32, nominal_hz);
     apply(&mut config, opts);
     let mut assumed: [Vec<&str>; 2] = [Vec::new(), Vec::new()];

@@ -994,9 +994,7 @@ fn options_that_do_not_apply_are_refused_naming_the_option_and_the_file() {
     let txt = dir.path().join("x.txt");
     fs::write(&txt, "t,U1\n0,1\n").unwrap();
     let e = err_text(read::open(&txt, &ReadOptions::default()));
-    assert!(
-        e.contains("x.txt") && e.contains("unknown input format (expected .wav, .csv, .mat")
-    );
+    assert!(e.contains("x.txt") && e.contains("unknown input format (expected .wav, .csv, .mat"));
 
     // What applies is applied: a rate with a `t` column (agreeing), full scales for CSV and
     // MAT, a channel map for a bare WAV, an upper-case extension.

@@ -87,20 +87,24 @@ enum Command {
 /// How a recording is read and what the engine is told about the supply.
 #[derive(clap::Args)]
 struct RecordingArgs {
-    /// WAV channel names in file order, e.g. U1,U2,U3,I1,I2,I3,IN (when there is no sidecar).
+    /// WAV without sidecar: the channel names in file order, e.g. U1,U2,U3,I1,I2,I3,IN.
+    /// COMTRADE and PQDIF: the engine inputs by channel name or 1-based index, `-` for the
+    /// opposite sign, e.g. U1=VA_G1,U2=VB_G1,U3=VC_G1,I1=IA_G1,I2=IB_G1,I3=IC_G1 (default: the
+    /// one complete circuit of the phase and unit fields).
     #[arg(long)]
     channels: Option<String>,
     /// Converter full scale per kind or channel, e.g. U=325,I=10,I1=20: the peak value of a
     /// sample at the rail (WAV without sidecar; CSV and MAT: the range of each channel, default
-    /// 4 x 1.414 x Udin for U and 1000 A for I).
+    /// 4 x 1.414 x Udin for U and 1000 A for I; COMTRADE states its own).
     #[arg(long)]
     full_scale: Option<String>,
     /// CSV sample rate in Hz when the file has no `t` column.
     #[arg(long)]
     sample_rate: Option<f64>,
-    /// Nominal mains frequency, Hz (50 or 60).
-    #[arg(long, default_value_t = 50.0)]
-    nominal_hz: f32,
+    /// Nominal mains frequency, Hz (50 or 60) [default: the file's line frequency (COMTRADE),
+    /// else 50].
+    #[arg(long)]
+    nominal_hz: Option<f32>,
     /// Declared supply voltage Udin, V (default 230, or 400 for 3P3W).
     #[arg(long)]
     declared_voltage: Option<f32>,
@@ -117,7 +121,7 @@ impl RecordingArgs {
 
     fn options(&self) -> Options {
         Options {
-            nominal_hz: Some(self.nominal_hz),
+            nominal_hz: self.nominal_hz,
             declared_voltage: self.declared_voltage,
             ..Options::default()
         }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """RMS of COMTRADE analog channels over the whole record, in primary V and A.
 
-Usage: comtrade_rms.py FILE.cfg CHANNEL_NAME...
+Usage: comtrade_rms.py FILE.cfg [--samples FIRST:END] CHANNEL_NAME...
+
+With --samples, only the samples FIRST <= n < END (0-based) count.
 
 A check written apart from the Rust reader, with the standard library only. It reads the
 configuration (IEEE C37.111-1991/1999/2013) and the .dat beside it (ASCII, BINARY, BINARY32 or
@@ -126,14 +128,21 @@ def main(argv):
         raise SystemExit(__doc__)
     cfg = parse_cfg(argv[1])
     names = [c["name"] for c in cfg["channels"]]
+    first, end = 0, None
+    rest = argv[2:]
+    if rest and rest[0] == "--samples":
+        first, end = (int(x) for x in rest[1].split(":"))
+        rest = rest[2:]
     wanted = []
-    for name in argv[2:]:
+    for name in rest:
         if name not in names:
             raise SystemExit("no channel %r in %s" % (name, argv[1]))
         wanted.append(names.index(name))
     sums = [0.0] * len(wanted)
     counts = [0] * len(wanted)
-    for values in codes(cfg, dat_path(argv[1])):
+    for n, values in enumerate(codes(cfg, dat_path(argv[1]))):
+        if n < first or (end is not None and n >= end):
+            continue
         for j, k in enumerate(wanted):
             x = values[k]
             if x is None:
