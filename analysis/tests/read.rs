@@ -995,7 +995,7 @@ fn options_that_do_not_apply_are_refused_naming_the_option_and_the_file() {
     fs::write(&txt, "t,U1\n0,1\n").unwrap();
     let e = err_text(read::open(&txt, &ReadOptions::default()));
     assert!(
-        e.contains("x.txt") && e.contains("unknown input format (expected .wav, .csv or .mat)")
+        e.contains("x.txt") && e.contains("unknown input format (expected .wav, .csv, .mat or .pqd)")
     );
 
     // What applies is applied: a rate with a `t` column (agreeing), full scales for CSV and

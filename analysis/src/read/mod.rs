@@ -1,18 +1,24 @@
 //! Readers of recorded waveforms that stream: WAV (with a JSON sidecar or a channel map), CSV
-//! and MATLAB level-5 MAT-files.
+//! and MATLAB level-5 MAT-files; and PQDIF files (IEEE 1159.3), one observation at a time.
 //!
 //! [`open`] picks the reader by the file's extension and applies the command-line options that
 //! fit the format ([`ReadOptions`]); an option that does not apply is refused by name, never
 //! ignored. WAV and CSV are read in blocks, in memory that does not grow with the recording; a
-//! MAT-file's variables are read whole (within [`MAT_MAX_BYTES`]) and handed out in blocks.
+//! MAT-file's variables are read whole (within [`MAT_MAX_BYTES`]) and handed out in blocks, and
+//! so is a PQDIF observation (within [`PQDIF_MAX_RECORD_BYTES`] a record).
 
 pub mod csv;
 pub mod mat;
+pub mod pqdif;
 pub mod select;
 pub mod wav;
 
 pub use self::csv::{CsvSource, CSV_LOOK_AHEAD_ROWS};
 pub use self::mat::{MatSource, MAT_MAX_BYTES, MAT_TIME_STEP_TOLERANCE};
+pub use self::pqdif::{
+    observations as pqdif_observations, NativeChannel, ObservationChannel, ObservationInfo,
+    PqdifSource, PQDIF_MAX_RECORD_BYTES, PQDIF_MAX_SAMPLES,
+};
 pub use self::wav::WavSource;
 
 use crate::source::{Source, SourceInfo};
@@ -41,6 +47,7 @@ enum Format {
     Wav,
     Csv,
     Mat,
+    Pqdif,
 }
 
 /// A channel-map error as an error naming the file (`option` prefixes the message when the
@@ -63,7 +70,11 @@ fn format_of(path: &Path) -> Result<Format, FormatError> {
         Some("wav") => Ok(Format::Wav),
         Some("csv") => Ok(Format::Csv),
         Some("mat") => Ok(Format::Mat),
-        _ => Err(FormatError::invalid(path, "unknown input format (expected .wav, .csv or .mat)")),
+        Some("pqd") => Ok(Format::Pqdif),
+        _ => Err(FormatError::invalid(
+            path,
+            "unknown input format (expected .wav, .csv, .mat or .pqd)",
+        )),
     }
 }
 
@@ -71,12 +82,14 @@ fn format_of(path: &Path) -> Result<Format, FormatError> {
 /// given applies to the format and is in range:
 ///
 /// - `--sample-rate` (finite, > 0, at most [`MAX_SAMPLE_RATE_HZ`]) applies to CSV only: a WAV
-///   header and a MAT `time` variable give the rate;
-/// - `--channels` applies to WAV only, together with `--full-scale`, and only without a sidecar
-///   (the sidecar states channels and full scales); a CSV header and MAT variables name their
-///   channels;
-/// - `--full-scale` applies to WAV (with `--channels`), CSV and MAT; its syntax is checked
-///   here, its keys against the channels when the file is opened.
+///   header, a MAT `time` variable and PQDIF time series give the rate;
+/// - `--channels` applies to WAV, together with `--full-scale`, and only without a sidecar
+///   (the sidecar states channels and full scales), and to PQDIF alone (the engine inputs
+///   chosen among an observation's channels, `U12=VAB,U32=-VBC`); a CSV header and MAT
+///   variables name their channels;
+/// - `--full-scale` applies to WAV (with `--channels`), CSV and MAT, not to PQDIF (whose
+///   values are scaled to V and A by the file, which states no converter range); its syntax is
+///   checked here, its keys against the channels when the file is opened.
 ///
 /// # Errors
 /// [`FormatError::Invalid`] naming the file and the option.
@@ -96,6 +109,13 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
                     path,
                     "--sample-rate does not apply to a MAT-file: its `time` variable gives the \
                      sample rate",
+                ))
+            }
+            Format::Pqdif => {
+                return Err(FormatError::invalid(
+                    path,
+                    "--sample-rate does not apply to a PQDIF file: its time series give the \
+                     sample rates",
                 ))
             }
             Format::Csv => {}
@@ -125,8 +145,15 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
                      `current`) name the channels",
                 ))
             }
-            Format::Wav => {}
+            Format::Wav | Format::Pqdif => {}
         }
+    }
+    if format == Format::Pqdif && opts.full_scale.is_some() {
+        return Err(FormatError::invalid(
+            path,
+            "--full-scale does not apply to a PQDIF file: its series are scaled to V and A by \
+             the file, which states no converter range",
+        ));
     }
     if format == Format::Wav && (opts.channels.is_some() || opts.full_scale.is_some()) {
         let sidecar = sidecar_path(path);
@@ -164,10 +191,12 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
     Ok(())
 }
 
-/// Opens a recording by its extension (`.wav`, `.csv`, `.mat`, any case) with the options that
-/// apply to it (see [`check_options`]): a WAV file with its sidecar or with `--channels` and
-/// `--full-scale`; a CSV file with `--sample-rate` when it has no `t` column; CSV and MAT with
-/// `--full-scale` for the converter range of their channels ([`full_scale_for`]).
+/// Opens a recording by its extension (`.wav`, `.csv`, `.mat`, `.pqd`, any case) with the
+/// options that apply to it (see [`check_options`]): a WAV file with its sidecar or with
+/// `--channels` and `--full-scale`; a CSV file with `--sample-rate` when it has no `t` column;
+/// CSV and MAT with `--full-scale` for the converter range of their channels
+/// ([`full_scale_for`]); a PQDIF file's first observation that holds waveforms
+/// ([`PqdifSource::open_first`]), its channels chosen by `--channels` or automatically.
 ///
 /// # Errors
 /// An unknown extension, an option that does not apply or is out of range (named), and the
@@ -203,6 +232,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Box<dyn Source>, FormatEr
             }
             Box::new(src)
         }
+        Format::Pqdif => Box::new(PqdifSource::open_first(path, opts.channels.as_deref())?),
     })
 }
 
