@@ -79,7 +79,7 @@ fn adler32(data: &[u8]) -> u32 {
 }
 
 impl Chain {
-    /// Opens the file; the first record is read by [`Chain::next`].
+    /// Opens the file; the first record is read by [`Chain::next_record`].
     pub fn open(path: &Path) -> Result<Self, FormatError> {
         let file = File::open(path).map_err(FormatError::io(path))?;
         let size = file.metadata().map_err(FormatError::io(path))?.len();
@@ -105,7 +105,7 @@ impl Chain {
     }
 
     /// The next record's header, `None` after the last.
-    pub fn next(&mut self) -> Result<Option<RecordHeader>, FormatError> {
+    pub fn next_record(&mut self) -> Result<Option<RecordHeader>, FormatError> {
         let Some(pos) = self.next else { return Ok(None) };
         let index = self.index;
         let place = format!("record {index} at byte {pos}");
