@@ -44,8 +44,9 @@
 //! with currents A and C give `U12=VAB,U32=-VBC,I1=IA,I3=IC`. Values are in V and A as the file
 //! states them (PQDIF has no kV). A channel whose values are stored as integers states its
 //! converter range by that storage: the largest magnitude of the integer type after scale and
-//! offset (int2 × 1.58 V: ±51.9 kV) is its full scale ([`ChannelInfo::full_scale`]); values
-//! stored as reals state none, and `--full-scale` does not apply.
+//! offset (int2 × 1.58 V: ±51.9 kV) is its full scale
+//! ([`ChannelInfo::full_scale`](crate::source::ChannelInfo::full_scale)); values stored as reals
+//! state none, and `--full-scale` does not apply.
 //!
 //! # Different rates
 //!
@@ -54,9 +55,10 @@
 //! the chosen channels; a slower channel is interpolated by an integer factor with a
 //! Kaiser-windowed sinc of [`PQDIF_INTERPOLATION_TAPS`] taps (β = 10), symmetric, its samples
 //! kept where they fall ([`resample`]). Measured on a 60 Hz + 5th-harmonic current sampled at
-//! 7 680 Hz and brought to 15 360 Hz, the interpolated values are within 1e-6 of the peak of the
-//! analytic signal (tested at 1e-4); the kernel's gain is flat within 1e-5 up to 0.39 of the
-//! slow rate (the 50th harmonic of 60 Hz at 7 680 Hz). Where the kernel does not fit — the
+//! 7 680 Hz and brought to 15 360 Hz, the interpolated values are within 1.5e-6 of the peak of
+//! the analytic signal (tested at 1e-4); the kernel's response at the half-sample phase departs
+//! from 1 (magnitude and phase together) by at most 2.1e-5 up to 0.39 of the slow rate (the
+//! 50th harmonic of 60 Hz at 7 680 Hz), computed on a sweep. Where the kernel does not fit — the
 //! first 15 and the last 16 samples of the slow channel, i.e. 30 and 32 frames at a ratio of 2
 //! — the interpolated channel is NaN (missing), and said so in the notes. Only integer ratios
 //! are interpolated; others are refused naming the rates. The channels must start at the same

@@ -105,7 +105,7 @@ impl PqdifSource {
                 ));
             }
             ratios.push(l as usize);
-            frames = frames.max(n.samples.len() * l as usize);
+            frames = frames.max(n.samples.len().saturating_mul(l as usize));
         }
         if frames.saturating_mul(native.len()) > PQDIF_MAX_SAMPLES {
             return Err(FormatError::invalid(
@@ -159,8 +159,8 @@ impl PqdifSource {
         })
     }
 
-    /// Reads the first observation that holds waveforms (what [`open`](super::open) does for a
-    /// `.pqd` file); a note says how many others there are.
+    /// Reads the first observation that holds waveforms (what [`open`](crate::read::open) does
+    /// for a `.pqd` file); a note says how many others there are.
     ///
     /// # Errors
     /// Those of [`observations`] and [`PqdifSource::open`]; a file without waveforms.
