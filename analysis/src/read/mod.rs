@@ -1,21 +1,27 @@
 //! Readers of recorded waveforms that stream: WAV (with a JSON sidecar or a channel map), CSV,
-//! MATLAB level-5 MAT-files and COMTRADE (`.cfg` with `.dat`, or `.cff`).
+//! MATLAB level-5 MAT-files, COMTRADE (`.cfg` with `.dat`, or `.cff`) and PQDIF files
+//! (IEEE 1159.3), one observation at a time.
 //!
 //! [`open`] picks the reader by the file's extension and applies the command-line options that
 //! fit the format ([`ReadOptions`]); an option that does not apply is refused by name, never
 //! ignored. WAV, CSV and COMTRADE are read in blocks, in memory that does not grow with the
 //! recording; a MAT-file's variables are read whole (within [`MAT_MAX_BYTES`]) and handed out
-//! in blocks.
+//! in blocks, and so is a PQDIF observation (within [`PQDIF_MAX_RECORD_BYTES`] a record).
 
 pub mod comtrade;
 pub mod csv;
 pub mod mat;
+pub mod pqdif;
 pub mod select;
 pub mod wav;
 
 pub use self::comtrade::{ComtradeSource, COMTRADE_MAX_CFG_BYTES, COMTRADE_RATE_LOOK_AHEAD_ROWS};
 pub use self::csv::{CsvSource, CSV_LOOK_AHEAD_ROWS};
 pub use self::mat::{MatSource, MAT_MAX_BYTES, MAT_TIME_STEP_TOLERANCE};
+pub use self::pqdif::{
+    observations as pqdif_observations, NativeChannel, ObservationChannel, ObservationInfo,
+    PqdifSource, PQDIF_MAX_RECORD_BYTES, PQDIF_MAX_SAMPLES,
+};
 pub use self::wav::WavSource;
 
 use crate::source::{Source, SourceInfo};
@@ -46,6 +52,7 @@ enum Format {
     Csv,
     Mat,
     Comtrade,
+    Pqdif,
 }
 
 /// A channel-map error as an error naming the file (`option` prefixes the message when the
@@ -69,9 +76,10 @@ fn format_of(path: &Path) -> Result<Format, FormatError> {
         Some("csv") => Ok(Format::Csv),
         Some("mat") => Ok(Format::Mat),
         Some("cfg" | "cff") => Ok(Format::Comtrade),
+        Some("pqd") => Ok(Format::Pqdif),
         _ => Err(FormatError::invalid(
             path,
-            "unknown input format (expected .wav, .csv, .mat, or COMTRADE .cfg or .cff)",
+            "unknown input format (expected .wav, .csv, .mat, COMTRADE .cfg or .cff, or PQDIF .pqd)",
         )),
     }
 }
@@ -80,13 +88,15 @@ fn format_of(path: &Path) -> Result<Format, FormatError> {
 /// given applies to the format and is in range:
 ///
 /// - `--sample-rate` (finite, > 0, at most [`MAX_SAMPLE_RATE_HZ`]) applies to CSV only: a WAV
-///   header, a MAT `time` variable and a COMTRADE configuration give the rate;
+///   header, a MAT `time` variable, a COMTRADE configuration and PQDIF time series give the rate;
 /// - `--channels` applies to WAV, together with `--full-scale`, and only without a sidecar
-///   (the sidecar states channels and full scales), and to COMTRADE (the engine inputs among
-///   its channels, [`select::choose`]); a CSV header and MAT variables name their channels;
+///   (the sidecar states channels and full scales), and to COMTRADE and PQDIF (the engine
+///   inputs among their named channels, [`select::choose`], e.g. `U12=VAB,U32=-VBC`); a CSV
+///   header and MAT variables name their channels;
 /// - `--full-scale` applies to WAV (with `--channels`), CSV and MAT, not to COMTRADE (its
-///   configuration states each channel's range); its syntax is checked here, its keys against
-///   the channels when the file is opened.
+///   configuration states each channel's range) nor to PQDIF (whose series are scaled to V and
+///   A by the file); its syntax is checked here, its keys against the channels when the file is
+///   opened.
 ///
 /// # Errors
 /// [`FormatError::Invalid`] naming the file and the option.
@@ -113,6 +123,13 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
                     path,
                     "--sample-rate does not apply to a COMTRADE file: its configuration gives \
                      the sample rate",
+                ))
+            }
+            Format::Pqdif => {
+                return Err(FormatError::invalid(
+                    path,
+                    "--sample-rate does not apply to a PQDIF file: its time series give the \
+                     sample rates",
                 ))
             }
             Format::Csv => {}
@@ -142,7 +159,7 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
                      `current`) name the channels",
                 ))
             }
-            Format::Wav | Format::Comtrade => {}
+            Format::Wav | Format::Comtrade | Format::Pqdif => {}
         }
     }
     if format == Format::Comtrade && opts.full_scale.is_some() {
@@ -150,6 +167,13 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
             path,
             "--full-scale does not apply to a COMTRADE file: its configuration states the range \
              (min, max, scaling) of every channel",
+        ));
+    }
+    if format == Format::Pqdif && opts.full_scale.is_some() {
+        return Err(FormatError::invalid(
+            path,
+            "--full-scale does not apply to a PQDIF file: its series are scaled to V and A by \
+             the file, which states no converter range",
         ));
     }
     if format == Format::Wav && (opts.channels.is_some() || opts.full_scale.is_some()) {
@@ -188,11 +212,13 @@ pub fn check_options(path: &Path, opts: &ReadOptions) -> Result<(), FormatError>
     Ok(())
 }
 
-/// Opens a recording by its extension (`.wav`, `.csv`, `.mat`, `.cfg`, `.cff`, any case) with
-/// the options that apply to it (see [`check_options`]): a WAV file with its sidecar or with
-/// `--channels` and `--full-scale`; a CSV file with `--sample-rate` when it has no `t` column;
-/// CSV and MAT with `--full-scale` for the converter range of their channels
-/// ([`full_scale_for`]); a COMTRADE recording with `--channels` choosing the engine inputs.
+/// Opens a recording by its extension (`.wav`, `.csv`, `.mat`, `.cfg`, `.cff`, `.pqd`, any
+/// case) with the options that apply to it (see [`check_options`]): a WAV file with its sidecar
+/// or with `--channels` and `--full-scale`; a CSV file with `--sample-rate` when it has no `t`
+/// column; CSV and MAT with `--full-scale` for the converter range of their channels
+/// ([`full_scale_for`]); a COMTRADE recording with `--channels` choosing the engine inputs; a
+/// PQDIF file's first observation that holds waveforms ([`PqdifSource::open_first`]), its
+/// channels chosen by `--channels` or automatically.
 ///
 /// # Errors
 /// An unknown extension, an option that does not apply or is out of range (named), and the
@@ -229,6 +255,7 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Box<dyn Source>, FormatEr
             Box::new(src)
         }
         Format::Comtrade => Box::new(ComtradeSource::open(path, opts.channels.as_deref())?),
+        Format::Pqdif => Box::new(PqdifSource::open_first(path, opts.channels.as_deref())?),
     })
 }
 
