@@ -226,13 +226,25 @@ pub fn prepare(
     out: &Path,
     quiet: bool,
 ) -> Result<Prepared> {
+    prepare_with(input, read_opts, opts, out, quiet, || Ok(read::open(input, read_opts)?))
+}
+
+/// As [`prepare`], with the recording opened by `open` (one observation of a PQDIF file).
+fn prepare_with(
+    input: &Path,
+    read_opts: &ReadOptions,
+    opts: &Options,
+    out: &Path,
+    quiet: bool,
+    open: impl FnOnce() -> Result<Box<dyn Source>>,
+) -> Result<Prepared> {
     setup::check_options(opts)?;
     read::check_options(input, read_opts)?;
     std::fs::create_dir_all(out)
         .with_context(|| format!("option --out {}: cannot create it", out.display()))?;
     let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
     let progress = Progress::new(&input.display().to_string(), size, quiet);
-    let source = read::open(input, read_opts)?;
+    let source = open()?;
     let setup = setup::setup(source.info(), opts)?;
     Ok(Prepared { source, setup, progress })
 }
@@ -253,7 +265,62 @@ pub fn analyze_file(
     per_cycle_harmonics: bool,
     quiet: bool,
 ) -> Result<FileAnalysis> {
-    let Prepared { mut source, setup, mut progress } = prepare(input, read_opts, opts, out, quiet)?;
+    run_prepared(prepare(input, read_opts, opts, out, quiet)?, opts, out, per_cycle_harmonics)
+}
+
+/// The folder of a PQDIF observation: its index and its name, spaces and signs as `_`.
+pub fn observation_folder(index: usize, name: &str) -> String {
+    let clean: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    format!("{index:02}_{}", clean.trim_matches('_'))
+}
+
+/// `percycle analyze` of any recording: [`analyze_file`] into `out`, except a PQDIF file, whose
+/// observations that hold waveforms are each analysed into their own folder of `out`
+/// ([`observation_folder`]). Returns each folder with what was done there.
+///
+/// # Errors
+/// As [`analyze_file`], naming the observation for PQDIF.
+pub fn analyze_recording(
+    input: &Path,
+    read_opts: &ReadOptions,
+    opts: &Options,
+    out: &Path,
+    per_cycle_harmonics: bool,
+    quiet: bool,
+) -> Result<Vec<(std::path::PathBuf, FileAnalysis)>> {
+    let is_pqdif = input.extension().is_some_and(|e| e.eq_ignore_ascii_case("pqd"));
+    if !is_pqdif {
+        let done = analyze_file(input, read_opts, opts, out, per_cycle_harmonics, quiet)?;
+        return Ok(vec![(out.to_path_buf(), done)]);
+    }
+    setup::check_options(opts)?;
+    read::check_options(input, read_opts)?;
+    let mut done = Vec::new();
+    for obs in read::pqdif::observations(input)?.into_iter().filter(|o| o.has_waveforms) {
+        let dir = out.join(observation_folder(obs.index, &obs.name));
+        let what = || format!("observation {} ({})", obs.index, obs.name);
+        let prepared = prepare_with(input, read_opts, opts, &dir, quiet, || {
+            Ok(Box::new(read::PqdifSource::open(input, obs.index, read_opts.channels.as_deref())?))
+        })
+        .with_context(what)?;
+        let a = run_prepared(prepared, opts, &dir, per_cycle_harmonics).with_context(what)?;
+        done.push((dir, a));
+    }
+    if done.is_empty() {
+        anyhow::bail!("{}: no observation holds waveforms", input.display());
+    }
+    Ok(done)
+}
+
+/// Stream a prepared recording into the files of `out`.
+fn run_prepared(
+    prepared: Prepared,
+    opts: &Options,
+    out: &Path,
+    per_cycle_harmonics: bool,
+) -> Result<FileAnalysis> {
+    let Prepared { mut source, setup, mut progress } = prepared;
     let mut files = FileWriters::create(out, &setup.config, per_cycle_harmonics)?;
     let mut evaluation = Evaluation::new(&setup.config);
     let mut count = Count::default();

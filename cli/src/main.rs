@@ -23,11 +23,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Stream a recording (WAV, CSV, MAT) through the engine into DIR: cycles, intervals,
-    /// harmonics, events, aggregates, energy registers and the EN 50160 report.
+    /// Stream a recording (WAV, CSV, MAT, COMTRADE, PQDIF) through the engine into DIR: cycles,
+    /// intervals, harmonics, events, aggregates, energy registers and the EN 50160 report (each
+    /// PQDIF waveform observation into its own folder DIR/NN_NAME).
     Analyze {
         /// Input file: .wav with a JSON sidecar (or --channels and --full-scale), .csv with a
-        /// header `t,U1,...` (or `U1,...` and --sample-rate), or a MATLAB v5 .mat.
+        /// header `t,U1,...` (or `U1,...` and --sample-rate), a MATLAB v5 .mat, a COMTRADE .cfg
+        /// (with its .dat) or .cff, or a PQDIF .pqd.
         input: PathBuf,
         /// Output directory.
         #[arg(long)]
@@ -206,26 +208,34 @@ fn run() -> Result<ExitCode> {
                 ..recording.options()
             };
             let read_opts = recording.read_options();
-            let a =
-                analyze::analyze_file(&input, &read_opts, &opts, &out, per_cycle_harmonics, quiet)?;
-            for note in &a.summary.notes {
-                eprintln!("note: {note}");
+            let done = analyze::analyze_recording(
+                &input,
+                &read_opts,
+                &opts,
+                &out,
+                per_cycle_harmonics,
+                quiet,
+            )?;
+            for (dir, a) in &done {
+                for note in &a.summary.notes {
+                    eprintln!("note: {note}");
+                }
+                let e = a.summary.energy.total.to_wh();
+                println!(
+                    "{}: {:?} at {} Hz, {} samples, {} cycles, {} intervals -> {}",
+                    input.display(),
+                    a.setup.config.topology,
+                    a.setup.config.sample_rate_hz,
+                    a.summary.frames,
+                    a.cycles,
+                    a.intervals,
+                    dir.display()
+                );
+                println!(
+                    "A+ {:.6} Wh, A- {:.6} Wh, R+ {:.6} varh, R- {:.6} varh",
+                    e[0], e[1], e[2], e[3]
+                );
             }
-            let e = a.summary.energy.total.to_wh();
-            println!(
-                "{}: {:?} at {} Hz, {} samples, {} cycles, {} intervals -> {}",
-                input.display(),
-                a.setup.config.topology,
-                a.setup.config.sample_rate_hz,
-                a.summary.frames,
-                a.cycles,
-                a.intervals,
-                out.display()
-            );
-            println!(
-                "A+ {:.6} Wh, A- {:.6} Wh, R+ {:.6} varh, R- {:.6} varh",
-                e[0], e[1], e[2], e[3]
-            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Hil {

@@ -158,3 +158,77 @@ fn a_comtrade_file_with_several_complete_circuits_is_refused_with_them_listed() 
         "{err}"
     );
 }
+
+/// `(start_s, flags, values)` of the rows of `cycles.csv`.
+fn cycles_with_flags(dir: &Path, columns: &[&str]) -> Vec<(f64, String, Vec<f64>)> {
+    let text = std::fs::read_to_string(dir.join("cycles.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let at: Vec<usize> =
+        columns.iter().map(|c| header.iter().position(|h| h == c).unwrap()).collect();
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let values = at.iter().map(|&k| f[k].parse().unwrap()).collect();
+            (f[1].parse().unwrap(), f[f.len() - 1].to_string(), values)
+        })
+        .collect()
+}
+
+#[test]
+fn pqdif_observations_go_to_their_own_folders_and_agree_with_an_independent_reading() {
+    let Some(pqd) = shared("pqdif-ieee-example-60hz/example.pqd") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_percycle"))
+        .args(["analyze", "--quiet", "--nominal-hz", "60", "--declared-voltage", "34000"])
+        .arg(&pqd)
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Line voltages and two currents: 3P3W, U32 the opposite of VBC.
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("U12=VAB,U32=-VBC,I1=IA,I3=IC"), "{err}");
+    // The 20 observations that hold waveforms, each in its folder.
+    let folders: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(folders.len(), 20, "{folders:?}");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../analysis/tests/data/pqdif_rms.py");
+    for (folder, index) in [("01_Obs", 1), ("02_RMS_Variation", 2)] {
+        let columns = ["u1_rms", "u3_rms", "i1_rms", "i3_rms"];
+        let rows: Vec<_> = cycles_with_flags(&dir.path().join(folder), &columns)
+            .into_iter()
+            .filter(|r| !r.1.contains("invalid_input"))
+            .collect();
+        assert!(rows.len() >= 3, "{folder}: {} cycles", rows.len());
+        // The rms over the span of the cycles, from the engine's per-cycle values.
+        let (t0, t1) = (rows[0].0, rows[rows.len() - 1].0);
+        let ours: Vec<f64> = (0..4)
+            .map(|c| {
+                let s: f64 = rows.windows(2).map(|w| w[0].2[c].powi(2) * (w[1].0 - w[0].0)).sum();
+                (s / (t1 - t0)).sqrt()
+            })
+            .collect();
+        let out = Command::new("python3")
+            .arg(&script)
+            .arg(&pqd)
+            .arg(index.to_string())
+            .arg("--span")
+            .arg(format!("{t0}:{t1}"))
+            .args(["VAB", "VBC", "IA", "IC"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let theirs: Vec<f64> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+            .collect();
+        for ((name, a), b) in ["U12", "U32", "I1", "I3"].iter().zip(&ours).zip(&theirs) {
+            println!("{folder} {name}: percycle {a:.4}, script {b:.4}");
+            assert!((a / b - 1.0).abs() < 1e-4, "{folder} {name}: percycle {a}, script {b}");
+        }
+    }
+}

@@ -2,7 +2,10 @@
 """Rms and sample rate of waveform channels of one PQDIF (IEEE 1159.3) observation, with the
 standard library only (struct, zlib), as a check on percycle's reader that shares no code with it.
 
-usage: pqdif_rms.py FILE.pqd OBSERVATION_INDEX CHANNEL_NAME...
+usage: pqdif_rms.py FILE.pqd OBSERVATION_INDEX [--span T0:T1] CHANNEL_NAME...
+
+With --span (seconds from the first sample of each channel), the rms is that of the integral
+of x^2 from T0 to T1 by the trapezoid rule, x^2 interpolated linearly at both ends.
 
 OBSERVATION_INDEX counts the observation records of the file from 0. A CHANNEL_NAME is the
 channel's name in the data source ("Waveform VAB") or that name without its leading "Waveform "
@@ -156,12 +159,30 @@ def series_values(obs_channels, defns, c, s, depth=0):
     return values
 
 
+def span_rms(t, v, t0, t1):
+    """sqrt of (1 / (t1 - t0)) * integral of x^2 over [t0, t1], trapezoids on the samples."""
+    total = 0.0
+    for k in range(len(t) - 1):
+        a, b = t[k], t[k + 1]
+        lo, hi = max(a, t0), min(b, t1)
+        if hi <= lo:
+            continue
+        ya, yb = v[k] * v[k], v[k + 1] * v[k + 1]
+        at = lambda x: ya + (yb - ya) * (x - a) / (b - a)
+        total += 0.5 * (at(lo) + at(hi)) * (hi - lo)
+    return (total / (t1 - t0)) ** 0.5
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     data = open(sys.argv[1], "rb").read()
     wanted_obs = int(sys.argv[2])
     names = sys.argv[3:]
+    span = None
+    if names and names[0] == "--span":
+        span = tuple(float(x) for x in names[1].split(":"))
+        names = names[2:]
     recs = records(data)
     if recs[0][0] != REC_CONTAINER:
         sys.exit("first record is not a container")
@@ -195,8 +216,11 @@ def main():
                 kinds = [get(sd, VALUE_TYPE)[2] for sd in sdefs]
                 t = series_values(chans, defns, c, kinds.index(VALUE_TYPE_TIME))
                 v = series_values(chans, defns, c, kinds.index(VALUE_TYPE_VAL))
-                rms = (sum(x * x for x in v) / len(v)) ** 0.5
                 rate = (len(t) - 1) / (t[-1] - t[0])
+                if span is None:
+                    rms = (sum(x * x for x in v) / len(v)) ** 0.5
+                else:
+                    rms = span_rms([ti - t[0] for ti in t], v, span[0], span[1])
                 print("%s %.9g %.9g" % (name, rms, rate))
                 break
             else:
