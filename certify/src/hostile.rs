@@ -587,7 +587,7 @@ pub fn table(results: &[HostileResult]) -> String {
     s.push_str(&format!(
         "limits: events as en50160 (Event IN and OUT within ½ cycle of the Class A stamps, \
          residual {EXTREME_LIMIT_PCT} % Un); flags exactly on the cycles and intervals holding \
-         missing or clipped samples; unlocked cycles flagged, no event; quiet cycles unflagged \
+         missing or clipped samples or within the tracker's reach of their boundaries; unlocked cycles flagged, no event; quiet cycles unflagged \
          and rms within {QUIET_RMS_LIMIT_PCT} %\n\
          {passed} passed, {} failed\n",
         results.len() - passed

@@ -88,3 +88,41 @@ fn at_400_hz_the_frequency_tracks_and_only_orders_up_to_3_are_measured() {
         assert!(iv.subgroups[0][4..].iter().all(|&x| x == 0.0));
     }
 }
+
+#[test]
+fn a_three_phase_record_at_1200_hz_gives_rms_power_and_frequency() {
+    let (fs, f0) = (1200.0, 49.97);
+    let cfg = Config::new(Topology::ThreePhase4W, fs as f32, 50.0);
+    let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
+    let mut data = Vec::new();
+    let (u, i, phi) = ([230.0, 225.0, 235.0], [5.0, 4.0, 6.0], [0.5, -0.3, 0.1]);
+    for k in 0..(fs * 12.0) as usize {
+        let w = 2.0 * PI * f0 * k as f64 / fs;
+        let mut frame = [0.0f32; 7];
+        for p in 0..3 {
+            let a = w - 2.0 * PI * p as f64 / 3.0;
+            frame[p] = (u[p] * 2f64.sqrt() * (a.sin() + 0.02 * (5.0 * a).sin())) as f32;
+            frame[p + 3] = (i[p] * 2f64.sqrt() * (a - phi[p]).sin()) as f32;
+        }
+        frame[6] = -(frame[3] + frame[4] + frame[5]);
+        data.extend_from_slice(&frame);
+    }
+    let mut cycles = Vec::new();
+    meter.process_f32_block_with(&data, |o| {
+        if let Output::Cycle(c, _) = o {
+            cycles.push(*c);
+        }
+    });
+    let clean: Vec<&CycleReport> = cycles.iter().filter(|c| c.flags.0 == 0).collect();
+    assert!(clean.len() > 550, "{} clean cycles", clean.len());
+    for c in &clean {
+        assert!((c.frequency as f64 - f0).abs() < 2e-3, "f {}", c.frequency);
+        for p in 0..3 {
+            let urms = u[p] * (1.0 + 0.02f64 * 0.02).sqrt();
+            assert!((c.u_rms[p] as f64 / urms - 1.0).abs() < 5e-4, "U{} {}", p + 1, c.u_rms[p]);
+            assert!((c.i_rms[p] as f64 / i[p] - 1.0).abs() < 5e-4, "I{} {}", p + 1, c.i_rms[p]);
+            let pw = u[p] * i[p] * phi[p].cos();
+            assert!((c.p_active[p] as f64 / pw - 1.0).abs() < 5e-4, "P{} {}", p + 1, c.p_active[p]);
+        }
+    }
+}

@@ -271,7 +271,8 @@ fn three_wire_aron_connection_measures_total_power() {
 fn invalid_configurations_name_the_field() {
     let base = Config::new(Topology::SinglePhase, 8_000.0, 50.0);
     let cases: Vec<(Config, &str)> = vec![
-        (Config { sample_rate_hz: 3_000.0, ..base }, "sample_rate_hz"),
+        (Config { sample_rate_hz: 399.0, ..base }, "sample_rate_hz"),
+        (Config { sample_rate_hz: 32_001.0, ..base }, "sample_rate_hz"),
         (Config { sample_rate_hz: f32::NAN, ..base }, "sample_rate_hz"),
         (Config { nominal_hz: 55.0, ..base }, "nominal_hz"),
         (Config { declared_voltage: -1.0, ..base }, "declared_voltage"),
