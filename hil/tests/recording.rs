@@ -101,3 +101,31 @@ fn a_recording_on_the_emulated_board_is_bit_identical_to_the_host_build() {
     assert!(r.pass, "{:?}", r.mismatches);
     assert!(r.cycles >= 25 && r.flagged_cycles.contains_key("invalid_input"), "{r:?}");
 }
+
+#[test]
+fn a_shared_comtrade_record_on_the_emulated_board_is_bit_identical_to_the_host_build() {
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/vectors/recorded/comtrade-gen-trip-50hz/test3.cfg");
+    if !cfg.exists() {
+        println!(
+            "skipped: {} is absent (the shared recordings are not beside this checkout)",
+            cfg.display()
+        );
+        return;
+    }
+    let Some(elf) = common::firmware() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut qemu = Qemu::start("mps2-an386", &elf).expect("QEMU board");
+    let read = ReadOptions {
+        channels: Some("U1=VA_G1,U2=VB_G1,U3=VC_G1,I1=IA_G1,I2=IB_G1,I3=IC_G1".into()),
+        full_scale: None,
+        sample_rate_hz: None,
+    };
+    let opts = Options { declared_voltage: Some(3464.0), ..Options::default() };
+    let r = run_recording(&mut qemu, &cfg, &read, &opts, dir.path(), true).unwrap();
+    // A generator trip recorded at 5760 Hz: 4.3 s, every report of the board equal to the host
+    // build's.
+    assert!(r.pass, "{:?}", r.mismatches);
+    assert_eq!(r.frames, 24_768);
+    assert!(r.cycles > 200, "{r:?}");
+}
