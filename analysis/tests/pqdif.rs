@@ -854,3 +854,19 @@ fn example_channels_are_chosen_as_three_wire() {
     assert_eq!(via.info().names(), ["U12", "U32", "I1", "I3"]);
     assert!(via.notes().iter().any(|n| n.contains("20 observations hold waveforms")));
 }
+
+#[test]
+fn example_held_in_memory_reads_as_the_file() {
+    let Some(path) = example() else { return };
+    let bytes = fs::read(&path).unwrap();
+    let list = percycle_analysis::read::pqdif::observations_in("example.pqd", bytes.clone());
+    assert_eq!(list.unwrap().len(), observations(&path).unwrap().len());
+    let from_file = collect(&mut PqdifSource::open(&path, 2, None).unwrap()).unwrap();
+    let in_memory =
+        collect(&mut PqdifSource::from_bytes("example.pqd", bytes, 2, None).unwrap()).unwrap();
+    assert_eq!(from_file.channels, in_memory.channels);
+    let bits = |w: &percycle_vectors::Waveform| -> Vec<u64> {
+        w.samples.iter().flatten().map(|x| x.to_bits()).collect()
+    };
+    assert_eq!(bits(&from_file), bits(&in_memory));
+}

@@ -174,7 +174,19 @@ pub struct NativeChannel {
 /// a truncated element, or an observation before any data source.
 pub fn observations(path: impl AsRef<Path>) -> Result<Vec<ObservationInfo>, FormatError> {
     let path = path.as_ref();
-    let mut walk = Walk::open(path)?;
+    observations_of(path, Walk::open(path)?)
+}
+
+/// As [`observations`], of a PQDIF file held in memory (`name` names it in messages).
+///
+/// # Errors
+/// As [`observations`].
+pub fn observations_in(name: &str, bytes: Vec<u8>) -> Result<Vec<ObservationInfo>, FormatError> {
+    let path = Path::new(name);
+    observations_of(path, Walk::over(path, physical::Chain::from_bytes(path, bytes))?)
+}
+
+fn observations_of(path: &Path, mut walk: Walk) -> Result<Vec<ObservationInfo>, FormatError> {
     let mut out = Vec::new();
     while let Some((k, rec)) = walk.next_observation(path)? {
         out.push(read_observation(path, &mut walk, k, &rec, |info, _, _, _| Ok(info))?);

@@ -49,10 +49,15 @@ impl RecordHeader {
     }
 }
 
+/// Bytes that can be read and sought: a file, or a recording held in memory.
+pub trait Bytes: Read + Seek {}
+
+impl<T: Read + Seek> Bytes for T {}
+
 /// The record chain of a file, read in order.
 pub struct Chain {
     path: PathBuf,
-    file: BufReader<File>,
+    file: Box<dyn Bytes>,
     size: u64,
     next: Option<u64>,
     seen: HashSet<u64>,
@@ -83,16 +88,26 @@ impl Chain {
     pub fn open(path: &Path) -> Result<Self, FormatError> {
         let file = File::open(path).map_err(FormatError::io(path))?;
         let size = file.metadata().map_err(FormatError::io(path))?.len();
-        Ok(Chain {
+        Ok(Self::of(path, Box::new(BufReader::with_capacity(1 << 16, file)), size))
+    }
+
+    /// A recording held in memory; `path` names it in messages.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Self {
+        let size = bytes.len() as u64;
+        Self::of(path, Box::new(std::io::Cursor::new(bytes)), size)
+    }
+
+    fn of(path: &Path, file: Box<dyn Bytes>, size: u64) -> Self {
+        Chain {
             path: path.to_path_buf(),
-            file: BufReader::with_capacity(1 << 16, file),
+            file,
             size,
             next: Some(0),
             seen: HashSet::new(),
             index: 0,
             compressed: false,
             notes: Vec::new(),
-        })
+        }
     }
 
     /// Bytes of the file.

@@ -42,7 +42,30 @@ impl PqdifSource {
         channels: Option<&str>,
     ) -> Result<Self, FormatError> {
         let path = path.as_ref();
-        let mut walk = Walk::open(path)?;
+        Self::over(path, Walk::open(path)?, observation, channels)
+    }
+
+    /// As [`PqdifSource::open`], of a PQDIF file held in memory (`name` names it in messages).
+    ///
+    /// # Errors
+    /// As [`PqdifSource::open`].
+    pub fn from_bytes(
+        name: &str,
+        bytes: Vec<u8>,
+        observation: usize,
+        channels: Option<&str>,
+    ) -> Result<Self, FormatError> {
+        let path = Path::new(name);
+        let chain = super::physical::Chain::from_bytes(path, bytes);
+        Self::over(path, Walk::over(path, chain)?, observation, channels)
+    }
+
+    fn over(
+        path: &Path,
+        mut walk: Walk,
+        observation: usize,
+        channels: Option<&str>,
+    ) -> Result<Self, FormatError> {
         let mut found = None;
         while let Some((k, rec)) = walk.next_observation(path)? {
             if k == observation {

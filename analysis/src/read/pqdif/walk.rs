@@ -79,7 +79,11 @@ pub(super) struct Walk {
 impl Walk {
     /// Opens the file and reads its container.
     pub(super) fn open(path: &Path) -> Result<Self, FormatError> {
-        let mut chain = Chain::open(path)?;
+        Self::over(path, Chain::open(path)?)
+    }
+
+    /// Reads the container of a chain (a file's, or one held in memory).
+    pub(super) fn over(path: &Path, mut chain: Chain) -> Result<Self, FormatError> {
         let Some(first) = chain.next_record()? else {
             return Err(FormatError::invalid(path, "no container record"));
         };
