@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # Install what building, testing and certifying need, each only when missing: rustup and the
 # toolchain pinned in rust-toolchain.toml, the Cortex-M4F target and components, and QEMU
-# (qemu-system-arm, for the emulated board). Sourced by test.sh and certify.sh, or run alone.
+# (qemu-system-arm, for the emulated board); and cargo-fuzz for scripts/fuzz.sh
+# (install_cargo_fuzz). Sourced by test.sh, certify.sh and fuzz.sh, or run alone.
 set -euo pipefail
+
+# cargo-fuzz, for scripts/fuzz.sh (a pinned version; built from crates.io when missing).
+CARGO_FUZZ_VERSION=0.13.2
+
+install_cargo_fuzz() {
+    if [[ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+        cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+    fi
+}
 
 percycle_setup() {
     local target=thumbv7em-none-eabihf
@@ -39,4 +49,5 @@ percycle_setup() {
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
     cd "$(dirname "$0")/.."
     percycle_setup
+    install_cargo_fuzz
 fi

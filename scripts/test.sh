@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check a change must pass: install the pinned toolchain pieces, then format, lint, no_std
-# builds for the Cortex-M4F target, tests, documentation and bench compilation.
+# builds for the Cortex-M4F target, tests, documentation, bench compilation and a short run of
+# every fuzz target.
 # CI calls this through .ci/run. Steps run one after another (CI machines have 2 cores) and the
 # script stops at the first failure, naming the step.
 set -euo pipefail
@@ -36,6 +37,7 @@ run() {
 
 install() {
     percycle_setup
+    install_cargo_fuzz
 }
 
 firmware() {
@@ -53,5 +55,6 @@ run "firmware release builds (mps2-an386, netduinoplus2)" firmware
 run "cargo test --workspace" cargo test --workspace
 run "cargo doc --workspace --no-deps" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 run "cargo bench --workspace --no-run" cargo bench --workspace --no-run
+run "fuzz smoke (every target 5 s from its seeds)" scripts/fuzz.sh 5
 
 echo "$passed passed, 0 failed"

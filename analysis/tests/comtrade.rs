@@ -444,6 +444,35 @@ fn a_cff_file_gives_the_samples_of_its_cfg_and_dat() {
 }
 
 #[test]
+fn a_cff_held_in_memory_reads_as_the_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut timed = rec("BINARY32", "2013");
+    timed.rate_lines = vec!["0".into(), format!("0,{ROWS}")];
+    let cases = ["ASCII", "BINARY", "BINARY32", "FLOAT32"].map(|ft| rec(ft, "2013"));
+    for (k, r) in cases.iter().chain([&timed]).enumerate() {
+        for dat_last in [true, false] {
+            let path = write_cff(dir.path(), &format!("m{k}_{dat_last}"), r, dat_last);
+            let mut file = ComtradeSource::open(&path, None).unwrap();
+            let bytes = fs::read(&path).unwrap();
+            let mut memory = ComtradeSource::from_cff_bytes("(memory)", bytes, None).unwrap();
+            assert_eq!(memory.info().path, Path::new("(memory)"));
+            assert_eq!(memory.info().sample_rate_hz, file.info().sample_rate_hz);
+            assert_eq!(memory.info().channels, file.info().channels);
+            assert_eq!(memory.info().frames, file.info().frames);
+            let (a, b) = (collect(&mut file).unwrap(), collect(&mut memory).unwrap());
+            for (x, y) in a.samples.iter().zip(&b.samples) {
+                assert_same(y, x, &format!("{} in memory, DAT last {dat_last}", r.file_type));
+            }
+            assert_eq!(memory.position(), file.position());
+        }
+    }
+    // Errors name the name given.
+    let bytes = b"--- file type: CFG ---\r\nS,D,2013\r\n".to_vec();
+    let e = ComtradeSource::from_cff_bytes("upload.cff", bytes, None).err().unwrap().to_string();
+    assert_has(&e, &["upload.cff", "no DAT section"]);
+}
+
+#[test]
 fn revisions_1991_1999_2001_2013_are_read() {
     let dir = tempfile::tempdir().unwrap();
     for rev in ["", "1991", "1999", "2001", "2013"] {

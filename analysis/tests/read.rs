@@ -116,6 +116,60 @@ fn csv_opts(rate: Option<f64>) -> ReadOptions {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Recordings held in memory
+
+#[test]
+fn recordings_held_in_memory_read_as_their_files_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = waveform(3000, false);
+    let same = |file: &mut dyn Source, memory: &mut dyn Source, what: &str| {
+        assert_eq!(memory.info().path, Path::new("(memory)"), "{what}");
+        assert_eq!(memory.info().sample_rate_hz, file.info().sample_rate_hz, "{what}");
+        assert_eq!(memory.info().channels, file.info().channels, "{what}");
+        assert_eq!(memory.info().frames, file.info().frames, "{what}");
+        let (a, b) = (read_blocks(file, 7), read_blocks(memory, 7));
+        assert_eq!(bits(&a), bits(&b), "{what}");
+        assert_eq!(memory.position(), file.position(), "{what}");
+        assert_eq!(memory.notes(), file.notes(), "{what}");
+    };
+
+    for format in [WavFormat::I16, WavFormat::I24, WavFormat::I32, WavFormat::F32] {
+        let path = dir.path().join(format!("m_{format}.wav"));
+        write_wav(&path, &w, format, &FULL_SCALE).unwrap();
+        let map = WavChannelMap { channels: w.channels.clone(), full_scale: FULL_SCALE.to_vec() };
+        let mut file = WavSource::open(&path, Some(map.clone())).unwrap();
+        let bytes = fs::read(&path).unwrap();
+        let mut memory = WavSource::from_bytes("(memory)", bytes.as_slice(), map).unwrap();
+        same(&mut file, &mut memory, &format!("WAV {format}"));
+    }
+
+    let path = dir.path().join("m.csv");
+    write_csv(&path, &w).unwrap();
+    let mut file = CsvSource::open(&path, None).unwrap();
+    let mut memory = CsvSource::from_bytes("(memory)", fs::read(&path).unwrap(), None).unwrap();
+    same(&mut file, &mut memory, "CSV");
+
+    for (big, compress) in [(false, false), (true, true)] {
+        let bytes = standard_mat(big, compress);
+        let path = write_file(dir.path(), "m.mat", &bytes);
+        let mut file = MatSource::open(&path).unwrap();
+        let mut memory = MatSource::from_bytes("(memory)", bytes).unwrap();
+        same(&mut file, &mut memory, &format!("MAT big-endian {big}, compressed {compress}"));
+    }
+
+    // Errors name the name given, as they name a file.
+    let map = WavChannelMap::from_cli("U1", "U=325").unwrap();
+    let wav = err_text(WavSource::from_bytes("upload.wav", &b"RIFF\x04\0\0\0WAVE"[..], map));
+    assert!(wav.contains("upload.wav"), "{wav}");
+    let csv = err_text(CsvSource::from_bytes("upload.csv", "t,U1\n0,1\n0.5,x\n", None));
+    assert!(csv.contains("upload.csv") && csv.contains("line 3"), "{csv}");
+    let csv = err_text(CsvSource::from_bytes("upload.csv", "U1\n1\n", Some(0.0)));
+    assert!(csv.contains("upload.csv") && csv.contains("sample rate"), "{csv}");
+    let mat = err_text(MatSource::from_bytes("upload.mat", vec![0u8; 64]));
+    assert!(mat.contains("upload.mat") && mat.contains("128-byte header"), "{mat}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // WAV
 
 #[test]

@@ -62,11 +62,13 @@
 //! when it is 50 or 60 Hz.
 
 use crate::read::select::{self, RawChannel};
+use crate::read::Reader;
 use crate::source::{ChannelInfo, Source, SourceInfo, Unit};
 use percycle_vectors::FormatError;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Take};
+use std::io::{BufRead, Read, Seek, SeekFrom, Take};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Largest `.cfg` file, or CFG section of a `.cff` file, read, bytes (16 MiB).
 pub const COMTRADE_MAX_CFG_BYTES: u64 = 16 << 20;
@@ -683,6 +685,8 @@ fn dat_of(cfg: &Path) -> Result<PathBuf, FormatError> {
 struct Place {
     /// The `.dat` or `.cff` file.
     path: PathBuf,
+    /// Its bytes, when it is held in memory rather than read from `path`.
+    memory: Option<Arc<[u8]>>,
     /// Offset of the first row in the file.
     start: u64,
     /// Bytes of data from `start`.
@@ -747,10 +751,14 @@ struct Opened {
     place: Place,
 }
 
-fn read_cff(path: &Path) -> Result<Opened, FormatError> {
-    let file = File::open(path).map_err(FormatError::io(path))?;
-    let size = file.metadata().map_err(FormatError::io(path))?.len();
-    let mut reader = BufReader::with_capacity(BUFFER_BYTES, file);
+/// Reads a `.cff` file from `reader` (`size` bytes in all; `memory`: the same bytes when they
+/// are held in memory).
+fn read_cff(
+    path: &Path,
+    mut reader: Reader,
+    size: u64,
+    memory: Option<Arc<[u8]>>,
+) -> Result<Opened, FormatError> {
     let mut buf = Vec::new();
     let (mut pos, mut line) = (0u64, 0usize);
     let mut cfg: Option<(usize, Vec<u8>)> = None;
@@ -830,6 +838,7 @@ fn read_cff(path: &Path) -> Result<Opened, FormatError> {
                 let ascii = declared.as_deref() == Some("ASCII");
                 let place = |len| Place {
                     path: path.to_path_buf(),
+                    memory: memory.clone(),
                     start: pos,
                     len,
                     size,
@@ -882,7 +891,7 @@ fn read_cff(path: &Path) -> Result<Opened, FormatError> {
 /// The rows of the data, read one at a time.
 struct Rows {
     path: PathBuf,
-    reader: BufReader<Take<File>>,
+    reader: Take<Reader>,
     file_type: FileType,
     /// Analog channel names (ASCII messages).
     names: Vec<String>,
@@ -905,12 +914,15 @@ struct Rows {
 impl Rows {
     fn open(place: &Place, cfg: &Cfg, total: Option<u64>) -> Result<Self, FormatError> {
         let path = &place.path;
-        let mut file = File::open(path).map_err(FormatError::io(path))?;
-        file.seek(SeekFrom::Start(place.start)).map_err(FormatError::io(path))?;
+        let mut input = match &place.memory {
+            Some(bytes) => Reader::memory(Arc::clone(bytes)),
+            None => Reader::file(File::open(path).map_err(FormatError::io(path))?, BUFFER_BYTES),
+        };
+        input.seek(SeekFrom::Start(place.start)).map_err(FormatError::io(path))?;
         let row_bytes = row_bytes(cfg);
         Ok(Rows {
             path: path.clone(),
-            reader: BufReader::with_capacity(BUFFER_BYTES, file.take(place.len)),
+            reader: input.take(place.len),
             file_type: cfg.file_type,
             names: cfg.analogs.iter().map(|a| a.name.clone()).collect(),
             digitals: cfg.digitals,
@@ -1228,16 +1240,50 @@ impl ComtradeSource {
     pub fn open(path: impl AsRef<Path>, channels: Option<&str>) -> Result<Self, FormatError> {
         let path = path.as_ref();
         let cff = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("cff"));
-        let Opened { lines, end, encoding, place } = if cff {
-            read_cff(path)?
+        let opened = if cff {
+            let file = File::open(path).map_err(FormatError::io(path))?;
+            let size = file.metadata().map_err(FormatError::io(path))?.len();
+            read_cff(path, Reader::file(file, BUFFER_BYTES), size, None)?
         } else {
             let (lines, encoding) = read_cfg(path)?;
             let dat = dat_of(path)?;
             let size = std::fs::metadata(&dat).map_err(FormatError::io(&dat))?.len();
             let end = lines.last().map_or(1, |l| l.number + 1);
-            let place = Place { path: dat, start: 0, len: size, size, line: 0, declared: None };
+            let place = Place {
+                path: dat,
+                memory: None,
+                start: 0,
+                len: size,
+                size,
+                line: 0,
+                declared: None,
+            };
             Opened { lines, end, encoding, place }
         };
+        Self::start(path, opened, channels)
+    }
+
+    /// A single-file COMTRADE recording (`.cff`, C37.111-2013) held in memory, read as
+    /// [`ComtradeSource::open`] reads a `.cff` file; `name` stands for the file in messages.
+    ///
+    /// # Errors
+    /// As [`ComtradeSource::open`], naming `name`.
+    pub fn from_cff_bytes(
+        name: &str,
+        bytes: impl Into<Vec<u8>>,
+        channels: Option<&str>,
+    ) -> Result<Self, FormatError> {
+        let path = Path::new(name);
+        let bytes: Vec<u8> = bytes.into();
+        let bytes: Arc<[u8]> = bytes.into();
+        let size = bytes.len() as u64;
+        let opened = read_cff(path, Reader::memory(Arc::clone(&bytes)), size, Some(bytes))?;
+        Self::start(path, opened, channels)
+    }
+
+    /// Parses the configuration, checks the data against it and chooses the inputs.
+    fn start(path: &Path, opened: Opened, channels: Option<&str>) -> Result<Self, FormatError> {
+        let Opened { lines, end, encoding, place } = opened;
         let cfg = parse_cfg(path, &lines, end)?;
         let mut notes = Vec::new();
         if let Some(e) = encoding {

@@ -22,11 +22,12 @@
 //! increase or is not uniform) is reported by the [`Source::read`] call whose block holds it,
 //! naming the line; the rows before it are handed out first.
 
+use super::Reader;
 use crate::source::{ChannelInfo, Source, SourceInfo, Unit};
 use percycle_vectors::formats::CSV_TIME_STEP_TOLERANCE;
 use percycle_vectors::FormatError;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// Data rows read ahead to derive the sample rate of a CSV file with a `t` column.
@@ -42,7 +43,8 @@ const RATE_NOTE_TOLERANCE: f64 = 1e-6;
 /// bytes consumed.
 struct Lines {
     path: PathBuf,
-    reader: BufReader<File>,
+    /// The file, or the bytes of a recording in memory.
+    reader: Reader,
     /// The last line read.
     text: String,
     /// Number of the last line read, from 1.
@@ -240,6 +242,16 @@ impl Timing {
     }
 }
 
+/// A sample rate given by the user: finite and > 0.
+fn check_rate(path: &Path, sample_rate_hz: Option<f64>) -> Result<(), FormatError> {
+    match sample_rate_hz {
+        Some(rate) if !(rate.is_finite() && rate > 0.0) => {
+            Err(FormatError::invalid(path, format!("sample rate must be > 0 (got {rate})")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A CSV recording read in blocks (see the module docs); memory does not grow with the file.
 pub struct CsvSource {
     info: SourceInfo,
@@ -280,23 +292,53 @@ impl CsvSource {
     /// derived (otherwise it is reported by [`Source::read`]).
     pub fn open(path: impl AsRef<Path>, sample_rate_hz: Option<f64>) -> Result<Self, FormatError> {
         let path = path.as_ref();
-        if let Some(rate) = sample_rate_hz {
-            if !(rate.is_finite() && rate > 0.0) {
-                return Err(FormatError::invalid(
-                    path,
-                    format!("sample rate must be > 0 (got {rate})"),
-                ));
-            }
-        }
+        check_rate(path, sample_rate_hz)?;
         let file = File::open(path).map_err(FormatError::io(path))?;
         let size = file.metadata().map_err(FormatError::io(path))?.len();
-        let mut lines = Lines {
-            path: path.to_path_buf(),
-            reader: BufReader::with_capacity(1 << 16, file),
-            text: String::new(),
-            line: 0,
-            bytes: 0,
-        };
+        Self::start(path, Reader::file(file, 1 << 16), size, sample_rate_hz)
+    }
+
+    /// A CSV recording held in memory (received, generated, or taken out of an archive), read
+    /// as [`CsvSource::open`] reads a file; `name` stands for the file in messages.
+    ///
+    /// # Errors
+    /// As [`CsvSource::open`], naming `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use percycle_analysis::read::CsvSource;
+    /// use percycle_analysis::source::Source;
+    ///
+    /// let text = "t,U1\n0,1.5\n0.0001,-2\n0.0002,0.25\n";
+    /// let mut src = CsvSource::from_bytes("(memory)", text, None)?;
+    /// assert_eq!(src.info().sample_rate_hz, 10_000.0);
+    /// let mut block = Vec::new();
+    /// assert_eq!(src.read(&mut block, 16)?, 3);
+    /// assert_eq!(block, [1.5, -2.0, 0.25]);
+    /// # Ok::<(), percycle_vectors::FormatError>(())
+    /// ```
+    pub fn from_bytes(
+        name: &str,
+        bytes: impl Into<Vec<u8>>,
+        sample_rate_hz: Option<f64>,
+    ) -> Result<Self, FormatError> {
+        let path = Path::new(name);
+        check_rate(path, sample_rate_hz)?;
+        let bytes: Vec<u8> = bytes.into();
+        let size = bytes.len() as u64;
+        Self::start(path, Reader::memory(bytes.into()), size, sample_rate_hz)
+    }
+
+    /// Reads the header and the look-ahead rows from `reader` (`size` bytes in all).
+    fn start(
+        path: &Path,
+        reader: Reader,
+        size: u64,
+        sample_rate_hz: Option<f64>,
+    ) -> Result<Self, FormatError> {
+        let mut lines =
+            Lines { path: path.to_path_buf(), reader, text: String::new(), line: 0, bytes: 0 };
         let p = || path.to_path_buf();
 
         let Some((header_line, header)) = lines.next()? else {

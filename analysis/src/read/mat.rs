@@ -30,10 +30,11 @@
 //! recording beyond that is refused with a message that says so; converted to WAV or CSV it is
 //! analysed streaming.
 
+use super::Reader;
 use crate::source::{ChannelInfo, Source, SourceInfo, Unit};
 use percycle_vectors::FormatError;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Largest relative deviation of a time step from the mean step.
@@ -435,7 +436,7 @@ impl Variables {
 }
 
 /// Reads the wanted variables of a MAT-file.
-fn parse(reader: &mut BufReader<File>, size: u64) -> Parsed<Variables> {
+fn parse(reader: &mut Reader, size: u64) -> Parsed<Variables> {
     if size < HEADER_LEN {
         return Err(Fail::Msg(format!(
             "not a MAT v5 file: {size} bytes, shorter than the 128-byte header"
@@ -581,10 +582,26 @@ impl MatSource {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, FormatError> {
         let path = path.as_ref();
         let io = |cause| FormatError::Io { path: path.to_path_buf(), cause };
-        let invalid = |message| FormatError::Invalid { path: path.to_path_buf(), message };
         let file = File::open(path).map_err(io)?;
         let size = file.metadata().map_err(io)?.len();
-        let mut reader = BufReader::with_capacity(1 << 16, file);
+        Self::start(path, Reader::file(file, 1 << 16), size)
+    }
+
+    /// A MAT-file held in memory, read as [`MatSource::open`] reads a file; `name` stands for
+    /// the file in messages.
+    ///
+    /// # Errors
+    /// As [`MatSource::open`], naming `name`.
+    pub fn from_bytes(name: &str, bytes: impl Into<Vec<u8>>) -> Result<Self, FormatError> {
+        let bytes: Vec<u8> = bytes.into();
+        let size = bytes.len() as u64;
+        Self::start(Path::new(name), Reader::memory(bytes.into()), size)
+    }
+
+    /// Reads the variables from `reader` (`size` bytes in all).
+    fn start(path: &Path, mut reader: Reader, size: u64) -> Result<Self, FormatError> {
+        let io = |cause| FormatError::Io { path: path.to_path_buf(), cause };
+        let invalid = |message| FormatError::Invalid { path: path.to_path_buf(), message };
         let vars = parse(&mut reader, size).map_err(|f| match f {
             Fail::Msg(m) => invalid(m),
             Fail::Io(cause) => io(cause),

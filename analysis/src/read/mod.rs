@@ -7,6 +7,12 @@
 //! ignored. WAV, CSV and COMTRADE are read in blocks, in memory that does not grow with the
 //! recording; a MAT-file's variables are read whole (within [`MAT_MAX_BYTES`]) and handed out
 //! in blocks, and so is a PQDIF observation (within [`PQDIF_MAX_RECORD_BYTES`] a record).
+//!
+//! A recording held in memory (received, generated, unpacked from an archive) is read by the
+//! same readers without a file: [`WavSource::from_bytes`] (with a channel map, as there is no
+//! sidecar), [`CsvSource::from_bytes`], [`MatSource::from_bytes`],
+//! [`ComtradeSource::from_cff_bytes`] (the single-file `.cff` form) and
+//! [`PqdifSource::from_bytes`]. A name given with the bytes stands for the file in messages.
 
 pub mod comtrade;
 pub mod csv;
@@ -27,7 +33,70 @@ pub use self::wav::WavSource;
 use crate::source::{Source, SourceInfo};
 use percycle_vectors::formats::sidecar_path;
 use percycle_vectors::{ChannelKind, FormatError, WavChannelMap};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
+
+/// What a reader reads: a file through a buffer, or bytes in memory (the `from_bytes`
+/// constructors), shared so that a reader can go over them twice.
+pub(crate) enum Reader {
+    File(BufReader<File>),
+    Memory(Cursor<Arc<[u8]>>),
+}
+
+impl Reader {
+    /// A file read through a buffer of `capacity` bytes.
+    pub(crate) fn file(file: File, capacity: usize) -> Self {
+        Reader::File(BufReader::with_capacity(capacity, file))
+    }
+
+    /// Bytes in memory, from their start.
+    pub(crate) fn memory(bytes: Arc<[u8]>) -> Self {
+        Reader::Memory(Cursor::new(bytes))
+    }
+}
+
+impl Read for Reader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Reader::File(r) => r.read(buf),
+            Reader::Memory(r) => r.read(buf),
+        }
+    }
+
+    fn read_exact(&mut self, buf: &mut [u8]) -> std::io::Result<()> {
+        match self {
+            Reader::File(r) => r.read_exact(buf),
+            Reader::Memory(r) => r.read_exact(buf),
+        }
+    }
+}
+
+impl BufRead for Reader {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        match self {
+            Reader::File(r) => r.fill_buf(),
+            Reader::Memory(r) => r.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, amount: usize) {
+        match self {
+            Reader::File(r) => r.consume(amount),
+            Reader::Memory(r) => r.consume(amount),
+        }
+    }
+}
+
+impl Seek for Reader {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            Reader::File(r) => r.seek(pos),
+            Reader::Memory(r) => r.seek(pos),
+        }
+    }
+}
 
 /// Highest sample rate `--sample-rate` accepts, Hz.
 pub const MAX_SAMPLE_RATE_HZ: f64 = 1e6;

@@ -12,6 +12,7 @@
 //! truncated file or a corrupt header is refused at once; the samples are then decoded block by
 //! block.
 
+use super::Reader;
 use crate::source::{ChannelInfo, Source, SourceInfo, Unit};
 use percycle_vectors::formats::{sidecar_path, WavSidecar};
 use percycle_vectors::{dequantise, ChannelKind, FormatError, WavChannelMap, WavFormat};
@@ -161,7 +162,7 @@ fn declared_data_bytes(path: &Path, data_start: u64) -> Result<u64, FormatError>
 /// A WAV recording read in blocks (see the module docs).
 pub struct WavSource {
     info: SourceInfo,
-    reader: hound::WavReader<Counted<BufReader<File>>>,
+    reader: hound::WavReader<Counted<Reader>>,
     format: WavFormat,
     full_scale: Vec<f64>,
     /// Samples (not frames) not read yet.
@@ -190,12 +191,74 @@ impl WavSource {
         let path = path.as_ref();
         let file = File::open(path).map_err(FormatError::io(path))?;
         let size = file.metadata().map_err(FormatError::io(path))?.len();
+        let declared = |data_start| declared_data_bytes(path, data_start);
+        Self::start(path, Reader::file(file, 1 << 13), size, declared, map)
+    }
+
+    /// A WAV recording held in memory, read as [`WavSource::open`] reads a file with a channel
+    /// map (a recording in memory has no sidecar beside it); `name` stands for the file in
+    /// messages.
+    ///
+    /// # Errors
+    /// As [`WavSource::open`] with a map, naming `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use percycle_analysis::read::WavSource;
+    /// use percycle_analysis::source::Source;
+    /// use percycle_vectors::WavChannelMap;
+    ///
+    /// // A 16-bit mono file of 8 kHz holding the codes 16384 and -32767.
+    /// let mut wav = b"RIFF\x28\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\0\0".to_vec();
+    /// wav.extend_from_slice(b"\x80\x3e\0\0\x02\0\x10\0data\x04\0\0\0\0\x40\x01\x80");
+    /// let map = WavChannelMap::from_cli("U1", "U=325")?;
+    /// let mut src = WavSource::from_bytes("(memory)", wav, map)?;
+    /// assert_eq!(src.info().sample_rate_hz, 8000.0);
+    /// let mut block = Vec::new();
+    /// assert_eq!(src.read(&mut block, 16)?, 2);
+    /// assert!((block[0] - 162.5).abs() < 0.01 && block[1] == -325.0);
+    /// # Ok::<(), percycle_vectors::FormatError>(())
+    /// ```
+    pub fn from_bytes(
+        name: &str,
+        bytes: impl Into<Vec<u8>>,
+        map: WavChannelMap,
+    ) -> Result<Self, FormatError> {
+        let path = Path::new(name);
+        let bytes: Vec<u8> = bytes.into();
+        let bytes: Arc<[u8]> = bytes.into();
+        let declared = |data_start: u64| {
+            let at = usize::try_from(data_start).ok().and_then(|end| {
+                let len = bytes.get(end.checked_sub(4)?..end)?;
+                Some(u64::from(u32::from_le_bytes(len.try_into().ok()?)))
+            });
+            at.ok_or_else(|| FormatError::invalid(path, "no data chunk length before the samples"))
+        };
+        Self::start(
+            path,
+            Reader::memory(Arc::clone(&bytes)),
+            bytes.len() as u64,
+            declared,
+            Some(map),
+        )
+    }
+
+    /// Reads the header from `input` (`size` bytes in all; `declared` gives the data chunk's
+    /// declared length from the offset of its first sample), and checks it.
+    fn start(
+        path: &Path,
+        input: Reader,
+        size: u64,
+        declared: impl FnOnce(u64) -> Result<u64, FormatError>,
+        map: Option<WavChannelMap>,
+    ) -> Result<Self, FormatError> {
         let consumed = Arc::new(AtomicU64::new(0));
-        let counted = Counted { inner: BufReader::new(file), count: Arc::clone(&consumed) };
+        let counted = Counted { inner: input, count: Arc::clone(&consumed) };
         let reader = hound::WavReader::new(counted).map_err(FormatError::wav(path))?;
         let header = consumed.load(Ordering::Relaxed);
         let spec = reader.spec();
-        let declared = declared_data_bytes(path, header)?;
+        let declared = declared(header)?;
         let held = size.saturating_sub(header);
         if declared > held {
             return Err(FormatError::invalid(
