@@ -44,6 +44,7 @@ bin=$target_dir/x86_64-unknown-linux-gnu/release
 max_len() {
     case $1 in
     wire | wav | csv) echo 8192 ;;
+    pqdif) echo 32768 ;;
     *) echo 16384 ;;
     esac
 }

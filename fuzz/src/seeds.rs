@@ -66,6 +66,7 @@ pub fn seeds(target: &str, recorded: Option<&Path>) -> io::Result<Vec<Seed>> {
         "csv" => csv(&files("wav-")?, &files("mat-")?)?,
         "mat" => mat(&files("mat-")?)?,
         "comtrade" => comtrade(&files("comtrade-")?)?,
+        "pqdif" => pqdif(&files("pqdif-")?)?,
         "wire" => wire(),
         _ => Vec::new(),
     };
@@ -632,6 +633,44 @@ impl Comtrade {
         out.extend(dat);
         out
     }
+}
+
+/// The first records of each PQDIF recording, through its first observation that holds
+/// waveforms (the container, data source and settings before it), the chain ended there:
+/// a whole small file for the fuzzer to mutate.
+fn pqdif(recorded: &[PathBuf]) -> io::Result<Vec<Seed>> {
+    let mut seeds = Vec::new();
+    for path in recorded {
+        let bytes = fs::read(path)?;
+        let link = |pos: usize| -> Option<(usize, usize)> {
+            let int = |at: usize| {
+                bytes
+                    .get(pos + at..pos + at + 4)
+                    .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            };
+            Some((usize::try_from(int(32)? + int(36)?).ok()?, usize::try_from(int(40)?).ok()?))
+        };
+        // Records 0..=4 of the IEEE example: container, data source, settings, a trend
+        // observation, a waveform observation.
+        let (mut pos, mut kept) = (0usize, 0);
+        while kept < 5 {
+            let Some((len, next)) = link(pos) else { break };
+            kept += 1;
+            if kept == 5 || next == 0 || next <= pos {
+                let mut seed = bytes[..(pos + len).min(bytes.len())].to_vec();
+                if let Some(b) = seed.get_mut(pos + 40..pos + 44) {
+                    b.copy_from_slice(&0i32.to_le_bytes());
+                }
+                seeds.push((format!("recorded-{}-first-records", file_name(path)), seed));
+                break;
+            }
+            pos = next;
+        }
+        let mut head = bytes;
+        head.truncate(RECORDED_BYTES);
+        seeds.push((format!("recorded-{}", file_name(path)), head));
+    }
+    Ok(seeds)
 }
 
 fn comtrade(recorded: &[PathBuf]) -> io::Result<Vec<Seed>> {
