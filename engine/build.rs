@@ -1,5 +1,6 @@
 //! Generates the resampler's polyphase kernel table (`OUT_DIR/kernel.rs`) at build time, so the
-//! target never computes it and host and target use the same f32 values.
+//! target never computes it and host and target use the same f32 values, and the FFT's twiddle
+//! and permutation tables (`OUT_DIR/fft_tables.rs`).
 
 use std::f64::consts::PI;
 use std::fmt::Write as _;
@@ -50,5 +51,101 @@ fn main() {
     writeln!(s, "];").unwrap();
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("kernel.rs");
     std::fs::write(out, s).unwrap();
+    fft_tables();
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// Stage radices of the complex FFT of M = N/2 points, first (twiddle-free) stage first.
+fn fft_radices(m: usize) -> &'static [usize] {
+    match m {
+        64 => &[4, 4, 4],
+        640 => &[10, 4, 4, 4],
+        768 => &[12, 4, 4, 4],
+        _ => unreachable!(),
+    }
+}
+
+/// Digit reversal of a decimation-in-time FFT with stage radices `r` (first stage first):
+/// position p = j1 + r1·(j2 + r2·(j3 + …)) receives input σ(p) = js + rs·(j(s−1) + … + r2·j1).
+fn digit_reversal(r: &[usize]) -> Vec<usize> {
+    let m: usize = r.iter().product();
+    (0..m)
+        .map(|p| {
+            let mut digits = Vec::new();
+            let mut q = p;
+            for &ri in r {
+                digits.push(q % ri);
+                q /= ri;
+            }
+            // digits[i] is j(i+1), base r[i]; rebuild with js least significant.
+            let mut s = 0;
+            for i in 0..r.len() {
+                s = s * r[i] + digits[i];
+            }
+            s
+        })
+        .collect()
+}
+
+/// The permutation as its cycles of length ≥ 2, each listed from its leader p0 as
+/// p0, σ(p0), σ²(p0), …, with bit 15 set on the leader.
+fn permutation_cycles(sigma: &[usize]) -> Vec<u16> {
+    let mut seen = vec![false; sigma.len()];
+    let mut out = Vec::new();
+    for p0 in 0..sigma.len() {
+        if seen[p0] || sigma[p0] == p0 {
+            continue;
+        }
+        let mut p = p0;
+        out.push(0x8000 | p0 as u16);
+        seen[p0] = true;
+        loop {
+            p = sigma[p];
+            if p == p0 {
+                break;
+            }
+            seen[p] = true;
+            out.push(p as u16);
+        }
+    }
+    out
+}
+
+/// Writes `OUT_DIR/fft_tables.rs`: quarter-circle twiddles of the two base sizes and the input
+/// permutations of the three complex FFT lengths.
+fn fft_tables() {
+    let mut s = String::new();
+    for b in [1536usize, 1280] {
+        writeln!(
+            s,
+            "/// (cos θ, sin θ) of θ = 2πk/{b}, k = 0..{q}: the twiddles e^(−iθ) of a quarter circle.",
+            q = b / 4
+        )
+        .unwrap();
+        writeln!(s, "pub(crate) static QUARTER_{b}: [f32; {}] = [", b / 2).unwrap();
+        for k in 0..b / 4 {
+            let t = 2.0 * PI * k as f64 / b as f64;
+            writeln!(s, "    {:e}, {:e},", t.cos() as f32, t.sin() as f32).unwrap();
+        }
+        writeln!(s, "];").unwrap();
+    }
+    for m in [64usize, 640, 768] {
+        let cycles = permutation_cycles(&digit_reversal(fft_radices(m)));
+        writeln!(
+            s,
+            "/// Digit-reversal permutation of the {m}-point complex FFT as cycles (leaders have bit 15 set)."
+        )
+        .unwrap();
+        writeln!(s, "pub(crate) static PERM_{m}: [u16; {}] = [", cycles.len()).unwrap();
+        for c in cycles.chunks(16) {
+            write!(s, "   ").unwrap();
+            for v in c {
+                write!(s, " {v},").unwrap();
+            }
+            writeln!(s).unwrap();
+        }
+        writeln!(s, "];").unwrap();
+    }
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("fft_tables.rs");
+    std::fs::write(out, s).unwrap();
 }

@@ -22,6 +22,8 @@ mod config;
 mod delay;
 pub mod en50160;
 mod energy;
+#[doc(hidden)]
+pub mod fft;
 mod front;
 mod kernels;
 mod math;

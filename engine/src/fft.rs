@@ -1,0 +1,439 @@
+//! Forward real FFT of N = 128, 1280 and 1536 points, in place, in f32.
+//!
+//! A real input of N points is read as N/2 complex points z_n = x_2n + i·x_2n+1 (the layout of the
+//! array itself), transformed by a complex decimation-in-time FFT of M = N/2 points, and split
+//! into the spectrum of the real input. The complex FFT has a twiddle-free first stage of radix 4
+//! (M = 64), 10 (M = 640, prime-factor 2 × 5) or 12 (M = 768, prime-factor 3 × 4) and then
+//! radix-4 stages; its input is put in digit-reversed order first, following a table of the
+//! permutation's cycles.
+//!
+//! Twiddles come from two quarter-circle tables, of 1536 and 1280 points (`build.rs`, computed
+//! in f64 and rounded to f32): the other quadrants are the same values swapped and negated,
+//! which is exact, and N = 128 reads the 1536-point table with a stride of 12.
+//!
+//! Only f32 additions, subtractions and multiplications, in the order written, no fused
+//! multiply-add: the host and the Cortex-M4F give the same bits.
+
+include!(concat!(env!("OUT_DIR"), "/fft_tables.rs"));
+
+/// Forward real FFT of 128 points, in place, unnormalised: X_k = Σ_n x_n·e^(−2πi·k·n/N).
+///
+/// Output packed as CMSIS-DSP's `arm_rfft_fast_f32`: `x[0]` = X_0 (real), `x[1]` = X_{N/2}
+/// (real), `x[2k]` = Re X_k, `x[2k+1]` = Im X_k for k = 1..N/2−1.
+pub fn rfft_128(x: &mut [f32; 128]) {
+    permute(x, &PERM_64);
+    first4(x);
+    stage4(x, 4, &QUARTER_1536, 1536 / 16);
+    stage4(x, 16, &QUARTER_1536, 1536 / 64);
+    split(x, &QUARTER_1536, 1536 / 128);
+}
+
+/// Forward real FFT of 1280 points, in place, unnormalised, packed as [`rfft_128`].
+pub fn rfft_1280(x: &mut [f32; 1280]) {
+    permute(x, &PERM_640);
+    first10(x);
+    stage4(x, 10, &QUARTER_1280, 1280 / 40);
+    stage4(x, 40, &QUARTER_1280, 1280 / 160);
+    stage4(x, 160, &QUARTER_1280, 1280 / 640);
+    split(x, &QUARTER_1280, 1);
+}
+
+/// Forward real FFT of 1536 points, in place, unnormalised, packed as [`rfft_128`].
+pub fn rfft_1536(x: &mut [f32; 1536]) {
+    permute(x, &PERM_768);
+    first12(x);
+    stage4(x, 12, &QUARTER_1536, 1536 / 48);
+    stage4(x, 48, &QUARTER_1536, 1536 / 192);
+    stage4(x, 192, &QUARTER_1536, 1536 / 768);
+    split(x, &QUARTER_1536, 1);
+}
+
+/// A complex value.
+#[derive(Clone, Copy)]
+struct C {
+    re: f32,
+    im: f32,
+}
+
+impl C {
+    #[inline(always)]
+    fn add(self, o: C) -> C {
+        C { re: self.re + o.re, im: self.im + o.im }
+    }
+    #[inline(always)]
+    fn sub(self, o: C) -> C {
+        C { re: self.re - o.re, im: self.im - o.im }
+    }
+    /// self + (−i)·o.
+    #[inline(always)]
+    fn add_mi(self, o: C) -> C {
+        C { re: self.re + o.im, im: self.im - o.re }
+    }
+    /// self − (−i)·o.
+    #[inline(always)]
+    fn sub_mi(self, o: C) -> C {
+        C { re: self.re - o.im, im: self.im + o.re }
+    }
+    /// self·(c − i·s): the twiddle e^(−iθ) given as (cos θ, sin θ).
+    #[inline(always)]
+    fn twiddle(self, w: C) -> C {
+        C { re: self.re * w.re + self.im * w.im, im: self.im * w.re - self.re * w.im }
+    }
+    #[inline(always)]
+    fn scale(self, f: f32) -> C {
+        C { re: self.re * f, im: self.im * f }
+    }
+}
+
+#[inline(always)]
+fn load(x: &[f32], i: usize) -> C {
+    C { re: x[2 * i], im: x[2 * i + 1] }
+}
+
+#[inline(always)]
+fn store(x: &mut [f32], i: usize, v: C) {
+    x[2 * i] = v.re;
+    x[2 * i + 1] = v.im;
+}
+
+/// Puts the complex points in digit-reversed order: position p receives the point σ(p). The
+/// table lists each cycle from its leader (bit 15 set) as p0, σ(p0), σ²(p0), …
+fn permute(x: &mut [f32], perm: &[u16]) {
+    let Some(&first) = perm.first() else {
+        return;
+    };
+    let mut prev = usize::from(first & 0x7fff);
+    let mut held = load(x, prev);
+    for &e in perm {
+        let q = usize::from(e & 0x7fff);
+        let v = load(x, q);
+        if e & 0x8000 != 0 {
+            store(x, prev, held);
+            held = v;
+        } else {
+            store(x, prev, v);
+        }
+        prev = q;
+    }
+    store(x, prev, held);
+}
+
+/// 4-point DFT.
+#[inline(always)]
+fn dft4(a0: C, a1: C, a2: C, a3: C) -> [C; 4] {
+    let t0 = a0.add(a2);
+    let t1 = a0.sub(a2);
+    let t2 = a1.add(a3);
+    let t3 = a1.sub(a3);
+    [t0.add(t2), t1.add_mi(t3), t0.sub(t2), t1.sub_mi(t3)]
+}
+
+/// 3-point DFT.
+#[inline(always)]
+fn dft3(a0: C, a1: C, a2: C) -> [C; 3] {
+    /// sin(2π/3).
+    const S3: f32 = 0.866_025_4;
+    let s = a1.add(a2);
+    let d = a1.sub(a2);
+    let t = a0.sub(s.scale(0.5));
+    let u = d.scale(S3);
+    [a0.add(s), t.add_mi(u), t.sub_mi(u)]
+}
+
+/// 5-point DFT.
+#[inline(always)]
+fn dft5(a0: C, a1: C, a2: C, a3: C, a4: C) -> [C; 5] {
+    /// cos(2π/5), cos(4π/5), sin(2π/5), sin(4π/5).
+    const C1: f32 = 0.309_017;
+    const C2: f32 = -0.809_017;
+    const S1: f32 = 0.951_056_5;
+    const S2: f32 = 0.587_785_24;
+    let s1 = a1.add(a4);
+    let d1 = a1.sub(a4);
+    let s2 = a2.add(a3);
+    let d2 = a2.sub(a3);
+    let t1 = a0.add(s1.scale(C1)).add(s2.scale(C2));
+    let t2 = a0.add(s1.scale(C2)).add(s2.scale(C1));
+    let u1 = d1.scale(S1).add(d2.scale(S2));
+    let u2 = d1.scale(S2).sub(d2.scale(S1));
+    [a0.add(s1).add(s2), t1.add_mi(u1), t2.add_mi(u2), t2.sub_mi(u2), t1.sub_mi(u1)]
+}
+
+/// First stage of M = 64: 4-point DFTs of consecutive points.
+fn first4(x: &mut [f32]) {
+    for c in x.chunks_exact_mut(8) {
+        let y = dft4(load(c, 0), load(c, 1), load(c, 2), load(c, 3));
+        for (i, v) in y.into_iter().enumerate() {
+            store(c, i, v);
+        }
+    }
+}
+
+/// First stage of M = 640: 10-point DFTs of consecutive points, prime-factor 2 × 5 (input
+/// n = 5·n1 + 2·n2 mod 10, output k = 5·k1 + 6·k2 mod 10), so without twiddles.
+fn first10(x: &mut [f32]) {
+    for c in x.chunks_exact_mut(20) {
+        let a = |i| load(c, i);
+        let y0 = dft5(a(0), a(2), a(4), a(6), a(8));
+        let y1 = dft5(a(5), a(7), a(9), a(1), a(3));
+        const EVEN: [usize; 5] = [0, 6, 2, 8, 4];
+        const ODD: [usize; 5] = [5, 1, 7, 3, 9];
+        for k2 in 0..5 {
+            store(c, EVEN[k2], y0[k2].add(y1[k2]));
+            store(c, ODD[k2], y0[k2].sub(y1[k2]));
+        }
+    }
+}
+
+/// First stage of M = 768: 12-point DFTs of consecutive points, prime-factor 3 × 4 (input
+/// n = 4·n1 + 3·n2 mod 12, output k = 4·k1 + 9·k2 mod 12), so without twiddles.
+fn first12(x: &mut [f32]) {
+    for c in x.chunks_exact_mut(24) {
+        let a = |i| load(c, i);
+        let y0 = dft4(a(0), a(3), a(6), a(9));
+        let y1 = dft4(a(4), a(7), a(10), a(1));
+        let y2 = dft4(a(8), a(11), a(2), a(5));
+        const OUT: [[usize; 3]; 4] = [[0, 4, 8], [9, 1, 5], [6, 10, 2], [3, 7, 11]];
+        for k2 in 0..4 {
+            let z = dft3(y0[k2], y1[k2], y2[k2]);
+            for k1 in 0..3 {
+                store(c, OUT[k2][k1], z[k1]);
+            }
+        }
+    }
+}
+
+/// Twiddle e^(−2πi·e/B) of the quarter table of B points, for e in quadrant q (0, 1 or 2):
+/// the table value rotated by (−i)^q, which only swaps and negates.
+#[inline(always)]
+fn twiddle(quarter: &[f32], e: usize, q: usize) -> C {
+    let i = e - q * (quarter.len() / 2);
+    let w = load(quarter, i);
+    match q {
+        0 => w,
+        1 => C { re: -w.im, im: w.re },
+        _ => C { re: -w.re, im: -w.im },
+    }
+}
+
+/// Radix-4 decimation-in-time stage: combines the 4-point groups of DFTs of length `l` into
+/// DFTs of length 4·l. Twiddle W_{4l}^{j·k} is entry j·k·`stride` of the quarter table.
+fn stage4(x: &mut [f32], l: usize, quarter: &[f32], stride: usize) {
+    for blk in x.chunks_exact_mut(8 * l) {
+        let (a0, r) = blk.split_at_mut(2 * l);
+        let (a1, r) = r.split_at_mut(2 * l);
+        let (a2, a3) = r.split_at_mut(2 * l);
+        let y = dft4(load(a0, 0), load(a1, 0), load(a2, 0), load(a3, 0));
+        store(a0, 0, y[0]);
+        store(a1, 0, y[1]);
+        store(a2, 0, y[2]);
+        store(a3, 0, y[3]);
+    }
+    for k in 1..l {
+        let w1 = twiddle(quarter, k * stride, 0);
+        let w2 = twiddle(quarter, 2 * k * stride, usize::from(2 * k >= l));
+        let w3 =
+            twiddle(quarter, 3 * k * stride, usize::from(3 * k >= l) + usize::from(3 * k >= 2 * l));
+        for blk in x.chunks_exact_mut(8 * l) {
+            let (a0, r) = blk.split_at_mut(2 * l);
+            let (a1, r) = r.split_at_mut(2 * l);
+            let (a2, a3) = r.split_at_mut(2 * l);
+            let y = dft4(
+                load(a0, k),
+                load(a1, k).twiddle(w1),
+                load(a2, k).twiddle(w2),
+                load(a3, k).twiddle(w3),
+            );
+            store(a0, k, y[0]);
+            store(a1, k, y[1]);
+            store(a2, k, y[2]);
+            store(a3, k, y[3]);
+        }
+    }
+}
+
+/// Real split: from Z, the M-point DFT of z_n = x_2n + i·x_2n+1, the spectrum of the 2M real
+/// points, X_k = ½·(Z_k + conj Z_{M−k}) − ½·i·W^k·(Z_k − conj Z_{M−k}) with W = e^(−2πi/2M),
+/// and X_{M−k} from the same two values. W^k is entry k·`stride` of the quarter table.
+fn split(x: &mut [f32], quarter: &[f32], stride: usize) {
+    let m = x.len() / 2;
+    let z0 = load(x, 0);
+    x[0] = z0.re + z0.im;
+    x[1] = z0.re - z0.im;
+    x[m + 1] = -x[m + 1];
+    let (lo, hi) = x.split_at_mut(m);
+    let pairs = lo[2..].chunks_exact_mut(2).zip(hi[2..].chunks_exact_mut(2).rev());
+    for ((p, q), w) in pairs.zip(quarter.chunks_exact(2).step_by(stride).skip(1)) {
+        let a = load(p, 0);
+        let b = load(q, 0);
+        let w = load(w, 0);
+        // s = Z_k + conj Z_{M−k}, o = −i·(Z_k − conj Z_{M−k}), h = W^k·o.
+        let s = C { re: a.re + b.re, im: a.im - b.im };
+        let o = C { re: a.im + b.im, im: b.re - a.re };
+        let h = o.twiddle(w);
+        store(p, 0, s.add(h).scale(0.5));
+        store(q, 0, C { re: s.re - h.re, im: h.im - s.im }.scale(0.5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    /// Fixed-seed xorshift32, values in [−1, 1).
+    fn noise(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+            })
+            .collect()
+    }
+
+    /// Direct DFT in f64, bins 0..=N/2.
+    fn dft(x: &[f32]) -> Vec<(f64, f64)> {
+        let n = x.len();
+        (0..=n / 2)
+            .map(|k| {
+                let (mut re, mut im) = (0.0f64, 0.0f64);
+                for (j, &v) in x.iter().enumerate() {
+                    let t = -2.0 * core::f64::consts::PI * ((k * j) % n) as f64 / n as f64;
+                    re += f64::from(v) * t.cos();
+                    im += f64::from(v) * t.sin();
+                }
+                (re, im)
+            })
+            .collect()
+    }
+
+    /// Unpacks the CMSIS-style output into bins 0..=N/2.
+    fn unpack(y: &[f32]) -> Vec<(f64, f64)> {
+        let n = y.len();
+        let mut out = std::vec![(f64::from(y[0]), 0.0)];
+        for k in 1..n / 2 {
+            out.push((f64::from(y[2 * k]), f64::from(y[2 * k + 1])));
+        }
+        out.push((f64::from(y[1]), 0.0));
+        out
+    }
+
+    fn run(x: &[f32]) -> Vec<f32> {
+        let mut y = x.to_vec();
+        match y.len() {
+            128 => rfft_128(y.as_mut_slice().try_into().unwrap()),
+            1280 => rfft_1280(y.as_mut_slice().try_into().unwrap()),
+            1536 => rfft_1536(y.as_mut_slice().try_into().unwrap()),
+            _ => unreachable!(),
+        }
+        y
+    }
+
+    /// Error bound per bin: 4·log2(N)·ε·√N·‖x‖₂ with ε = 2^−24. A floating-point FFT of
+    /// log2(N) levels has a total error ‖X̂ − X‖₂ ≤ c·log2(N)·ε·‖X‖₂ (a few roundings and one
+    /// twiddle error per level), ‖X‖₂ = √N·‖x‖₂ (Parseval) and no bin errs by more than the total.
+    fn bound(x: &[f32]) -> f64 {
+        let n = x.len() as f64;
+        let norm = x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt();
+        4.0 * n.log2() * f64::from(f32::EPSILON) / 2.0 * n.sqrt() * norm
+    }
+
+    /// Largest bin error against the f64 DFT, as a fraction of the bound.
+    fn check(x: &[f32]) -> f64 {
+        let got = unpack(&run(x));
+        let want = dft(x);
+        let b = bound(x);
+        let mut worst = 0.0f64;
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            let e = ((g.0 - w.0).powi(2) + (g.1 - w.1).powi(2)).sqrt();
+            assert!(e <= b, "N={}: bin {k} off by {e:e} (bound {b:e}): {g:?} vs {w:?}", x.len());
+            worst = worst.max(e / b);
+        }
+        worst
+    }
+
+    const SIZES: [usize; 3] = [128, 1280, 1536];
+
+    #[test]
+    fn random_inputs_match_the_direct_dft() {
+        for n in SIZES {
+            for seed in 1..4 {
+                check(&noise(n, seed * 7919));
+            }
+        }
+    }
+
+    #[test]
+    fn sinusoids_match_the_direct_dft() {
+        for n in SIZES {
+            for f in [1.0, 2.0, 5.0, 7.3, 10.0, 12.5, 49.9, n as f64 / 4.0, n as f64 / 2.0 - 1.0] {
+                for phase in [0.0, 0.7] {
+                    let x: Vec<f32> = (0..n)
+                        .map(|j| {
+                            let t = 2.0 * core::f64::consts::PI * f * j as f64 / n as f64;
+                            (t + phase).cos() as f32
+                        })
+                        .collect();
+                    check(&x);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_cosine_at_bin_h_has_nothing_elsewhere() {
+        for n in SIZES {
+            for h in [1, 3, 10, 50, n / 4, n / 2 - 1] {
+                let x: Vec<f32> = (0..n)
+                    .map(|j| {
+                        let t = 2.0 * core::f64::consts::PI * ((h * j) % n) as f64 / n as f64;
+                        t.cos() as f32
+                    })
+                    .collect();
+                let y = unpack(&run(&x));
+                let b = bound(&x);
+                for (k, v) in y.iter().enumerate() {
+                    let want = if k == h { n as f64 / 2.0 } else { 0.0 };
+                    let e = ((v.0 - want).powi(2) + v.1.powi(2)).sqrt();
+                    assert!(e <= b, "N={n} h={h}: bin {k} = {v:?} (bound {b:e})");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dc_and_nyquist_are_real_and_exact() {
+        for n in SIZES {
+            let x: Vec<f32> = (0..n).map(|j| if j % 2 == 0 { 1.5 } else { -0.5 }).collect();
+            let y = run(&x);
+            assert_eq!(y[0], 0.5 * n as f32);
+            assert_eq!(y[1], n as f32);
+            assert!(y[2..].iter().all(|&v| v.abs() <= 1e-4));
+        }
+    }
+
+    #[test]
+    fn agrees_with_microfft_at_128() {
+        for seed in 1..5 {
+            let x = noise(128, seed * 104_729);
+            let mut a: [f32; 128] = x.as_slice().try_into().unwrap();
+            let mut b = a;
+            rfft_128(&mut a);
+            let s = microfft::real::rfft_128(&mut b);
+            let tol = 2.0 * bound(&x) as f32;
+            assert!((a[0] - s[0].re).abs() <= tol && (a[1] - s[0].im).abs() <= tol);
+            for k in 1..64 {
+                assert!(
+                    (a[2 * k] - s[k].re).abs() <= tol && (a[2 * k + 1] - s[k].im).abs() <= tol,
+                    "bin {k}: ({}, {}) vs {:?}",
+                    a[2 * k],
+                    a[2 * k + 1],
+                    s[k]
+                );
+            }
+        }
+    }
+}
