@@ -87,28 +87,28 @@ fn digit_reversal(r: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-/// The permutation as its cycles of length ≥ 2, each listed from its leader p0 as
-/// p0, σ(p0), σ²(p0), …, with bit 15 set on the leader.
-fn permutation_cycles(sigma: &[usize]) -> Vec<u16> {
+/// The permutation's cycles of length ≥ 2, each listed from its smallest point p0 as
+/// p0, σ(p0), σ²(p0), …, concatenated, and the cycle lengths.
+fn permutation_cycles(sigma: &[usize]) -> (Vec<u16>, Vec<u16>) {
     let mut seen = vec![false; sigma.len()];
-    let mut out = Vec::new();
+    let (mut points, mut lengths) = (Vec::new(), Vec::new());
     for p0 in 0..sigma.len() {
         if seen[p0] || sigma[p0] == p0 {
             continue;
         }
         let mut p = p0;
-        out.push(0x8000 | p0 as u16);
-        seen[p0] = true;
+        let start = points.len();
         loop {
+            seen[p] = true;
+            points.push(p as u16);
             p = sigma[p];
             if p == p0 {
                 break;
             }
-            seen[p] = true;
-            out.push(p as u16);
         }
+        lengths.push((points.len() - start) as u16);
     }
-    out
+    (points, lengths)
 }
 
 /// Writes `OUT_DIR/fft_tables.rs`: quarter-circle twiddles of the two base sizes and the input
@@ -130,14 +130,14 @@ fn fft_tables() {
         writeln!(s, "];").unwrap();
     }
     for m in [64usize, 640, 768] {
-        let cycles = permutation_cycles(&digit_reversal(fft_radices(m)));
+        let (points, lengths) = permutation_cycles(&digit_reversal(fft_radices(m)));
         writeln!(
             s,
-            "/// Digit-reversal permutation of the {m}-point complex FFT as cycles (leaders have bit 15 set)."
+            "/// Digit-reversal permutation of the {m}-point complex FFT: its cycles, concatenated."
         )
         .unwrap();
-        writeln!(s, "pub(crate) static PERM_{m}: [u16; {}] = [", cycles.len()).unwrap();
-        for c in cycles.chunks(16) {
+        writeln!(s, "pub(crate) static PERM_{m}: [u16; {}] = [", points.len()).unwrap();
+        for c in points.chunks(16) {
             write!(s, "   ").unwrap();
             for v in c {
                 write!(s, " {v},").unwrap();
@@ -145,6 +145,9 @@ fn fft_tables() {
             writeln!(s).unwrap();
         }
         writeln!(s, "];").unwrap();
+        writeln!(s, "/// Lengths of the cycles in `PERM_{m}`.").unwrap();
+        writeln!(s, "pub(crate) static PERM_{m}_CYCLES: [u16; {}] = {lengths:?};", lengths.len())
+            .unwrap();
     }
     let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("fft_tables.rs");
     std::fs::write(out, s).unwrap();

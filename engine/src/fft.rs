@@ -21,31 +21,31 @@ include!(concat!(env!("OUT_DIR"), "/fft_tables.rs"));
 /// Output packed as CMSIS-DSP's `arm_rfft_fast_f32`: `x[0]` = X_0 (real), `x[1]` = X_{N/2}
 /// (real), `x[2k]` = Re X_k, `x[2k+1]` = Im X_k for k = 1..N/2−1.
 pub fn rfft_128(x: &mut [f32; 128]) {
-    permute(x, &PERM_64);
+    permute(x, &PERM_64, &PERM_64_CYCLES);
     first4(x);
-    stage4(x, 4, &QUARTER_1536, 1536 / 16);
-    stage4(x, 16, &QUARTER_1536, 1536 / 64);
-    split(x, &QUARTER_1536, 1536 / 128);
+    stage4::<128, 4, 768>(x, &QUARTER_1536);
+    stage4::<128, 16, 768>(x, &QUARTER_1536);
+    split(x, &QUARTER_1536);
 }
 
 /// Forward real FFT of 1280 points, in place, unnormalised, packed as [`rfft_128`].
 pub fn rfft_1280(x: &mut [f32; 1280]) {
-    permute(x, &PERM_640);
+    permute(x, &PERM_640, &PERM_640_CYCLES);
     first10(x);
-    stage4(x, 10, &QUARTER_1280, 1280 / 40);
-    stage4(x, 40, &QUARTER_1280, 1280 / 160);
-    stage4(x, 160, &QUARTER_1280, 1280 / 640);
-    split(x, &QUARTER_1280, 1);
+    stage4::<1280, 10, 640>(x, &QUARTER_1280);
+    stage4::<1280, 40, 640>(x, &QUARTER_1280);
+    stage4::<1280, 160, 640>(x, &QUARTER_1280);
+    split(x, &QUARTER_1280);
 }
 
 /// Forward real FFT of 1536 points, in place, unnormalised, packed as [`rfft_128`].
 pub fn rfft_1536(x: &mut [f32; 1536]) {
-    permute(x, &PERM_768);
+    permute(x, &PERM_768, &PERM_768_CYCLES);
     first12(x);
-    stage4(x, 12, &QUARTER_1536, 1536 / 48);
-    stage4(x, 48, &QUARTER_1536, 1536 / 192);
-    stage4(x, 192, &QUARTER_1536, 1536 / 768);
-    split(x, &QUARTER_1536, 1);
+    stage4::<1536, 12, 768>(x, &QUARTER_1536);
+    stage4::<1536, 48, 768>(x, &QUARTER_1536);
+    stage4::<1536, 192, 768>(x, &QUARTER_1536);
+    split(x, &QUARTER_1536);
 }
 
 /// A complex value.
@@ -92,30 +92,38 @@ fn load(x: &[f32], i: usize) -> C {
 
 #[inline(always)]
 fn store(x: &mut [f32], i: usize, v: C) {
-    x[2 * i] = v.re;
-    x[2 * i + 1] = v.im;
+    let p = &mut x[2 * i..2 * i + 2];
+    p[0] = v.re;
+    p[1] = v.im;
 }
 
-/// Puts the complex points in digit-reversed order: position p receives the point σ(p). The
-/// table lists each cycle from its leader (bit 15 set) as p0, σ(p0), σ²(p0), …
-fn permute(x: &mut [f32], perm: &[u16]) {
-    let Some(&first) = perm.first() else {
-        return;
-    };
-    let mut prev = usize::from(first & 0x7fff);
-    let mut held = load(x, prev);
-    for &e in perm {
-        let q = usize::from(e & 0x7fff);
-        let v = load(x, q);
-        if e & 0x8000 != 0 {
-            store(x, prev, held);
-            held = v;
-        } else {
-            store(x, prev, v);
+/// Puts the complex points in digit-reversed order: position p receives the point σ(p). `points`
+/// lists each cycle of σ as p0, σ(p0), σ²(p0), …; `cycles` gives their lengths.
+fn permute<const N: usize>(x: &mut [f32; N], points: &[u16], cycles: &[u16]) {
+    let mut rest = points;
+    for &len in cycles {
+        let (cycle, r) = rest.split_at(usize::from(len));
+        rest = r;
+        let Some((&p0, tail)) = cycle.split_first() else {
+            continue;
+        };
+        // The tables hold points below N/2; the checks make that known to the compiler.
+        let mut prev = usize::from(p0);
+        if prev >= N / 2 {
+            return;
         }
-        prev = q;
+        let held = load(x, prev);
+        for &p in tail {
+            let p = usize::from(p);
+            if p >= N / 2 {
+                return;
+            }
+            let v = load(x, p);
+            store(x, prev, v);
+            prev = p;
+        }
+        store(x, prev, held);
     }
-    store(x, prev, held);
 }
 
 /// 4-point DFT.
@@ -203,76 +211,86 @@ fn first12(x: &mut [f32]) {
     }
 }
 
-/// Twiddle e^(−2πi·e/B) of the quarter table of B points, for e in quadrant q (0, 1 or 2):
-/// the table value rotated by (−i)^q, which only swaps and negates.
+/// Entry `i` of a quarter table (complex index), rotated by (−i)^Q: the twiddle of the same
+/// angle plus Q quarter turns. The rotation only swaps and negates, which is exact.
 #[inline(always)]
-fn twiddle(quarter: &[f32], e: usize, q: usize) -> C {
-    let i = e - q * (quarter.len() / 2);
+fn rotated<const Q: usize>(quarter: &[f32], i: usize) -> C {
     let w = load(quarter, i);
-    match q {
+    match Q {
         0 => w,
         1 => C { re: -w.im, im: w.re },
         _ => C { re: -w.re, im: -w.im },
     }
 }
 
-/// Radix-4 decimation-in-time stage: combines the 4-point groups of DFTs of length `l` into
-/// DFTs of length 4·l. Twiddle W_{4l}^{j·k} is entry j·k·`stride` of the quarter table.
-fn stage4(x: &mut [f32], l: usize, quarter: &[f32], stride: usize) {
-    for blk in x.chunks_exact_mut(8 * l) {
-        let (a0, r) = blk.split_at_mut(2 * l);
-        let (a1, r) = r.split_at_mut(2 * l);
-        let (a2, a3) = r.split_at_mut(2 * l);
-        let y = dft4(load(a0, 0), load(a1, 0), load(a2, 0), load(a3, 0));
-        store(a0, 0, y[0]);
-        store(a1, 0, y[1]);
-        store(a2, 0, y[2]);
-        store(a3, 0, y[3]);
+/// Radix-4 decimation-in-time stage: combines each 4 consecutive DFTs of length `L` into one of
+/// length 4·L. The twiddle W_{4L}^{j·k} (j = 1, 2, 3) is e^(−2πi·j·k·S/B) with S = B/(4·L) for
+/// the quarter table of B = 2·QL points; W^{2k} and W^{3k} leave the first quadrant at
+/// k = L/3, L/2 and 2L/3, so the k loop runs in four pieces, each with fixed rotations.
+fn stage4<const N: usize, const L: usize, const QL: usize>(x: &mut [f32; N], quarter: &[f32; QL]) {
+    for blk in x.chunks_exact_mut(8 * L) {
+        let y = dft4(load(blk, 0), load(blk, L), load(blk, 2 * L), load(blk, 3 * L));
+        for (j, v) in y.into_iter().enumerate() {
+            store(blk, j * L, v);
+        }
+        let third = L.div_ceil(3);
+        let half = L.div_ceil(2);
+        let two_thirds = (2 * L).div_ceil(3);
+        radix4_run::<L, QL, 0, 0>(blk, quarter, 1, third);
+        radix4_run::<L, QL, 0, 1>(blk, quarter, third, half);
+        radix4_run::<L, QL, 1, 1>(blk, quarter, half, two_thirds);
+        radix4_run::<L, QL, 1, 2>(blk, quarter, two_thirds, L);
     }
-    for k in 1..l {
-        let w1 = twiddle(quarter, k * stride, 0);
-        let w2 = twiddle(quarter, 2 * k * stride, usize::from(2 * k >= l));
-        let w3 =
-            twiddle(quarter, 3 * k * stride, usize::from(3 * k >= l) + usize::from(3 * k >= 2 * l));
-        for blk in x.chunks_exact_mut(8 * l) {
-            let (a0, r) = blk.split_at_mut(2 * l);
-            let (a1, r) = r.split_at_mut(2 * l);
-            let (a2, a3) = r.split_at_mut(2 * l);
-            let y = dft4(
-                load(a0, k),
-                load(a1, k).twiddle(w1),
-                load(a2, k).twiddle(w2),
-                load(a3, k).twiddle(w3),
-            );
-            store(a0, k, y[0]);
-            store(a1, k, y[1]);
-            store(a2, k, y[2]);
-            store(a3, k, y[3]);
+}
+
+/// Radix-4 butterflies k = k0..k1 of one block of 4·L points, with W^{2k} in quadrant Q2 and
+/// W^{3k} in quadrant Q3.
+#[inline(always)]
+fn radix4_run<const L: usize, const QL: usize, const Q2: usize, const Q3: usize>(
+    blk: &mut [f32],
+    quarter: &[f32; QL],
+    k0: usize,
+    k1: usize,
+) {
+    let s = 2 * QL / (4 * L);
+    let q = QL / 2;
+    for k in k0..k1 {
+        let w1 = rotated::<0>(quarter, k * s);
+        let w2 = rotated::<Q2>(quarter, 2 * k * s - Q2 * q);
+        let w3 = rotated::<Q3>(quarter, 3 * k * s - Q3 * q);
+        let y = dft4(
+            load(blk, k),
+            load(blk, k + L).twiddle(w1),
+            load(blk, k + 2 * L).twiddle(w2),
+            load(blk, k + 3 * L).twiddle(w3),
+        );
+        for (j, v) in y.into_iter().enumerate() {
+            store(blk, k + j * L, v);
         }
     }
 }
 
-/// Real split: from Z, the M-point DFT of z_n = x_2n + i·x_2n+1, the spectrum of the 2M real
-/// points, X_k = ½·(Z_k + conj Z_{M−k}) − ½·i·W^k·(Z_k − conj Z_{M−k}) with W = e^(−2πi/2M),
-/// and X_{M−k} from the same two values. W^k is entry k·`stride` of the quarter table.
-fn split(x: &mut [f32], quarter: &[f32], stride: usize) {
-    let m = x.len() / 2;
+/// Real split: from Z, the M-point DFT of z_n = x_2n + i·x_2n+1, the spectrum of the N = 2M
+/// real points, X_k = ½·(Z_k + conj Z_{M−k}) − ½·i·W^k·(Z_k − conj Z_{M−k}) with
+/// W = e^(−2πi/N), and X_{M−k} from the same two values. W^k is entry k·B/N of the quarter table
+/// of B = 2·QL points.
+fn split<const N: usize, const QL: usize>(x: &mut [f32; N], quarter: &[f32; QL]) {
+    let m = N / 2;
+    let step = 2 * QL / N;
     let z0 = load(x, 0);
     x[0] = z0.re + z0.im;
     x[1] = z0.re - z0.im;
     x[m + 1] = -x[m + 1];
-    let (lo, hi) = x.split_at_mut(m);
-    let pairs = lo[2..].chunks_exact_mut(2).zip(hi[2..].chunks_exact_mut(2).rev());
-    for ((p, q), w) in pairs.zip(quarter.chunks_exact(2).step_by(stride).skip(1)) {
-        let a = load(p, 0);
-        let b = load(q, 0);
-        let w = load(w, 0);
+    for k in 1..m / 2 {
+        let a = load(x, k);
+        let b = load(x, m - k);
+        let w = load(quarter, k * step);
         // s = Z_k + conj Z_{M−k}, o = −i·(Z_k − conj Z_{M−k}), h = W^k·o.
         let s = C { re: a.re + b.re, im: a.im - b.im };
         let o = C { re: a.im + b.im, im: b.re - a.re };
         let h = o.twiddle(w);
-        store(p, 0, s.add(h).scale(0.5));
-        store(q, 0, C { re: s.re - h.re, im: h.im - s.im }.scale(0.5));
+        store(x, k, s.add(h).scale(0.5));
+        store(x, m - k, C { re: s.re - h.re, im: h.im - s.im }.scale(0.5));
     }
 }
 
