@@ -2,6 +2,8 @@
 //!
 //! * `engine_microfft`: the FFT the engine uses (microfft `rfft_N`, in place on a copy, as the
 //!   engine's spectrum module calls it);
+//! * `engine_fft`: the engine's own real FFT (`percycle_engine::fft::rfft_N`, in place on a
+//!   copy) at the sizes it is built for, 128, 1280 and 1536, next to realfft at the same sizes;
 //! * `realfft`: realfft r2c with a reused scratch buffer;
 //! * `rustfft_c2c_half_ideal_core`: rustfft's complex FFT of N/2 points on the real input packed
 //!   as N/2 complex values, with the real-split post-processing omitted. It is not a complete
@@ -91,6 +93,60 @@ macro_rules! sizes {
     )*};
 }
 
+/// Panics unless the engine's FFT (CMSIS packing: X_0, X_{N/2}, then re/im of bins 1..N/2) and
+/// realfft's spectra agree on all bins.
+fn check_packed(n: usize, packed: &[f32], real: &[Complex<f32>]) {
+    let peak = real.iter().map(|x| x.norm()).fold(0.0f32, f32::max);
+    let bin = |k: usize| match k {
+        0 => Complex::new(packed[0], 0.0),
+        k if k == n / 2 => Complex::new(packed[1], 0.0),
+        k => Complex::new(packed[2 * k], packed[2 * k + 1]),
+    };
+    for (k, r) in real.iter().enumerate() {
+        assert!(
+            (bin(k) - r).norm() <= 1e-4 * peak,
+            "fft_real/{n}: engine_fft and realfft differ at bin {k}: {:?} vs {r:?}",
+            bin(k)
+        );
+    }
+}
+
+macro_rules! engine_sizes {
+    ($group:ident, $($n:literal => $f:path),*) => {$(
+        let x = input::<$n>();
+        $group.throughput(Throughput::Elements($n));
+
+        let mut planner = RealFftPlanner::<f32>::new();
+        let plan = planner.plan_fft_forward($n);
+        let mut scratch = plan.make_scratch_vec();
+        let mut out = plan.make_output_vec();
+        {
+            let mut a = x;
+            let mut b = x;
+            plan.process_with_scratch(&mut b, &mut out, &mut scratch).unwrap();
+            $f(&mut a);
+            check_packed($n, &a, &out);
+        }
+
+        $group.bench_function(BenchmarkId::new("engine_fft", $n), |b| {
+            b.iter(|| {
+                let mut buf = black_box(x);
+                $f(&mut buf);
+                black_box(buf[2])
+            })
+        });
+        if $n != 128 {
+            $group.bench_function(BenchmarkId::new("realfft", $n), |b| {
+                b.iter(|| {
+                    let mut buf = black_box(x);
+                    plan.process_with_scratch(&mut buf, &mut out, &mut scratch).unwrap();
+                    black_box(out[1].re)
+                })
+            });
+        }
+    )*};
+}
+
 fn fft_real(c: &mut Criterion) {
     let mut group = c.benchmark_group("fft_real");
     sizes!(group,
@@ -100,12 +156,18 @@ fn fft_real(c: &mut Criterion) {
         1024 => microfft::real::rfft_1024,
         2048 => microfft::real::rfft_2048
     );
+    // realfft at 128 is measured above.
+    engine_sizes!(group,
+        128 => percycle_engine::fft::rfft_128,
+        1280 => percycle_engine::fft::rfft_1280,
+        1536 => percycle_engine::fft::rfft_1536
+    );
     group.finish();
 }
 
 criterion_group! {
     name = benches;
-    // 15 short kernels: 0.5 s warm-up and 1.5 s of measurement each keep W1 near 40 s.
+    // 20 short kernels: 0.5 s warm-up and 1.5 s of measurement each keep W1 near 50 s.
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_millis(1500));

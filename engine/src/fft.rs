@@ -168,6 +168,7 @@ fn dft5(a0: C, a1: C, a2: C, a3: C, a4: C) -> [C; 5] {
 }
 
 /// First stage of M = 64: 4-point DFTs of consecutive points.
+#[inline(never)]
 fn first4(x: &mut [f32]) {
     for c in x.chunks_exact_mut(8) {
         let y = dft4(load(c, 0), load(c, 1), load(c, 2), load(c, 3));
@@ -179,6 +180,7 @@ fn first4(x: &mut [f32]) {
 
 /// First stage of M = 640: 10-point DFTs of consecutive points, prime-factor 2 × 5 (input
 /// n = 5·n1 + 2·n2 mod 10, output k = 5·k1 + 6·k2 mod 10), so without twiddles.
+#[inline(never)]
 fn first10(x: &mut [f32]) {
     for c in x.chunks_exact_mut(20) {
         let a = |i| load(c, i);
@@ -195,6 +197,7 @@ fn first10(x: &mut [f32]) {
 
 /// First stage of M = 768: 12-point DFTs of consecutive points, prime-factor 3 × 4 (input
 /// n = 4·n1 + 3·n2 mod 12, output k = 4·k1 + 9·k2 mod 12), so without twiddles.
+#[inline(never)]
 fn first12(x: &mut [f32]) {
     for c in x.chunks_exact_mut(24) {
         let a = |i| load(c, i);
@@ -227,6 +230,7 @@ fn rotated<const Q: usize>(quarter: &[f32], i: usize) -> C {
 /// length 4·L. The twiddle W_{4L}^{j·k} (j = 1, 2, 3) is e^(−2πi·j·k·S/B) with S = B/(4·L) for
 /// the quarter table of B = 2·QL points; W^{2k} and W^{3k} leave the first quadrant at
 /// k = L/3, L/2 and 2L/3, so the k loop runs in four pieces, each with fixed rotations.
+#[inline(never)]
 fn stage4<const N: usize, const L: usize, const QL: usize>(x: &mut [f32; N], quarter: &[f32; QL]) {
     for blk in x.chunks_exact_mut(8 * L) {
         let y = dft4(load(blk, 0), load(blk, L), load(blk, 2 * L), load(blk, 3 * L));
@@ -274,6 +278,7 @@ fn radix4_run<const L: usize, const QL: usize, const Q2: usize, const Q3: usize>
 /// real points, X_k = ½·(Z_k + conj Z_{M−k}) − ½·i·W^k·(Z_k − conj Z_{M−k}) with
 /// W = e^(−2πi/N), and X_{M−k} from the same two values. W^k is entry k·B/N of the quarter table
 /// of B = 2·QL points.
+#[inline(never)]
 fn split<const N: usize, const QL: usize>(x: &mut [f32; N], quarter: &[f32; QL]) {
     let m = N / 2;
     let step = 2 * QL / N;
