@@ -383,9 +383,8 @@ mod tests {
     #[test]
     fn random_inputs_match_the_direct_dft() {
         for n in SIZES {
-            for seed in 1..4 {
-                check(&noise(n, seed * 7919));
-            }
+            let worst = (1..4).map(|seed| check(&noise(n, seed * 7919))).fold(0.0f64, f64::max);
+            std::println!("N={n}: largest error {worst:.3} of the bound");
         }
     }
 
