@@ -111,8 +111,9 @@ fn permutation_cycles(sigma: &[usize]) -> (Vec<u16>, Vec<u16>) {
     (points, lengths)
 }
 
-/// Writes `OUT_DIR/fft_tables.rs`: quarter-circle twiddles of the two base sizes and the input
-/// permutations of the three complex FFT lengths.
+/// Writes `OUT_DIR/fft_tables.rs`: quarter-circle twiddles of the two base sizes, the twiddles
+/// of the radix-4 stages but the last of 1280 and 1536 points, and the input permutations of the
+/// three complex FFT lengths.
 fn fft_tables() {
     let mut s = String::new();
     for b in [1536usize, 1280] {
@@ -126,6 +127,24 @@ fn fft_tables() {
         for k in 0..b / 4 {
             let t = 2.0 * PI * k as f64 / b as f64;
             writeln!(s, "    {:e}, {:e},", t.cos() as f32, t.sin() as f32).unwrap();
+        }
+        writeln!(s, "];").unwrap();
+    }
+    for (n, l) in [(128usize, 4usize), (128, 16), (1280, 10), (1280, 40), (1536, 12), (1536, 48)] {
+        writeln!(
+            s,
+            "/// Twiddles of the {n}-point FFT's radix-4 stage on DFTs of {l} points: row k − 1 holds"
+        )
+        .unwrap();
+        writeln!(s, "/// (cos, sin) of 2π·j·k/{} for j = 1, 2, 3, k = 1..{l}.", 4 * l).unwrap();
+        writeln!(s, "pub(crate) static STAGE_{n}_{l}: [[f32; 6]; {}] = [", l - 1).unwrap();
+        for k in 1..l {
+            write!(s, "    [").unwrap();
+            for j in 1..=3 {
+                let t = 2.0 * PI * (j * k) as f64 / (4 * l) as f64;
+                write!(s, "{:e}, {:e}, ", t.cos() as f32, t.sin() as f32).unwrap();
+            }
+            writeln!(s, "],").unwrap();
         }
         writeln!(s, "];").unwrap();
     }

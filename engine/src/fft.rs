@@ -7,9 +7,12 @@
 //! radix-4 stages; its input is put in digit-reversed order first, following a table of the
 //! permutation's cycles.
 //!
-//! Twiddles come from two quarter-circle tables, of 1536 and 1280 points (`build.rs`, computed
-//! in f64 and rounded to f32): the other quadrants are the same values swapped and negated,
-//! which is exact, and N = 128 reads the 1536-point table with a stride of 12.
+//! Twiddles (`build.rs`, computed in f64 and rounded to f32): each radix-4 stage but the last
+//! of 1280 and 1536 points reads its own table of W^k, W^{2k}, W^{3k} rows in loop order; the last
+//! stages and the real split read quarter-circle tables of 1536 and 1280 points, whose other
+//! quadrants are the same values swapped and negated, which is exact (N = 128 reads the
+//! 1536-point table with a stride of 12). The last stages are specialised on their length, so
+//! the compiler sees every index in range; the others are one out-of-line function.
 //!
 //! Only f32 additions, subtractions and multiplications, in the order written, no fused
 //! multiply-add: the host and the Cortex-M4F give the same bits.
@@ -23,8 +26,8 @@ include!(concat!(env!("OUT_DIR"), "/fft_tables.rs"));
 pub fn rfft_128(x: &mut [f32; 128]) {
     permute(x, &PERM_64, &PERM_64_CYCLES);
     first4(x);
-    stage4::<128, 4, 768>(x, &QUARTER_1536);
-    stage4::<128, 16, 768>(x, &QUARTER_1536);
+    stage4_table(x, 4, &STAGE_128_4);
+    stage4_table(x, 16, &STAGE_128_16);
     split(x, &QUARTER_1536);
 }
 
@@ -32,8 +35,8 @@ pub fn rfft_128(x: &mut [f32; 128]) {
 pub fn rfft_1280(x: &mut [f32; 1280]) {
     permute(x, &PERM_640, &PERM_640_CYCLES);
     first10(x);
-    stage4::<1280, 10, 640>(x, &QUARTER_1280);
-    stage4::<1280, 40, 640>(x, &QUARTER_1280);
+    stage4_table(x, 10, &STAGE_1280_10);
+    stage4_table(x, 40, &STAGE_1280_40);
     stage4::<1280, 160, 640>(x, &QUARTER_1280);
     split(x, &QUARTER_1280);
 }
@@ -42,8 +45,8 @@ pub fn rfft_1280(x: &mut [f32; 1280]) {
 pub fn rfft_1536(x: &mut [f32; 1536]) {
     permute(x, &PERM_768, &PERM_768_CYCLES);
     first12(x);
-    stage4::<1536, 12, 768>(x, &QUARTER_1536);
-    stage4::<1536, 48, 768>(x, &QUARTER_1536);
+    stage4_table(x, 12, &STAGE_1536_12);
+    stage4_table(x, 48, &STAGE_1536_48);
     stage4::<1536, 192, 768>(x, &QUARTER_1536);
     split(x, &QUARTER_1536);
 }
@@ -210,6 +213,42 @@ fn first12(x: &mut [f32]) {
             for k1 in 0..3 {
                 store(c, OUT[k2][k1], z[k1]);
             }
+        }
+    }
+}
+
+/// Radix-4 decimation-in-time stage with its own twiddle table: combines each 4 consecutive
+/// DFTs of length `l` into one of length 4·l; row k − 1 of `tw` holds W_{4l}^k, W_{4l}^{2k} and
+/// W_{4l}^{3k} as (cos, sin) pairs.
+#[inline(never)]
+fn stage4_table(x: &mut [f32], l: usize, tw: &[[f32; 6]]) {
+    for blk in x.chunks_exact_mut(8 * l) {
+        let (a0, r) = blk.split_at_mut(2 * l);
+        let (a1, r) = r.split_at_mut(2 * l);
+        let (a2, a3) = r.split_at_mut(2 * l);
+        let mut points = a0
+            .chunks_exact_mut(2)
+            .zip(a1.chunks_exact_mut(2))
+            .zip(a2.chunks_exact_mut(2))
+            .zip(a3.chunks_exact_mut(2));
+        if let Some((((p0, p1), p2), p3)) = points.next() {
+            let y = dft4(load(p0, 0), load(p1, 0), load(p2, 0), load(p3, 0));
+            store(p0, 0, y[0]);
+            store(p1, 0, y[1]);
+            store(p2, 0, y[2]);
+            store(p3, 0, y[3]);
+        }
+        for ((((p0, p1), p2), p3), w) in points.zip(tw) {
+            let y = dft4(
+                load(p0, 0),
+                load(p1, 0).twiddle(C { re: w[0], im: w[1] }),
+                load(p2, 0).twiddle(C { re: w[2], im: w[3] }),
+                load(p3, 0).twiddle(C { re: w[4], im: w[5] }),
+            );
+            store(p0, 0, y[0]);
+            store(p1, 0, y[1]);
+            store(p2, 0, y[2]);
+            store(p3, 0, y[3]);
         }
     }
 }
