@@ -2,17 +2,17 @@
 //!
 //! A real input of N points is read as N/2 complex points z_n = x_2n + i·x_2n+1 (the layout of the
 //! array itself), transformed by a complex decimation-in-time FFT of M = N/2 points, and split
-//! into the spectrum of the real input. The complex FFT has a twiddle-free first stage of radix 4
-//! (M = 64), 10 (M = 640, prime-factor 2 × 5) or 12 (M = 768, prime-factor 3 × 4) and then
-//! radix-4 stages; its input is put in digit-reversed order first, following a table of the
-//! permutation's cycles.
+//! into the spectrum of the real input. M = 64 is two radix-8 stages (8 × 8); M = 640 and 768
+//! have a twiddle-free first stage of radix 10 (prime-factor 2 × 5) or 12 (prime-factor 3 × 4)
+//! and then three radix-4 stages. The input of the complex FFT is put in digit-reversed order
+//! first, following a table of the permutation's cycles.
 //!
-//! Twiddles (`build.rs`, computed in f64 and rounded to f32): each radix-4 stage but the last
-//! of 1280 and 1536 points reads its own table of W^k, W^{2k}, W^{3k} rows in loop order; the last
+//! Twiddles (`build.rs`, computed in f64 and rounded to f32): the radix-8 stage and each radix-4
+//! stage but the last read their own table of rows W^k, W^{2k}, … in loop order; the last radix-4
 //! stages and the real split read quarter-circle tables of 1536 and 1280 points, whose other
 //! quadrants are the same values swapped and negated, which is exact (N = 128 reads the
-//! 1536-point table with a stride of 12). The last stages are specialised on their length, so
-//! the compiler sees every index in range; the others are one out-of-line function.
+//! 1536-point table with a stride of 12). The last radix-4 stages are specialised on their
+//! length, so the compiler sees every index in range; the others share one out-of-line function.
 //!
 //! Only f32 additions, subtractions and multiplications, in the order written, no fused
 //! multiply-add: the host and the Cortex-M4F give the same bits.
@@ -25,9 +25,8 @@ include!(concat!(env!("OUT_DIR"), "/fft_tables.rs"));
 /// (real), `x[2k]` = Re X_k, `x[2k+1]` = Im X_k for k = 1..N/2−1.
 pub fn rfft_128(x: &mut [f32; 128]) {
     permute(x, &PERM_64, &PERM_64_CYCLES);
-    first4(x);
-    stage4_table(x, 4, &STAGE_128_4);
-    stage4_table(x, 16, &STAGE_128_16);
+    first8(x);
+    stage8(x, &STAGE_128_8);
     split(x, &QUARTER_1536);
 }
 
@@ -170,13 +169,77 @@ fn dft5(a0: C, a1: C, a2: C, a3: C, a4: C) -> [C; 5] {
     [a0.add(s1).add(s2), t1.add_mi(u1), t2.add_mi(u2), t2.sub_mi(u2), t1.sub_mi(u1)]
 }
 
-/// First stage of M = 64: 4-point DFTs of consecutive points.
+/// 8-point DFT: two 4-point DFTs of the even and odd points and one radix-2 step.
+#[inline(always)]
+fn dft8(a: [C; 8]) -> [C; 8] {
+    /// 1/√2.
+    const R: f32 = core::f32::consts::FRAC_1_SQRT_2;
+    let e = dft4(a[0], a[2], a[4], a[6]);
+    let o = dft4(a[1], a[3], a[5], a[7]);
+    // o_k·e^(−iπk/4): k = 1: (re + im, im − re)/√2; k = 2: −i·o; k = 3: (im − re, −(re + im))/√2.
+    let o1 = C { re: (o[1].re + o[1].im) * R, im: (o[1].im - o[1].re) * R };
+    let o3 = C { re: (o[3].im - o[3].re) * R, im: -((o[3].re + o[3].im) * R) };
+    [
+        e[0].add(o[0]),
+        e[1].add(o1),
+        e[2].add_mi(o[2]),
+        e[3].add(o3),
+        e[0].sub(o[0]),
+        e[1].sub(o1),
+        e[2].sub_mi(o[2]),
+        e[3].sub(o3),
+    ]
+}
+
+/// First stage of M = 64: 8-point DFTs of consecutive points.
 #[inline(never)]
-fn first4(x: &mut [f32]) {
-    for c in x.chunks_exact_mut(8) {
-        let y = dft4(load(c, 0), load(c, 1), load(c, 2), load(c, 3));
+fn first8(x: &mut [f32; 128]) {
+    for c in x.chunks_exact_mut(16) {
+        let y = dft8(core::array::from_fn(|i| load(c, i)));
         for (i, v) in y.into_iter().enumerate() {
             store(c, i, v);
+        }
+    }
+}
+
+/// Second and last stage of M = 64: radix-8 decimation in time on the eight DFTs of 8 points;
+/// row k − 1 of `tw` holds W_64^{j·k}, j = 1..=7, as (cos, sin) pairs.
+#[inline(never)]
+fn stage8(x: &mut [f32; 128], tw: &[[f32; 14]; 7]) {
+    let (p0, r) = x.split_at_mut(16);
+    let (p1, r) = r.split_at_mut(16);
+    let (p2, r) = r.split_at_mut(16);
+    let (p3, r) = r.split_at_mut(16);
+    let (p4, r) = r.split_at_mut(16);
+    let (p5, r) = r.split_at_mut(16);
+    let (p6, p7) = r.split_at_mut(16);
+    let mut points = p0
+        .chunks_exact_mut(2)
+        .zip(p1.chunks_exact_mut(2))
+        .zip(p2.chunks_exact_mut(2))
+        .zip(p3.chunks_exact_mut(2))
+        .zip(p4.chunks_exact_mut(2))
+        .zip(p5.chunks_exact_mut(2))
+        .zip(p6.chunks_exact_mut(2))
+        .zip(p7.chunks_exact_mut(2))
+        .map(|(((((((a, b), c), d), e), f), g), h)| [a, b, c, d, e, f, g, h]);
+    if let Some(mut p) = points.next() {
+        let y = dft8(core::array::from_fn(|j| load(p[j], 0)));
+        for (q, v) in p.iter_mut().zip(y) {
+            store(q, 0, v);
+        }
+    }
+    for (mut p, w) in points.zip(tw) {
+        let y = dft8(core::array::from_fn(|j| {
+            let a = load(p[j], 0);
+            if j == 0 {
+                a
+            } else {
+                a.twiddle(C { re: w[2 * j - 2], im: w[2 * j - 1] })
+            }
+        }));
+        for (q, v) in p.iter_mut().zip(y) {
+            store(q, 0, v);
         }
     }
 }
