@@ -12,7 +12,7 @@ use crate::pq::{
     Snapshot, TenSecond, VoltageEvent,
 };
 use crate::report::{CycleReport, Flags, Phasor};
-use crate::resample::{LOOKAHEAD, LOOKBEHIND};
+use crate::resample::{Kernel, LOOKAHEAD, LOOKBEHIND};
 use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
 use crate::tracker::{Boundary, BoundaryKind, SampleTime, Tracker};
 
@@ -111,6 +111,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     nch: usize,
     /// Volts or amperes per code, per lane (the padding lane too, for the kernels).
     gain: [f32; LANES],
+    /// The resampler's kernel, sized to the highest frequency the spectra report.
+    kernel: Kernel,
     /// Partial frame left over by the block paths.
     carry: [i32; MAX_CHANNELS],
     carry_len: usize,
@@ -289,6 +291,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         roles: Roles::NONE,
         nch: 0,
         gain: [0.0; LANES],
+        kernel: Kernel::Long,
         carry: [0; MAX_CHANNELS],
         carry_len: 0,
         // The all-zero encoding of this `Option` is a `Some`: harmless, nothing runs before
@@ -407,6 +410,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             roles,
             nch,
             gain,
+            kernel,
             carry,
             carry_len,
             pending,
@@ -450,6 +454,11 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         *roles = channel_roles;
         *nch = cfg.topology.channels();
         *gain = gains;
+        // The highest frequency in a spectrum: the interharmonic subgroup above the top order,
+        // at the top of the measuring range (57.5 Hz, 69 Hz).
+        let highest_hz =
+            (cfg.max_order() + 1) as f32 * if cfg.nominal_hz == 60.0 { 69.0 } else { 57.5 };
+        *kernel = Kernel::for_band(highest_hz, cfg.sample_rate_hz);
         *carry = [0; MAX_CHANNELS];
         *carry_len = 0;
         *pending = None;
@@ -1200,7 +1209,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         let top = self.cfg.max_order();
         // The buffer not holding the held cycle's harmonics.
         let sp = 1 - self.spec_next;
-        if on {
+        if on && self.cfg.analysis.cycle_spectra {
             let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
             let grid = Grid { start: w.a, len, count: CYCLE_POINTS };
             let nch = self.nch;
@@ -1208,6 +1217,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             kernels::resample(
                 &self.ring,
                 self.width(),
+                self.kernel,
                 &self.gain,
                 grid,
                 0..CYCLE_POINTS,
@@ -1244,8 +1254,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             let grid = Grid { start: w.a, len, count: WINDOW };
             let width = self.width();
             let mut rows = lane_rows(self.window.each_mut().map(|r| &mut r[..]), self.nch);
-            let (ring, gain) = (&self.ring, &self.gain);
-            kernels::resample(ring, width, gain, grid, j0..j1, wc, c * WINDOW, &mut rows);
+            let (ring, gain, kernel) = (&self.ring, &self.gain, self.kernel);
+            kernels::resample(ring, width, kernel, gain, grid, j0..j1, wc, c * WINDOW, &mut rows);
         }
         let acc = &mut self.window_acc;
         acc.len += len;
