@@ -3,7 +3,8 @@
 //! same with and without them.
 
 use percycle_engine::{
-    Analysis, Config, CycleReport, CycleSpectrum, EnergyRegisters, Flags, Meter, Output, Topology,
+    Analysis, Config, CycleReport, CycleSpectrum, EnergyRegisters, Flags, IntervalReport, Meter,
+    Output, Topology,
 };
 use percycle_vectors::{synthesize, Recipe, Step};
 
@@ -13,6 +14,7 @@ struct Run {
     cycles: Vec<CycleReport>,
     spectra: Vec<CycleSpectrum>,
     intervals: usize,
+    interval_reports: Vec<IntervalReport>,
     events: usize,
     frequencies: usize,
     snapshots: usize,
@@ -44,7 +46,10 @@ fn run(analysis: Analysis, sliding_reference: bool) -> Run {
                 r.cycles.push(*c);
                 r.spectra.push(*s);
             }
-            Output::Interval(_) => r.intervals += 1,
+            Output::Interval(iv) => {
+                r.intervals += 1;
+                r.interval_reports.push(*iv);
+            }
             Output::Event(_) => r.events += 1,
             Output::Frequency(_) => r.frequencies += 1,
             Output::Snapshot(_) => r.snapshots += 1,
@@ -89,6 +94,7 @@ fn core_numbers_and_energy_are_bit_identical_whatever_the_switches() {
         CORE,
         Analysis { harmonics: true, power_quality: false, cycle_spectra: true },
         Analysis { harmonics: false, power_quality: true, cycle_spectra: false },
+        Analysis { harmonics: true, power_quality: true, cycle_spectra: false },
     ] {
         let other = run(analysis, false);
         assert_eq!(other.cycles.len(), all.cycles.len(), "{analysis:?}");
@@ -116,6 +122,28 @@ fn harmonics_off_leaves_the_spectrum_zero_and_produces_no_interval() {
         assert_eq!(a.u_rms_half, b.u_rms_half);
         assert_eq!(a.flags, b.flags);
     }
+}
+
+#[test]
+fn per_cycle_spectra_off_leaves_them_zero_and_the_intervals_bit_identical() {
+    let on = run(ALL, false);
+    let off = run(Analysis { cycle_spectra: false, ..ALL }, false);
+    assert!(on.intervals >= 6);
+    assert!(on.cycles.iter().skip(5).all(|c| c.thd_pct[0] > 1.0));
+    assert!(off.cycles.iter().all(|c| c.thd_pct == [0.0; 7]));
+    assert!(off.spectra.iter().all(|s| *s == CycleSpectrum::default()));
+    assert_eq!(off.interval_reports.len(), on.interval_reports.len());
+    for (a, b) in on.interval_reports.iter().zip(&off.interval_reports) {
+        let bits = |r: &IntervalReport| {
+            let mut v: Vec<u32> = r.subgroups.iter().flatten().map(|x| x.to_bits()).collect();
+            v.extend(r.interharmonic_subgroups.iter().flatten().map(|x| x.to_bits()));
+            v.extend(r.thds_pct.iter().map(|x| x.to_bits()));
+            v
+        };
+        assert!(a.subgroups[0][5] > 1.0, "interval {}: no 5th harmonic", a.index);
+        assert_eq!(bits(a), bits(b), "interval {}", a.index);
+    }
+    assert_eq!(off.events, on.events);
 }
 
 #[test]
