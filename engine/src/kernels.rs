@@ -466,6 +466,15 @@ fn mul_add_lanes<const W: usize>(acc: [f32; W], t: f32, x: &Frame) -> [f32; W] {
     core::array::from_fn(|c| acc[c] + t * x[c])
 }
 
+/// Output rows of the resampler per ring lane: the first `n` channels' rows, empty after.
+pub(crate) fn lane_rows(rows: [&mut [f32]; MAX_CHANNELS], n: usize) -> [&mut [f32]; LANES] {
+    let mut rows = rows.into_iter();
+    core::array::from_fn(|c| match rows.next() {
+        Some(r) if c < n => r,
+        _ => &mut [],
+    })
+}
+
 /// Trapezoid end correction at a boundary `frac` after sample m with values `y0` = y[m] and
 /// `y1` = y[m+1]: the integral of the interpolant from the window's reference to the boundary is
 /// `Σ_{k<m} y_k + edge(y0, y1, frac)`.

@@ -23,6 +23,7 @@ mod delay;
 pub mod en50160;
 mod energy;
 mod front;
+mod interval;
 mod kernels;
 mod math;
 mod meter;

@@ -5,6 +5,7 @@ use crate::config::{Config, ConfigError, Roles, Topology, MAX_CHANNELS};
 use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
 use crate::front::{Front, Stop};
+use crate::interval::{CycleShare, Interval, Samples};
 use crate::kernels::{self, edge, Frame, Grid, LANES};
 use crate::math;
 use crate::pq::{
@@ -151,15 +152,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     /// whether it completed the interval in `interval`.
     held: Option<CycleReport>,
     held_interval: bool,
-    /// Cycles per interval window (10 at 50 Hz, 12 at 60 Hz).
-    window_cycles: usize,
-    /// Cycles already in the window, and their time-domain sums.
-    window_fill: usize,
-    window_acc: WindowAcc,
-    /// The last completed interval, and whether it has been taken.
-    interval: IntervalReport,
+    /// The last completed interval has not been taken yet.
     interval_ready: bool,
-    interval_index: u64,
     /// 150/180-cycle, 10-min and 2-h aggregation of the intervals.
     aggregator: Aggregator,
     /// Dip, swell and interruption detector, and the events it completed.
@@ -180,8 +174,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     /// the resampler and the DFT across channels while keeping each channel's accumulation in
     /// sample order, the order the target runs too.
     ring: [Frame; RING],
-    /// The interval window being filled, per channel.
-    window: [[f32; WINDOW]; MAX_CHANNELS],
+    /// The IEC 61000-4-30 interval being filled (its window last) and the last one completed.
+    interval: Interval<WINDOW>,
 }
 
 /// The conditions a meter watches, at rest: missing phase, broken neutral, phase sequence, low
@@ -192,33 +186,6 @@ const CONDITIONS: [Condition; 4] = [
     Condition::new(EventKind::PhaseSequence, true),
     Condition::new(EventKind::LowVoltage, false),
 ];
-
-/// Time-domain sums of the cycles in the interval window.
-#[derive(Clone, Copy, Debug, Default)]
-struct WindowAcc {
-    start: SampleTime,
-    len: f32,
-    sq: [f32; MAX_CHANNELS],
-    sum: [f32; MAX_CHANNELS],
-    /// Σ min(U, Udin)² and Σ max(U, Udin)² of the cycle rms values, per phase.
-    under: [f32; 3],
-    over: [f32; 3],
-    cycles: u32,
-    flags: Flags,
-}
-
-impl WindowAcc {
-    const ZERO: Self = Self {
-        start: SampleTime::ZERO,
-        len: 0.0,
-        sq: [0.0; MAX_CHANNELS],
-        sum: [0.0; MAX_CHANNELS],
-        under: [0.0; 3],
-        over: [0.0; 3],
-        cycles: 0,
-        flags: Flags::empty(),
-    };
-}
 
 /// Active power of a partial segment (before the first or after the last boundary).
 #[derive(Clone, Copy, Debug)]
@@ -315,12 +282,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         spec_next: 0,
         held: None,
         held_interval: false,
-        window_cycles: 0,
-        window_fill: 0,
-        window_acc: WindowAcc::ZERO,
-        interval: IntervalReport::ZERO,
         interval_ready: false,
-        interval_index: 0,
         aggregator: Aggregator::ZERO,
         detector: EventDetector::ZERO,
         rvc: RvcDetector::ZERO,
@@ -337,7 +299,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             values: [0.0; crate::pq::SNAPSHOT_VALUES],
         }),
         ring: [[0.0; LANES]; RING],
-        window: [[0.0; WINDOW]; MAX_CHANNELS],
+        interval: Interval::ZERO,
     };
 
     /// Build a meter; with [`Meter::configure`], the only place a configuration can be rejected.
@@ -432,12 +394,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             spec_next,
             held,
             held_interval,
-            window_cycles,
-            window_fill,
-            window_acc,
-            interval,
             interval_ready,
-            interval_index,
             aggregator,
             detector,
             rvc,
@@ -447,7 +404,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             frequency,
             snapshot,
             ring,
-            window,
+            interval,
         } = self;
         *front = Front::new(cfg.input_limit_lsb, cfg.topology, offsets, inv_gain, delays, tracker);
         *config = cfg;
@@ -480,12 +437,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         *spec_next = 0;
         *held = None;
         *held_interval = false;
-        *window_cycles = cycles_per_window;
-        *window_fill = 0;
-        *window_acc = WindowAcc::ZERO;
-        *interval = IntervalReport::ZERO;
         *interval_ready = false;
-        *interval_index = 0;
         *aggregator =
             Aggregator::new(cfg.aggregation, cfg.nominal_hz, cfg.sample_rate_hz, channel_roles.u);
         *detector = EventDetector::new(cfg.events, cfg.declared_voltage, u_phases);
@@ -496,7 +448,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         *frequency = None;
         *snapshot = None;
         ring.iter_mut().for_each(|f| *f = [0.0; LANES]);
-        window.iter_mut().for_each(|w| w.fill(0.0));
+        interval.configure(cycles_per_window);
         Ok(())
     }
 
@@ -520,7 +472,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// return `None` until the next interval completes.
     pub fn take_interval(&mut self) -> Option<&IntervalReport> {
         if core::mem::take(&mut self.interval_ready) {
-            Some(&self.interval)
+            Some(&self.interval.report)
         } else {
             None
         }
@@ -555,11 +507,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.have_cycle = false;
         self.settle_left = self.cfg.settle_cycles;
         self.acquired = false;
-        self.window_fill = 0;
+        self.interval.reset();
         self.held = None;
         self.held_interval = false;
         self.interval_ready = false;
-        self.interval_index = 0;
         self.aggregator.reset();
         self.detector.reset();
         self.rvc.reset();
@@ -834,7 +785,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// Hand out the interval completed by the cycle being handed out, and aggregate it.
     fn release_interval(&mut self) {
         self.interval_ready = true;
-        self.aggregator.add(&self.interval);
+        self.aggregator.add(&self.interval.report);
     }
 
     /// Code of channel `c` at stream sample `m`.
@@ -846,10 +797,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// Close the cycle that ends at boundary `b`; returns the report of the cycle before it,
     /// held until now (see [`Meter::process`]).
     fn close(&mut self, b: Boundary) -> Option<CycleReport> {
-        let intervals = self.interval_index;
+        let intervals = self.interval.completed;
         let report = self.close_cycle(b)?;
         self.spec_next = 1 - self.spec_next;
-        let completed = self.interval_index != intervals;
+        let completed = self.interval.completed != intervals;
         let out = self.held.replace(report);
         if core::mem::replace(&mut self.held_interval, completed) {
             self.release_interval();
@@ -913,7 +864,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 self.register_segment(&lead, self.last_q, self.last_live);
             }
             // The interval window needs contiguous cycles: start a new one.
-            self.window_fill = 0;
+            self.interval.restart();
             self.front.flags = flags;
             return None;
         }
@@ -961,9 +912,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             if let Some(h) = &mut self.held {
                 h.flags.insert(Flags::EVENT);
                 if self.held_interval {
-                    self.interval.flags.insert(Flags::EVENT);
-                } else if self.window_fill > 0 {
-                    self.window_acc.flags.insert(Flags::EVENT);
+                    self.interval.report.flags.insert(Flags::EVENT);
+                } else {
+                    self.interval.flag_filling(Flags::EVENT);
                 }
             }
         }
@@ -1213,7 +1164,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
             let grid = Grid { start: w.a, len, count: CYCLE_POINTS };
             let nch = self.nch;
-            let mut rows = lane_rows(points.each_mut().map(|r| &mut r[..]), nch);
+            let mut rows = kernels::lane_rows(points.each_mut().map(|r| &mut r[..]), nch);
             kernels::resample(
                 &self.ring,
                 self.width(),
@@ -1242,88 +1193,17 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if report.flags.contains(Flags::SETTLING) {
             return;
         }
-        let wc = self.window_cycles;
-        let c = self.window_fill;
-        if c == 0 {
-            self.window_acc = WindowAcc { start: w.a, ..WindowAcc::default() };
+        let share = CycleShare { start: w.a, len, sq: &x.sq, sum: &x.sum, report };
+        let width = self.width();
+        let samples = on.then_some(Samples {
+            ring: &self.ring,
+            width,
+            kernel: self.kernel,
+            gain: &self.gain,
+        });
+        if let Some(u) = self.interval.add(&share, samples, &self.cfg, &self.roles) {
+            self.detector.interval_rms(u);
         }
-        if on {
-            let j0 = (c * WINDOW).div_ceil(wc);
-            let j1 = ((c + 1) * WINDOW).div_ceil(wc);
-            // Windows of absent channels stay zero.
-            let grid = Grid { start: w.a, len, count: WINDOW };
-            let width = self.width();
-            let mut rows = lane_rows(self.window.each_mut().map(|r| &mut r[..]), self.nch);
-            let (ring, gain, kernel) = (&self.ring, &self.gain, self.kernel);
-            kernels::resample(ring, width, kernel, gain, grid, j0..j1, wc, c * WINDOW, &mut rows);
-        }
-        let acc = &mut self.window_acc;
-        acc.len += len;
-        for ch in 0..self.nch {
-            acc.sq[ch] += x.sq[ch];
-            acc.sum[ch] += x.sum[ch];
-        }
-        acc.flags.insert(report.flags);
-        let udin = self.cfg.declared_voltage;
-        for p in 0..3 {
-            let u = report.u_rms[p];
-            acc.under[p] += u.min(udin) * u.min(udin);
-            acc.over[p] += u.max(udin) * u.max(udin);
-        }
-        acc.cycles += 1;
-        self.window_fill += 1;
-        if self.window_fill == wc {
-            self.window_fill = 0;
-            self.close_interval();
-        }
-    }
-
-    fn close_interval(&mut self) {
-        let acc = self.window_acc;
-        let wc = self.window_cycles;
-        let mut rms = [0.0f32; MAX_CHANNELS];
-        for (c, rms) in rms.iter_mut().enumerate().take(self.nch) {
-            *rms = math::sqrtf((acc.sq[c] / acc.len).max(0.0));
-        }
-        let us: f32 = self.roles.u.iter().flatten().map(|&c| rms[c]).sum();
-        let n = self.roles.u.iter().flatten().count().max(1);
-        self.detector.interval_rms(us / n as f32);
-        if !self.cfg.analysis.harmonics {
-            return;
-        }
-        let top = self.cfg.max_order();
-        let r = &mut self.interval;
-        *r = IntervalReport {
-            index: self.interval_index,
-            start: acc.start,
-            duration_samples: acc.len,
-            cycles: wc as u32,
-            frequency: wc as f32 * self.cfg.sample_rate_hz / acc.len,
-            flags: acc.flags,
-            rms,
-            ..IntervalReport::default()
-        };
-        for c in 0..self.nch {
-            r.dc[c] = acc.sum[c] / acc.len;
-            spectrum::interval_groups(&mut self.window[c], wc, r, c, top);
-        }
-        if self.cfg.topology == Topology::ThreePhase4W {
-            let f = r.fundamental;
-            (r.u2_pct, r.u0_pct) = spectrum::unbalance([f[0], f[1], f[2]]);
-            (r.i2_pct, r.i0_pct) = spectrum::unbalance([f[3], f[4], f[5]]);
-        }
-        // Under- and over-deviation (IEC 61000-4-30 Annex D).
-        let udin = self.cfg.declared_voltage;
-        let cycles = acc.cycles.max(1) as f32;
-        for p in 0..3 {
-            if self.roles.u[p].is_some() {
-                let under = math::sqrtf(acc.under[p] / cycles);
-                let over = math::sqrtf(acc.over[p] / cycles);
-                r.under_deviation_pct[p] = 100.0 * (udin - under) / udin;
-                r.over_deviation_pct[p] = 100.0 * (over - udin) / udin;
-            }
-        }
-        self.interval_index += 1;
     }
 
     /// Integrals over `w`; with `full`, also the fundamental DFT and the computed neutral.
@@ -1541,15 +1421,6 @@ fn edges(sum: i64, w: &Window, y: [f32; 4]) -> f32 {
     let end = if w.rect_b { y[2] } else { edge(y[2], y[3], w.b.frac) };
     let start = if w.rect_a { 0.0 } else { edge(y[0], y[1], w.a.frac) };
     sum as f32 + end - start
-}
-
-/// Output rows of the resampler per ring lane: the first `n` channels' rows, empty after.
-fn lane_rows(rows: [&mut [f32]; MAX_CHANNELS], n: usize) -> [&mut [f32]; LANES] {
-    let mut rows = rows.into_iter();
-    core::array::from_fn(|c| match rows.next() {
-        Some(r) if c < n => r,
-        _ => &mut [],
-    })
 }
 
 /// Median of five values (sorting network; NaN-free inputs).
