@@ -11,6 +11,7 @@ use crate::report::{CycleReport, Flags};
 use crate::resample::Kernel;
 use crate::spectrum::{self, IntervalReport};
 use crate::tracker::SampleTime;
+use crate::unbalance;
 
 /// Time-domain sums of the cycles in the window.
 #[derive(Clone, Copy, Debug, Default)]
@@ -203,8 +204,8 @@ impl<const WINDOW: usize> Interval<WINDOW> {
         }
         if cfg.topology == Topology::ThreePhase4W {
             let f = r.fundamental;
-            (r.u2_pct, r.u0_pct) = spectrum::unbalance([f[0], f[1], f[2]]);
-            (r.i2_pct, r.i0_pct) = spectrum::unbalance([f[3], f[4], f[5]]);
+            (r.u2_pct, r.u0_pct) = unbalance::unbalance([f[0], f[1], f[2]]);
+            (r.i2_pct, r.i0_pct) = unbalance::unbalance([f[3], f[4], f[5]]);
         }
         // Under- and over-deviation (IEC 61000-4-30 Annex D).
         let udin = cfg.declared_voltage;

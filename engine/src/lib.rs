@@ -18,6 +18,7 @@
 extern crate std;
 
 mod aggregate;
+mod conditions;
 mod config;
 mod delay;
 pub mod en50160;
@@ -34,6 +35,7 @@ mod resample;
 mod serde_arrays;
 mod spectrum;
 mod tracker;
+mod unbalance;
 
 pub use aggregate::{AggregateKind, AggregateReport, AggregationConfig, AGGREGATE_ORDERS};
 pub use config::{

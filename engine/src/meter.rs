@@ -1,6 +1,7 @@
 //! The per-cycle engine: frames in, [`CycleReport`]s and energy registers out.
 
 use crate::aggregate::{AggregateReport, Aggregator};
+use crate::conditions::Conditions;
 use crate::config::{Config, ConfigError, Roles, Topology, MAX_CHANNELS};
 use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
@@ -9,8 +10,8 @@ use crate::interval::{CycleShare, Interval, Samples};
 use crate::kernels::{self, edge, Frame, Grid, LANES};
 use crate::math;
 use crate::pq::{
-    Condition, EventDetector, EventKind, EventQueue, FrequencyReport, PqCounters, RvcDetector,
-    Snapshot, TenSecond, VoltageEvent,
+    EventDetector, EventKind, EventQueue, FrequencyReport, PqCounters, RvcDetector, Snapshot,
+    TenSecond, VoltageEvent,
 };
 use crate::report::{CycleReport, Flags, Phasor};
 use crate::resample::{Kernel, LOOKAHEAD, LOOKBEHIND};
@@ -160,7 +161,7 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     detector: EventDetector,
     rvc: RvcDetector,
     /// Missing phase, broken neutral, phase sequence, low voltage.
-    conditions: [Condition; 4],
+    conditions: Conditions,
     events: EventQueue,
     /// 10-s power frequency.
     ten_s: TenSecond,
@@ -177,15 +178,6 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     /// The IEC 61000-4-30 interval being filled (its window last) and the last one completed.
     interval: Interval<WINDOW>,
 }
-
-/// The conditions a meter watches, at rest: missing phase, broken neutral, phase sequence, low
-/// voltage.
-const CONDITIONS: [Condition; 4] = [
-    Condition::new(EventKind::MissingPhase, false),
-    Condition::new(EventKind::BrokenNeutral, true),
-    Condition::new(EventKind::PhaseSequence, true),
-    Condition::new(EventKind::LowVoltage, false),
-];
 
 /// Active power of a partial segment (before the first or after the last boundary).
 #[derive(Clone, Copy, Debug)]
@@ -286,7 +278,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         aggregator: Aggregator::ZERO,
         detector: EventDetector::ZERO,
         rvc: RvcDetector::ZERO,
-        conditions: [Condition::new(EventKind::Dip, false); 4],
+        conditions: Conditions::ZERO,
         events: EventQueue::ZERO,
         ten_s: TenSecond::ZERO,
         frequency: None,
@@ -442,7 +434,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             Aggregator::new(cfg.aggregation, cfg.nominal_hz, cfg.sample_rate_hz, channel_roles.u);
         *detector = EventDetector::new(cfg.events, cfg.declared_voltage, u_phases);
         *rvc = RvcDetector::new(&cfg.events, cfg.declared_voltage, cfg.nominal_hz, u_phases);
-        *conditions = CONDITIONS;
+        *conditions = Conditions::AT_REST;
         *events = EventQueue::new(cfg.sample_rate_hz);
         *ten_s = TenSecond::ZERO;
         *frequency = None;
@@ -514,7 +506,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.aggregator.reset();
         self.detector.reset();
         self.rvc.reset();
-        self.conditions = CONDITIONS;
+        self.conditions = Conditions::AT_REST;
         self.ten_s = TenSecond::ZERO;
         self.frequency = None;
         self.snapshot = None;
@@ -759,9 +751,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         // Events still in progress end with the stream (and say so), so none is lost.
         let end = SampleTime { sample: self.front.m_next, frac: 0.0 };
         self.detector.flush(end, &mut self.events);
-        for c in &mut self.conditions {
-            c.flush(end, &mut self.events);
-        }
+        self.conditions.flush(end, &mut self.events);
         self.aggregator.finish();
         if self.front.m_next > 0 {
             let end = SampleTime { sample: self.front.m_next - 1, frac: 0.0 };
@@ -1046,7 +1036,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
         // The conditions need a locked fundamental (a DC or noise input has no phase sequence).
         if locked {
-            self.conditions(report, w.a);
+            self.conditions.update(report, w.a, &self.cfg, &self.roles, &mut self.events);
         }
         self.ten_second(w, x, report);
     }
@@ -1062,50 +1052,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 
     /// Bit mask of the open events and conditions (bits in the order of [`EventKind`]).
     fn open_kinds(&self) -> u8 {
-        let mut m = self.detector.open_mask() | (self.rvc.is_open() as u8) << 3;
-        for (k, c) in self.conditions.iter().enumerate() {
-            m |= (c.is_open() as u8) << (4 + k);
-        }
-        m
-    }
-
-    /// Missing phase, broken neutral, phase sequence and low voltage for one cycle.
-    fn conditions(&mut self, r: &CycleReport, at: SampleTime) {
-        let e = self.cfg.events;
-        let udin = self.cfg.declared_voltage;
-        let present: [bool; 3] = core::array::from_fn(|p| self.roles.u[p].is_some());
-        let mask = |f: &dyn Fn(usize) -> bool| {
-            (0..3).filter(|&p| present[p] && f(p)).fold(0u8, |m, p| m | 1 << p)
-        };
-        let lowest =
-            (0..3).filter(|&p| present[p]).map(|p| r.u_rms[p]).fold(f32::INFINITY, f32::min);
-        let lowest = if lowest.is_finite() { lowest } else { 0.0 };
-        let q = &mut self.events;
-        // Low voltage on any phase.
-        let low = mask(&|p| r.u_rms[p] < e.low_voltage_v);
-        self.conditions[3].update(at, low != 0, lowest, low, udin, q);
-        if self.cfg.topology != Topology::ThreePhase4W {
-            return;
-        }
-        let missing = mask(&|p| r.u_rms[p] < e.missing_phase_pct * 0.01 * udin);
-        let some_up = mask(&|p| r.u_rms[p] >= e.dip_threshold_pct * 0.01 * udin) != 0;
-        self.conditions[0].update(at, missing != 0 && some_up, lowest, missing, udin, q);
-        // Symmetrical components relative to the mean phase magnitude (not to U+, which
-        // vanishes when the sequence is reversed).
-        let (pos, neg, zero) = spectrum::sequences([r.u_fund[0], r.u_fund[1], r.u_fund[2]]);
-        let mean =
-            (r.u_fund[0].magnitude() + r.u_fund[1].magnitude() + r.u_fund[2].magnitude()) / 3.0;
-        let rel = |x: f32| if mean > 0.0 { 100.0 * x / mean } else { 0.0 };
-        let all_up = missing == 0 && some_up;
-        // A floating star point adds the same zero-sequence voltage to every phase and leaves
-        // the line voltages balanced; an unbalanced dip raises U0 and U− alike. So a broken
-        // neutral is a zero sequence above the threshold with a negative sequence below half
-        // of it.
-        let u0 = rel(zero);
-        let floating = u0 >= e.broken_neutral_u0_pct && rel(neg) < 0.5 * e.broken_neutral_u0_pct;
-        self.conditions[1].update(at, all_up && floating, u0, 0b111, udin, q);
-        // Reversed sequence: the negative-sequence component exceeds the positive one.
-        self.conditions[2].update(at, all_up && neg > pos, rel(neg), 0b111, udin, q);
+        self.detector.open_mask()
+            | (self.rvc.is_open() as u8) << 3
+            | self.conditions.open_mask() << 4
     }
 
     /// rms of channel `c` over `[end − len, end]` (trapezoidal, as the cycle integrals), V or A.
