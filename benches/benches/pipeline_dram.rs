@@ -22,6 +22,7 @@ fn pipeline_dram(c: &mut Criterion) {
         "7ch_600s",
         &SignalSpec::w3().with_seconds(SECONDS),
         10,
+        false,
     );
 }
 

@@ -15,14 +15,23 @@ pub fn config() -> Config {
 /// phasors, frequency, energy).
 pub fn config_per_cycle() -> Config {
     let mut cfg = config();
-    cfg.analysis = Analysis { harmonics: false, power_quality: true };
+    cfg.analysis = Analysis { harmonics: false, power_quality: true, cycle_spectra: false };
+    cfg
+}
+
+/// The full job without the per-cycle spectra: [`config`] with the IEC 61000-4-7 interval (one
+/// resampling and one FFT per window) but no per-cycle spectrum, the work the naive pipeline
+/// does.
+pub fn config_interval_only() -> Config {
+    let mut cfg = config();
+    cfg.analysis.cycle_spectra = false;
     cfg
 }
 
 /// The per-cycle core alone: [`config`] with harmonics and power quality off.
 pub fn config_core() -> Config {
     let mut cfg = config();
-    cfg.analysis = Analysis { harmonics: false, power_quality: false };
+    cfg.analysis = Analysis { harmonics: false, power_quality: false, cycle_spectra: false };
     cfg
 }
 

@@ -178,6 +178,9 @@ enum HilCommand {
         /// Also write the table as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Only these jobs (comma-separated names from the table; all by default).
+        #[arg(long, value_delimiter = ',')]
+        jobs: Vec<String>,
     },
 }
 
@@ -302,14 +305,26 @@ fn run() -> Result<ExitCode> {
                 .with_context(|| format!("writing {}", path.display()))?;
             Ok(if pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Hil { command: HilCommand::Cost { firmware, vector, seconds, json } } => {
+        Command::Hil {
+            command: HilCommand::Cost { firmware, vector, seconds, json, jobs: only },
+        } => {
             use percycle_wire::WireConfig;
-            let jobs = [
+            use WireConfig as W;
+            // Stage by stage: each row adds one stage to the row before (the interval, then the
+            // per-cycle spectra), so the differences between rows are the stages' costs.
+            let all = [
                 ("core", 0),
-                ("core + harmonics", WireConfig::HARMONICS),
-                ("core + power quality", WireConfig::POWER_QUALITY),
-                ("full", WireConfig::HARMONICS | WireConfig::POWER_QUALITY),
+                ("core + Urms(1/2), events", W::POWER_QUALITY),
+                ("core + PQ + interval", W::POWER_QUALITY | W::HARMONICS),
+                ("full", W::POWER_QUALITY | W::HARMONICS | W::CYCLE_SPECTRA),
             ];
+            let names: Vec<&str> = all.iter().map(|j| j.0).collect();
+            for j in &only {
+                if !names.contains(&j.as_str()) {
+                    anyhow::bail!("--jobs: no job `{j}` (jobs: {})", names.join(", "));
+                }
+            }
+            let jobs = all.iter().filter(|j| only.is_empty() || only.iter().any(|o| o == j.0));
             println!(
                 "engine cost on QEMU mps2-an386 (-icount), {vector}, {seconds} s: INSTRUCTIONS, \
                  not CPU cycles"
@@ -320,7 +335,7 @@ fn run() -> Result<ExitCode> {
             );
             let mut rows = Vec::new();
             let mut stack = 0;
-            for (name, analysis) in jobs {
+            for &(name, analysis) in jobs {
                 let c = percycle_hil::bench::cost(&firmware, &vector, seconds, analysis)?;
                 println!(
                     "{name:<24} {:>16.0} {:>14.0} {:>16.0}",

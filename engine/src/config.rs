@@ -170,7 +170,7 @@ pub struct Config {
 /// use percycle_engine::{Analysis, Config, Meter, Topology};
 /// let mut cfg = Config::new(Topology::ThreePhase4W, 10_240.0, 50.0);
 /// // A plain energy meter: no harmonics, no power-quality monitoring.
-/// cfg.analysis = Analysis { harmonics: false, power_quality: false };
+/// cfg.analysis = Analysis { harmonics: false, power_quality: false, cycle_spectra: false };
 /// let meter: Meter = Meter::new(cfg).unwrap();
 /// assert!(!meter.config().analysis.harmonics);
 /// ```
@@ -189,12 +189,17 @@ pub struct Analysis {
     /// set, and no [`crate::Output::Event`], [`crate::Output::Frequency`] or
     /// [`crate::Output::Snapshot`] is produced.
     pub power_quality: bool,
+    /// The per-cycle spectrum and THD, with `harmonics` on. Off: the
+    /// [`crate::CycleSpectrum`] and the per-cycle THD stay zero while the IEC 61000-4-7
+    /// interval is still produced (a PQ instrument needs only the interval; a meter that shows
+    /// THD per cycle needs both).
+    pub cycle_spectra: bool,
 }
 
 impl Default for Analysis {
     /// Everything on.
     fn default() -> Self {
-        Self { harmonics: true, power_quality: true }
+        Self { harmonics: true, power_quality: true, cycle_spectra: true }
     }
 }
 
@@ -279,7 +284,7 @@ impl Config {
         settle_cycles: 0,
         dc_removal: false,
         events: EventConfig::ZERO,
-        analysis: Analysis { harmonics: false, power_quality: false },
+        analysis: Analysis { harmonics: false, power_quality: false, cycle_spectra: false },
         aggregation: crate::aggregate::AggregationConfig::ZERO,
     };
 

@@ -19,7 +19,7 @@
 use crate::config::MAX_CHANNELS;
 use crate::math;
 use crate::report::Phasor;
-use crate::resample::{self, LOOKBEHIND, TAPS};
+use crate::resample::{self, Kernel, KERNEL, KERNEL_PHASES, KERNEL_SHORT};
 use crate::tracker::SampleTime;
 
 /// Lanes of a ring frame: the channels of one sample side by side. On the host the largest frame
@@ -303,14 +303,18 @@ pub(crate) struct Grid {
     pub count: usize,
 }
 
-/// Resample the first `w` lanes: output `j` in `js` is grid point `j·mul − sub`, written to
-/// `rows[c][j]` in V or A (`gain` per lane) where row `c` has that index (rows of absent
-/// channels are empty).
+/// A kernel table of `T` taps per row.
+type Table<const T: usize> = &'static [[f32; T]; KERNEL_PHASES + 1];
+
+/// Resample the first `w` lanes with `kernel`: output `j` in `js` is grid point `j·mul − sub`,
+/// written to `rows[c][j]` in V or A (`gain` per lane) where row `c` has that index (rows of
+/// absent channels are empty).
 #[inline(never)]
 #[allow(clippy::too_many_arguments)] // one call site per use; a struct would only rename them
 pub(crate) fn resample(
     ring: &[Frame],
     w: usize,
+    kernel: Kernel,
     gain: &[f32; LANES],
     grid: Grid,
     js: core::ops::Range<usize>,
@@ -318,20 +322,26 @@ pub(crate) fn resample(
     sub: usize,
     rows: &mut [&mut [f32]; LANES],
 ) {
-    match w {
-        2 => resample_w::<2, PAIRS>(ring, gain, grid, js, mul, sub, rows),
-        4 => resample_w::<4, PAIRS>(ring, gain, grid, js, mul, sub, rows),
-        _ => resample_w::<WIDE, PAIRS>(ring, gain, grid, js, mul, sub, rows),
+    let (g, k, s) = (&KERNEL, &KERNEL_SHORT, (grid, js, mul, sub));
+    match (w, kernel) {
+        (2, Kernel::Long) => resample_w::<2, 16, PAIRS>(ring, g, gain, s, rows),
+        (4, Kernel::Long) => resample_w::<4, 16, PAIRS>(ring, g, gain, s, rows),
+        (_, Kernel::Long) => resample_w::<WIDE, 16, PAIRS>(ring, g, gain, s, rows),
+        (2, Kernel::Short) => resample_w::<2, 12, PAIRS>(ring, k, gain, s, rows),
+        (4, Kernel::Short) => resample_w::<4, 12, PAIRS>(ring, k, gain, s, rows),
+        (_, Kernel::Short) => resample_w::<WIDE, 12, PAIRS>(ring, k, gain, s, rows),
     }
 }
 
-fn resample_w<const W: usize, const PAIRED: bool>(
+/// The points of a resampling: the grid, the output indices, and the map `j·mul − sub` from an
+/// output index to its grid point.
+type Points = (Grid, core::ops::Range<usize>, usize, usize);
+
+fn resample_w<const W: usize, const T: usize, const PAIRED: bool>(
     ring: &[Frame],
+    table: Table<T>,
     gain: &[f32; LANES],
-    grid: Grid,
-    js: core::ops::Range<usize>,
-    mul: usize,
-    sub: usize,
+    (grid, js, mul, sub): Points,
     rows: &mut [&mut [f32]; LANES],
 ) {
     let point = |j: usize| resample::position(grid.start, grid.len, j * mul - sub, grid.count);
@@ -343,72 +353,89 @@ fn resample_w<const W: usize, const PAIRED: bool>(
         }
     };
     // Two points at a time where the core runs ahead out of order: each lane's sum is a chain
-    // of 16 dependent additions, and two independent chains side by side keep the adders busy
+    // of dependent additions, and two independent chains side by side keep the adders busy
     // (measured on the host: 1.30 → 1.18 ms per second of 3P4W signal). Not on the in-order
     // Arm target, where it only spilled registers (+40 k instructions per 3P4W mains cycle).
     let mut j = js.start;
     while PAIRED && j + 1 < js.end {
-        let (va, vb) = interpolate_pair::<W>(ring, point(j), point(j + 1));
+        let (va, vb) = interpolate_pair::<W, T>(ring, table, point(j), point(j + 1));
         store(j, va);
         store(j + 1, vb);
         j += 2;
     }
     while j < js.end {
         let (n0, mu) = point(j);
-        store(j, interpolate::<W>(ring, n0, mu));
+        store(j, interpolate::<W, T>(ring, table, n0, mu));
         j += 1;
     }
 }
 
+/// The first ring index of the `T` taps around sample `n0` (taps `n0 − T/2 + 1 ..= n0 + T/2`).
+#[inline(always)]
+fn first_tap<const T: usize>(n0: u64, mask: usize) -> usize {
+    (n0.wrapping_sub(T as u64 / 2 - 1) as usize) & mask
+}
+
 /// [`interpolate`] at two points, their operations interleaved.
 #[inline(always)]
-fn interpolate_pair<const W: usize>(
+fn interpolate_pair<const W: usize, const T: usize>(
     ring: &[Frame],
+    table: Table<T>,
     (n0, mu0): (u64, f32),
     (n1, mu1): (u64, f32),
 ) -> ([f32; W], [f32; W]) {
     let mask = ring.len() - 1;
     let window = |n: u64| {
-        let first = (n.wrapping_sub(LOOKBEHIND - 1) as usize) & mask;
-        ring.get(first..first + TAPS).map(<&[Frame; TAPS]>::try_from)
+        let first = first_tap::<T>(n, mask);
+        ring.get(first..first + T).map(<&[Frame; T]>::try_from)
     };
     match (window(n0), window(n1)) {
         (Some(Ok(x0)), Some(Ok(x1))) => {
-            let (a0, b0, w0) = resample::rows(mu0);
-            let (a1, b1, w1) = resample::rows(mu1);
+            let (a0, b0, w0) = resample::rows(table, mu0);
+            let (a1, b1, w1) = resample::rows(table, mu1);
             let (mut acc0, mut acc1) = ([0.0f32; W], [0.0f32; W]);
             for k in [0, 4, 8, 12] {
-                acc0 = four_taps(acc0, a0, b0, w0, x0, k);
-                acc1 = four_taps(acc1, a1, b1, w1, x1, k);
+                if k < T {
+                    acc0 = four_taps(acc0, a0, b0, w0, x0, k);
+                    acc1 = four_taps(acc1, a1, b1, w1, x1, k);
+                }
             }
             (acc0, acc1)
         }
-        _ => (interpolate::<W>(ring, n0, mu0), interpolate::<W>(ring, n1, mu1)),
+        _ => (interpolate::<W, T>(ring, table, n0, mu0), interpolate::<W, T>(ring, table, n1, mu1)),
     }
 }
 
 /// Resampled codes of the first `W` lanes at sample `n0` + `mu` (before the gain).
 ///
-/// Each lane accumulates its 16 products in tap order from 0.0, as one channel at a time would.
+/// Each lane accumulates its `T` products in tap order from 0.0, as one channel at a time would.
 /// The taps are interpolated between two rows of the kernel table four at a time, right where
 /// they are used: the target keeps them in registers, and the host computes four in one vector
 /// operation and then multiplies all lanes of a frame by one tap.
 #[inline(always)]
-fn interpolate<const W: usize>(ring: &[Frame], n0: u64, mu: f32) -> [f32; W] {
-    let (a, b, w) = resample::rows(mu);
+fn interpolate<const W: usize, const T: usize>(
+    ring: &[Frame],
+    table: Table<T>,
+    n0: u64,
+    mu: f32,
+) -> [f32; W] {
+    let (a, b, w) = resample::rows(table, mu);
     let mask = ring.len() - 1;
-    let first = (n0.wrapping_sub(LOOKBEHIND - 1) as usize) & mask;
+    let first = first_tap::<T>(n0, mask);
     let mut acc = [0.0f32; W];
-    let window = ring.get(first..first + TAPS).map(<&[Frame; TAPS]>::try_from);
+    let window = ring.get(first..first + T).map(<&[Frame; T]>::try_from);
     if let Some(Ok(window)) = window {
-        // The common case: the 16 frames are contiguous. Written out group by group: as a loop,
-        // the host's loop vectoriser paired up groups and shuffled lanes between them.
+        // The common case: the frames are contiguous. Written out group by group (the bound is
+        // a constant): as a loop, the host's loop vectoriser paired up groups and shuffled
+        // lanes between them.
         acc = four_taps(acc, a, b, w, window, 0);
         acc = four_taps(acc, a, b, w, window, 4);
         acc = four_taps(acc, a, b, w, window, 8);
-        acc = four_taps(acc, a, b, w, window, 12);
+        if T > 12 {
+            acc = four_taps(acc, a, b, w, window, 12);
+        }
     } else {
-        for k in 0..TAPS {
+        for k in 0..T {
             let t = a[k] + w * (b[k] - a[k]);
             acc = mul_add_lanes(acc, t, &ring[(first + k) & mask]);
         }
@@ -418,12 +445,12 @@ fn interpolate<const W: usize>(ring: &[Frame], n0: u64, mu: f32) -> [f32; W] {
 
 /// Taps `k..k + 4` applied to frames `k..k + 4` of `window`, in tap order.
 #[inline(always)]
-fn four_taps<const W: usize>(
+fn four_taps<const W: usize, const T: usize>(
     mut acc: [f32; W],
-    a: &[f32; TAPS],
-    b: &[f32; TAPS],
+    a: &[f32; T],
+    b: &[f32; T],
     w: f32,
-    window: &[Frame; TAPS],
+    window: &[Frame; T],
     k: usize,
 ) -> [f32; W] {
     let t: [f32; 4] = core::array::from_fn(|i| a[k + i] + w * (b[k + i] - a[k + i]));
@@ -437,6 +464,15 @@ fn four_taps<const W: usize>(
 #[inline(always)]
 fn mul_add_lanes<const W: usize>(acc: [f32; W], t: f32, x: &Frame) -> [f32; W] {
     core::array::from_fn(|c| acc[c] + t * x[c])
+}
+
+/// Output rows of the resampler per ring lane: the first `n` channels' rows, empty after.
+pub(crate) fn lane_rows(rows: [&mut [f32]; MAX_CHANNELS], n: usize) -> [&mut [f32]; LANES] {
+    let mut rows = rows.into_iter();
+    core::array::from_fn(|c| match rows.next() {
+        Some(r) if c < n => r,
+        _ => &mut [],
+    })
 }
 
 /// Trapezoid end correction at a boundary `frac` after sample m with values `y0` = y[m] and
@@ -515,11 +551,22 @@ mod tests {
         let grid = Grid { start: SampleTime { sample: 400, frac: 0.61 }, len: 204.77, count: 128 };
         let mut a = [[0.0f32; 128]; MAX_CHANNELS];
         let mut b = [[0.0f32; 128]; MAX_CHANNELS];
-        resample_w::<WIDE, false>(&r8, &gain, grid, 0..128, 1, 0, &mut rows(&mut a));
-        resample_w::<WIDE, true>(&r8, &gain, grid, 0..128, 1, 0, &mut rows(&mut b));
+        let points = (grid, 0..128, 1, 0);
+        resample_w::<WIDE, 16, false>(&r8, &KERNEL, &gain, points.clone(), &mut rows(&mut a));
+        resample_w::<WIDE, 16, true>(&r8, &KERNEL, &gain, points.clone(), &mut rows(&mut b));
+        let (mut c12, mut d12) = ([[0.0f32; 128]; MAX_CHANNELS], [[0.0f32; 128]; MAX_CHANNELS]);
+        resample_w::<WIDE, 12, false>(
+            &r8,
+            &KERNEL_SHORT,
+            &gain,
+            points.clone(),
+            &mut rows(&mut c12),
+        );
+        resample_w::<WIDE, 12, true>(&r8, &KERNEL_SHORT, &gain, points, &mut rows(&mut d12));
         for c in 0..MAX_CHANNELS {
             for j in 0..128 {
                 assert_eq!(a[c][j].to_bits(), b[c][j].to_bits(), "lane {c} point {j}");
+                assert_eq!(c12[c][j].to_bits(), d12[c][j].to_bits(), "12 taps, lane {c} point {j}");
             }
         }
     }

@@ -18,6 +18,7 @@
 extern crate std;
 
 mod aggregate;
+mod conditions;
 mod config;
 mod delay;
 pub mod en50160;
@@ -25,6 +26,7 @@ mod energy;
 #[doc(hidden)]
 pub mod fft;
 mod front;
+mod interval;
 mod kernels;
 mod math;
 mod meter;
@@ -35,6 +37,7 @@ mod resample;
 mod serde_arrays;
 mod spectrum;
 mod tracker;
+mod unbalance;
 
 pub use aggregate::{AggregateKind, AggregateReport, AggregationConfig, AGGREGATE_ORDERS};
 pub use config::{

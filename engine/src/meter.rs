@@ -1,18 +1,20 @@
 //! The per-cycle engine: frames in, [`CycleReport`]s and energy registers out.
 
 use crate::aggregate::{AggregateReport, Aggregator};
+use crate::conditions::Conditions;
 use crate::config::{Config, ConfigError, Roles, Topology, MAX_CHANNELS};
 use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::{Energy, EnergyRegisters};
 use crate::front::{Front, Stop};
+use crate::interval::{CycleShare, Interval, Samples};
 use crate::kernels::{self, edge, Frame, Grid, LANES};
 use crate::math;
 use crate::pq::{
-    Condition, EventDetector, EventKind, EventQueue, FrequencyReport, PqCounters, RvcDetector,
-    Snapshot, TenSecond, VoltageEvent,
+    EventDetector, EventKind, EventQueue, FrequencyReport, PqCounters, RvcDetector, Snapshot,
+    TenSecond, VoltageEvent,
 };
 use crate::report::{CycleReport, Flags, Phasor};
-use crate::resample::{LOOKAHEAD, LOOKBEHIND};
+use crate::resample::{Kernel, LOOKAHEAD, LOOKBEHIND};
 use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
 use crate::tracker::{Boundary, BoundaryKind, SampleTime, Tracker};
 
@@ -111,6 +113,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     nch: usize,
     /// Volts or amperes per code, per lane (the padding lane too, for the kernels).
     gain: [f32; LANES],
+    /// The resampler's kernel, sized to the highest frequency the spectra report.
+    kernel: Kernel,
     /// Partial frame left over by the block paths.
     carry: [i32; MAX_CHANNELS],
     carry_len: usize,
@@ -149,22 +153,15 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     /// whether it completed the interval in `interval`.
     held: Option<CycleReport>,
     held_interval: bool,
-    /// Cycles per interval window (10 at 50 Hz, 12 at 60 Hz).
-    window_cycles: usize,
-    /// Cycles already in the window, and their time-domain sums.
-    window_fill: usize,
-    window_acc: WindowAcc,
-    /// The last completed interval, and whether it has been taken.
-    interval: IntervalReport,
+    /// The last completed interval has not been taken yet.
     interval_ready: bool,
-    interval_index: u64,
     /// 150/180-cycle, 10-min and 2-h aggregation of the intervals.
     aggregator: Aggregator,
     /// Dip, swell and interruption detector, and the events it completed.
     detector: EventDetector,
     rvc: RvcDetector,
     /// Missing phase, broken neutral, phase sequence, low voltage.
-    conditions: [Condition; 4],
+    conditions: Conditions,
     events: EventQueue,
     /// 10-s power frequency.
     ten_s: TenSecond,
@@ -178,44 +175,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     /// the resampler and the DFT across channels while keeping each channel's accumulation in
     /// sample order, the order the target runs too.
     ring: [Frame; RING],
-    /// The interval window being filled, per channel.
-    window: [[f32; WINDOW]; MAX_CHANNELS],
-}
-
-/// The conditions a meter watches, at rest: missing phase, broken neutral, phase sequence, low
-/// voltage.
-const CONDITIONS: [Condition; 4] = [
-    Condition::new(EventKind::MissingPhase, false),
-    Condition::new(EventKind::BrokenNeutral, true),
-    Condition::new(EventKind::PhaseSequence, true),
-    Condition::new(EventKind::LowVoltage, false),
-];
-
-/// Time-domain sums of the cycles in the interval window.
-#[derive(Clone, Copy, Debug, Default)]
-struct WindowAcc {
-    start: SampleTime,
-    len: f32,
-    sq: [f32; MAX_CHANNELS],
-    sum: [f32; MAX_CHANNELS],
-    /// Σ min(U, Udin)² and Σ max(U, Udin)² of the cycle rms values, per phase.
-    under: [f32; 3],
-    over: [f32; 3],
-    cycles: u32,
-    flags: Flags,
-}
-
-impl WindowAcc {
-    const ZERO: Self = Self {
-        start: SampleTime::ZERO,
-        len: 0.0,
-        sq: [0.0; MAX_CHANNELS],
-        sum: [0.0; MAX_CHANNELS],
-        under: [0.0; 3],
-        over: [0.0; 3],
-        cycles: 0,
-        flags: Flags::empty(),
-    };
+    /// The IEC 61000-4-30 interval being filled (its window last) and the last one completed.
+    interval: Interval<WINDOW>,
 }
 
 /// Active power of a partial segment (before the first or after the last boundary).
@@ -289,6 +250,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         roles: Roles::NONE,
         nch: 0,
         gain: [0.0; LANES],
+        kernel: Kernel::Long,
         carry: [0; MAX_CHANNELS],
         carry_len: 0,
         // The all-zero encoding of this `Option` is a `Some`: harmless, nothing runs before
@@ -312,16 +274,11 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         spec_next: 0,
         held: None,
         held_interval: false,
-        window_cycles: 0,
-        window_fill: 0,
-        window_acc: WindowAcc::ZERO,
-        interval: IntervalReport::ZERO,
         interval_ready: false,
-        interval_index: 0,
         aggregator: Aggregator::ZERO,
         detector: EventDetector::ZERO,
         rvc: RvcDetector::ZERO,
-        conditions: [Condition::new(EventKind::Dip, false); 4],
+        conditions: Conditions::ZERO,
         events: EventQueue::ZERO,
         ten_s: TenSecond::ZERO,
         frequency: None,
@@ -334,7 +291,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             values: [0.0; crate::pq::SNAPSHOT_VALUES],
         }),
         ring: [[0.0; LANES]; RING],
-        window: [[0.0; WINDOW]; MAX_CHANNELS],
+        interval: Interval::ZERO,
     };
 
     /// Build a meter; with [`Meter::configure`], the only place a configuration can be rejected.
@@ -407,6 +364,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             roles,
             nch,
             gain,
+            kernel,
             carry,
             carry_len,
             pending,
@@ -428,12 +386,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             spec_next,
             held,
             held_interval,
-            window_cycles,
-            window_fill,
-            window_acc,
-            interval,
             interval_ready,
-            interval_index,
             aggregator,
             detector,
             rvc,
@@ -443,13 +396,18 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             frequency,
             snapshot,
             ring,
-            window,
+            interval,
         } = self;
         *front = Front::new(cfg.input_limit_lsb, cfg.topology, offsets, inv_gain, delays, tracker);
         *config = cfg;
         *roles = channel_roles;
         *nch = cfg.topology.channels();
         *gain = gains;
+        // The highest frequency in a spectrum: the interharmonic subgroup above the top order,
+        // at the top of the measuring range (57.5 Hz, 69 Hz).
+        let highest_hz =
+            (cfg.max_order() + 1) as f32 * if cfg.nominal_hz == 60.0 { 69.0 } else { 57.5 };
+        *kernel = Kernel::for_band(highest_hz, cfg.sample_rate_hz);
         *carry = [0; MAX_CHANNELS];
         *carry_len = 0;
         *pending = None;
@@ -471,23 +429,18 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         *spec_next = 0;
         *held = None;
         *held_interval = false;
-        *window_cycles = cycles_per_window;
-        *window_fill = 0;
-        *window_acc = WindowAcc::ZERO;
-        *interval = IntervalReport::ZERO;
         *interval_ready = false;
-        *interval_index = 0;
         *aggregator =
             Aggregator::new(cfg.aggregation, cfg.nominal_hz, cfg.sample_rate_hz, channel_roles.u);
         *detector = EventDetector::new(cfg.events, cfg.declared_voltage, u_phases);
         *rvc = RvcDetector::new(&cfg.events, cfg.declared_voltage, cfg.nominal_hz, u_phases);
-        *conditions = CONDITIONS;
+        *conditions = Conditions::AT_REST;
         *events = EventQueue::new(cfg.sample_rate_hz);
         *ten_s = TenSecond::ZERO;
         *frequency = None;
         *snapshot = None;
         ring.iter_mut().for_each(|f| *f = [0.0; LANES]);
-        window.iter_mut().for_each(|w| w.fill(0.0));
+        interval.configure(cycles_per_window);
         Ok(())
     }
 
@@ -511,7 +464,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// return `None` until the next interval completes.
     pub fn take_interval(&mut self) -> Option<&IntervalReport> {
         if core::mem::take(&mut self.interval_ready) {
-            Some(&self.interval)
+            Some(&self.interval.report)
         } else {
             None
         }
@@ -546,15 +499,14 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.have_cycle = false;
         self.settle_left = self.cfg.settle_cycles;
         self.acquired = false;
-        self.window_fill = 0;
+        self.interval.reset();
         self.held = None;
         self.held_interval = false;
         self.interval_ready = false;
-        self.interval_index = 0;
         self.aggregator.reset();
         self.detector.reset();
         self.rvc.reset();
-        self.conditions = CONDITIONS;
+        self.conditions = Conditions::AT_REST;
         self.ten_s = TenSecond::ZERO;
         self.frequency = None;
         self.snapshot = None;
@@ -799,9 +751,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         // Events still in progress end with the stream (and say so), so none is lost.
         let end = SampleTime { sample: self.front.m_next, frac: 0.0 };
         self.detector.flush(end, &mut self.events);
-        for c in &mut self.conditions {
-            c.flush(end, &mut self.events);
-        }
+        self.conditions.flush(end, &mut self.events);
         self.aggregator.finish();
         if self.front.m_next > 0 {
             let end = SampleTime { sample: self.front.m_next - 1, frac: 0.0 };
@@ -825,7 +775,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// Hand out the interval completed by the cycle being handed out, and aggregate it.
     fn release_interval(&mut self) {
         self.interval_ready = true;
-        self.aggregator.add(&self.interval);
+        self.aggregator.add(&self.interval.report);
     }
 
     /// Code of channel `c` at stream sample `m`.
@@ -837,10 +787,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// Close the cycle that ends at boundary `b`; returns the report of the cycle before it,
     /// held until now (see [`Meter::process`]).
     fn close(&mut self, b: Boundary) -> Option<CycleReport> {
-        let intervals = self.interval_index;
+        let intervals = self.interval.completed;
         let report = self.close_cycle(b)?;
         self.spec_next = 1 - self.spec_next;
-        let completed = self.interval_index != intervals;
+        let completed = self.interval.completed != intervals;
         let out = self.held.replace(report);
         if core::mem::replace(&mut self.held_interval, completed) {
             self.release_interval();
@@ -904,7 +854,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 self.register_segment(&lead, self.last_q, self.last_live);
             }
             // The interval window needs contiguous cycles: start a new one.
-            self.window_fill = 0;
+            self.interval.restart();
             self.front.flags = flags;
             return None;
         }
@@ -952,9 +902,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             if let Some(h) = &mut self.held {
                 h.flags.insert(Flags::EVENT);
                 if self.held_interval {
-                    self.interval.flags.insert(Flags::EVENT);
-                } else if self.window_fill > 0 {
-                    self.window_acc.flags.insert(Flags::EVENT);
+                    self.interval.report.flags.insert(Flags::EVENT);
+                } else {
+                    self.interval.flag_filling(Flags::EVENT);
                 }
             }
         }
@@ -1086,7 +1036,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         }
         // The conditions need a locked fundamental (a DC or noise input has no phase sequence).
         if locked {
-            self.conditions(report, w.a);
+            self.conditions.update(report, w.a, &self.cfg, &self.roles, &mut self.events);
         }
         self.ten_second(w, x, report);
     }
@@ -1102,50 +1052,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 
     /// Bit mask of the open events and conditions (bits in the order of [`EventKind`]).
     fn open_kinds(&self) -> u8 {
-        let mut m = self.detector.open_mask() | (self.rvc.is_open() as u8) << 3;
-        for (k, c) in self.conditions.iter().enumerate() {
-            m |= (c.is_open() as u8) << (4 + k);
-        }
-        m
-    }
-
-    /// Missing phase, broken neutral, phase sequence and low voltage for one cycle.
-    fn conditions(&mut self, r: &CycleReport, at: SampleTime) {
-        let e = self.cfg.events;
-        let udin = self.cfg.declared_voltage;
-        let present: [bool; 3] = core::array::from_fn(|p| self.roles.u[p].is_some());
-        let mask = |f: &dyn Fn(usize) -> bool| {
-            (0..3).filter(|&p| present[p] && f(p)).fold(0u8, |m, p| m | 1 << p)
-        };
-        let lowest =
-            (0..3).filter(|&p| present[p]).map(|p| r.u_rms[p]).fold(f32::INFINITY, f32::min);
-        let lowest = if lowest.is_finite() { lowest } else { 0.0 };
-        let q = &mut self.events;
-        // Low voltage on any phase.
-        let low = mask(&|p| r.u_rms[p] < e.low_voltage_v);
-        self.conditions[3].update(at, low != 0, lowest, low, udin, q);
-        if self.cfg.topology != Topology::ThreePhase4W {
-            return;
-        }
-        let missing = mask(&|p| r.u_rms[p] < e.missing_phase_pct * 0.01 * udin);
-        let some_up = mask(&|p| r.u_rms[p] >= e.dip_threshold_pct * 0.01 * udin) != 0;
-        self.conditions[0].update(at, missing != 0 && some_up, lowest, missing, udin, q);
-        // Symmetrical components relative to the mean phase magnitude (not to U+, which
-        // vanishes when the sequence is reversed).
-        let (pos, neg, zero) = spectrum::sequences([r.u_fund[0], r.u_fund[1], r.u_fund[2]]);
-        let mean =
-            (r.u_fund[0].magnitude() + r.u_fund[1].magnitude() + r.u_fund[2].magnitude()) / 3.0;
-        let rel = |x: f32| if mean > 0.0 { 100.0 * x / mean } else { 0.0 };
-        let all_up = missing == 0 && some_up;
-        // A floating star point adds the same zero-sequence voltage to every phase and leaves
-        // the line voltages balanced; an unbalanced dip raises U0 and U− alike. So a broken
-        // neutral is a zero sequence above the threshold with a negative sequence below half
-        // of it.
-        let u0 = rel(zero);
-        let floating = u0 >= e.broken_neutral_u0_pct && rel(neg) < 0.5 * e.broken_neutral_u0_pct;
-        self.conditions[1].update(at, all_up && floating, u0, 0b111, udin, q);
-        // Reversed sequence: the negative-sequence component exceeds the positive one.
-        self.conditions[2].update(at, all_up && neg > pos, rel(neg), 0b111, udin, q);
+        self.detector.open_mask()
+            | (self.rvc.is_open() as u8) << 3
+            | self.conditions.open_mask() << 4
     }
 
     /// rms of channel `c` over `[end − len, end]` (trapezoidal, as the cycle integrals), V or A.
@@ -1200,14 +1109,15 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         let top = self.cfg.max_order();
         // The buffer not holding the held cycle's harmonics.
         let sp = 1 - self.spec_next;
-        if on {
+        if on && self.cfg.analysis.cycle_spectra {
             let mut points = [[0.0f32; CYCLE_POINTS]; MAX_CHANNELS];
             let grid = Grid { start: w.a, len, count: CYCLE_POINTS };
             let nch = self.nch;
-            let mut rows = lane_rows(points.each_mut().map(|r| &mut r[..]), nch);
+            let mut rows = kernels::lane_rows(points.each_mut().map(|r| &mut r[..]), nch);
             kernels::resample(
                 &self.ring,
                 self.width(),
+                self.kernel,
                 &self.gain,
                 grid,
                 0..CYCLE_POINTS,
@@ -1232,88 +1142,17 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if report.flags.contains(Flags::SETTLING) {
             return;
         }
-        let wc = self.window_cycles;
-        let c = self.window_fill;
-        if c == 0 {
-            self.window_acc = WindowAcc { start: w.a, ..WindowAcc::default() };
+        let share = CycleShare { start: w.a, len, sq: &x.sq, sum: &x.sum, report };
+        let width = self.width();
+        let samples = on.then_some(Samples {
+            ring: &self.ring,
+            width,
+            kernel: self.kernel,
+            gain: &self.gain,
+        });
+        if let Some(u) = self.interval.add(&share, samples, &self.cfg, &self.roles) {
+            self.detector.interval_rms(u);
         }
-        if on {
-            let j0 = (c * WINDOW).div_ceil(wc);
-            let j1 = ((c + 1) * WINDOW).div_ceil(wc);
-            // Windows of absent channels stay zero.
-            let grid = Grid { start: w.a, len, count: WINDOW };
-            let width = self.width();
-            let mut rows = lane_rows(self.window.each_mut().map(|r| &mut r[..]), self.nch);
-            let (ring, gain) = (&self.ring, &self.gain);
-            kernels::resample(ring, width, gain, grid, j0..j1, wc, c * WINDOW, &mut rows);
-        }
-        let acc = &mut self.window_acc;
-        acc.len += len;
-        for ch in 0..self.nch {
-            acc.sq[ch] += x.sq[ch];
-            acc.sum[ch] += x.sum[ch];
-        }
-        acc.flags.insert(report.flags);
-        let udin = self.cfg.declared_voltage;
-        for p in 0..3 {
-            let u = report.u_rms[p];
-            acc.under[p] += u.min(udin) * u.min(udin);
-            acc.over[p] += u.max(udin) * u.max(udin);
-        }
-        acc.cycles += 1;
-        self.window_fill += 1;
-        if self.window_fill == wc {
-            self.window_fill = 0;
-            self.close_interval();
-        }
-    }
-
-    fn close_interval(&mut self) {
-        let acc = self.window_acc;
-        let wc = self.window_cycles;
-        let mut rms = [0.0f32; MAX_CHANNELS];
-        for (c, rms) in rms.iter_mut().enumerate().take(self.nch) {
-            *rms = math::sqrtf((acc.sq[c] / acc.len).max(0.0));
-        }
-        let us: f32 = self.roles.u.iter().flatten().map(|&c| rms[c]).sum();
-        let n = self.roles.u.iter().flatten().count().max(1);
-        self.detector.interval_rms(us / n as f32);
-        if !self.cfg.analysis.harmonics {
-            return;
-        }
-        let top = self.cfg.max_order();
-        let r = &mut self.interval;
-        *r = IntervalReport {
-            index: self.interval_index,
-            start: acc.start,
-            duration_samples: acc.len,
-            cycles: wc as u32,
-            frequency: wc as f32 * self.cfg.sample_rate_hz / acc.len,
-            flags: acc.flags,
-            rms,
-            ..IntervalReport::default()
-        };
-        for c in 0..self.nch {
-            r.dc[c] = acc.sum[c] / acc.len;
-            spectrum::interval_groups(&mut self.window[c], wc, r, c, top);
-        }
-        if self.cfg.topology == Topology::ThreePhase4W {
-            let f = r.fundamental;
-            (r.u2_pct, r.u0_pct) = spectrum::unbalance([f[0], f[1], f[2]]);
-            (r.i2_pct, r.i0_pct) = spectrum::unbalance([f[3], f[4], f[5]]);
-        }
-        // Under- and over-deviation (IEC 61000-4-30 Annex D).
-        let udin = self.cfg.declared_voltage;
-        let cycles = acc.cycles.max(1) as f32;
-        for p in 0..3 {
-            if self.roles.u[p].is_some() {
-                let under = math::sqrtf(acc.under[p] / cycles);
-                let over = math::sqrtf(acc.over[p] / cycles);
-                r.under_deviation_pct[p] = 100.0 * (udin - under) / udin;
-                r.over_deviation_pct[p] = 100.0 * (over - udin) / udin;
-            }
-        }
-        self.interval_index += 1;
     }
 
     /// Integrals over `w`; with `full`, also the fundamental DFT and the computed neutral.
@@ -1531,15 +1370,6 @@ fn edges(sum: i64, w: &Window, y: [f32; 4]) -> f32 {
     let end = if w.rect_b { y[2] } else { edge(y[2], y[3], w.b.frac) };
     let start = if w.rect_a { 0.0 } else { edge(y[0], y[1], w.a.frac) };
     sum as f32 + end - start
-}
-
-/// Output rows of the resampler per ring lane: the first `n` channels' rows, empty after.
-fn lane_rows(rows: [&mut [f32]; MAX_CHANNELS], n: usize) -> [&mut [f32]; LANES] {
-    let mut rows = rows.into_iter();
-    core::array::from_fn(|c| match rows.next() {
-        Some(r) if c < n => r,
-        _ => &mut [],
-    })
 }
 
 /// Median of five values (sorting network; NaN-free inputs).

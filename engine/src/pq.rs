@@ -106,11 +106,11 @@ impl VoltageEvent {
 
 /// An event in progress.
 #[derive(Clone, Copy, Debug)]
-struct Open {
-    start: SampleTime,
-    phases: u8,
-    extreme: f32,
-    reference: f32,
+pub(crate) struct Open {
+    pub start: SampleTime,
+    pub phases: u8,
+    pub extreme: f32,
+    pub reference: f32,
 }
 
 /// Polyphase detector of dips, swells and interruptions.
@@ -164,7 +164,7 @@ impl EventQueue {
         Self { sample_rate_hz, ..Self::default() }
     }
 
-    fn push(&mut self, e: VoltageEvent) {
+    pub(crate) fn push(&mut self, e: VoltageEvent) {
         self.pushed += 1;
         self.counters.count(&e, self.sample_rate_hz);
         if self.len == self.items.len() {
@@ -335,7 +335,7 @@ impl EventDetector {
     }
 }
 
-fn close(kind: EventKind, o: &Open, at: SampleTime) -> VoltageEvent {
+pub(crate) fn close(kind: EventKind, o: &Open, at: SampleTime) -> VoltageEvent {
     VoltageEvent {
         kind,
         start: o.start,
@@ -561,102 +561,6 @@ impl RvcDetector {
                     }
                     self.steady_mean = Some(means);
                     self.open = None;
-                }
-            }
-        }
-    }
-}
-
-/// A condition that holds for a while: missing phase, broken neutral, reversed phase sequence,
-/// low voltage. It opens after `debounce` consecutive cycles with the condition and closes
-/// after `debounce` consecutive cycles without it (start and end are the first cycles of those
-/// runs).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Condition {
-    kind: EventKind,
-    run: u8,
-    run_start: SampleTime,
-    open: Option<Open>,
-    extreme: f32,
-    phases: u8,
-    high: bool,
-}
-
-impl Condition {
-    pub const DEBOUNCE: u8 = 3;
-
-    /// `high`: the extreme is the largest value (else the smallest).
-    pub const fn new(kind: EventKind, high: bool) -> Self {
-        Self {
-            kind,
-            run: 0,
-            run_start: SampleTime { sample: 0, frac: 0.0 },
-            open: None,
-            extreme: 0.0,
-            phases: 0,
-            high,
-        }
-    }
-
-    /// Whether the condition is open.
-    pub fn is_open(&self) -> bool {
-        self.open.is_some()
-    }
-
-    /// Close a condition still open at the end of the stream.
-    pub fn flush(&mut self, at: SampleTime, out: &mut EventQueue) {
-        if let Some(o) = self.open.take() {
-            out.push(VoltageEvent { open_at_end: true, ..close(self.kind, &o, at) });
-        }
-        self.run = 0;
-    }
-
-    pub fn update(
-        &mut self,
-        at: SampleTime,
-        holds: bool,
-        value: f32,
-        phases: u8,
-        reference: f32,
-        out: &mut EventQueue,
-    ) {
-        let changing = holds != self.open.is_some();
-        if changing {
-            if self.run == 0 {
-                self.run_start = at;
-                self.extreme = value;
-                self.phases = 0;
-            }
-            self.run = self.run.saturating_add(1);
-        } else {
-            self.run = 0;
-        }
-        if holds {
-            self.extreme =
-                if self.high { self.extreme.max(value) } else { self.extreme.min(value) };
-            self.phases |= phases;
-        }
-        if let Some(o) = &mut self.open {
-            if holds {
-                o.extreme = if self.high { o.extreme.max(value) } else { o.extreme.min(value) };
-                o.phases |= phases;
-            }
-        }
-        if self.run >= Self::DEBOUNCE {
-            self.run = 0;
-            match self.open.take() {
-                None => {
-                    self.open = Some(Open {
-                        start: self.run_start,
-                        phases: self.phases,
-                        extreme: self.extreme,
-                        reference,
-                    })
-                }
-                Some(o) => {
-                    let mut e = close(self.kind, &o, self.run_start);
-                    e.reference_v = o.reference;
-                    out.push(e);
                 }
             }
         }

@@ -3,7 +3,8 @@
 //! same with and without them.
 
 use percycle_engine::{
-    Analysis, Config, CycleReport, CycleSpectrum, EnergyRegisters, Flags, Meter, Output, Topology,
+    Analysis, Config, CycleReport, CycleSpectrum, EnergyRegisters, Flags, IntervalReport, Meter,
+    Output, Topology,
 };
 use percycle_vectors::{synthesize, Recipe, Step};
 
@@ -13,6 +14,7 @@ struct Run {
     cycles: Vec<CycleReport>,
     spectra: Vec<CycleSpectrum>,
     intervals: usize,
+    interval_reports: Vec<IntervalReport>,
     events: usize,
     frequencies: usize,
     snapshots: usize,
@@ -44,7 +46,10 @@ fn run(analysis: Analysis, sliding_reference: bool) -> Run {
                 r.cycles.push(*c);
                 r.spectra.push(*s);
             }
-            Output::Interval(_) => r.intervals += 1,
+            Output::Interval(iv) => {
+                r.intervals += 1;
+                r.interval_reports.push(*iv);
+            }
             Output::Event(_) => r.events += 1,
             Output::Frequency(_) => r.frequencies += 1,
             Output::Snapshot(_) => r.snapshots += 1,
@@ -60,8 +65,8 @@ fn run(analysis: Analysis, sliding_reference: bool) -> Run {
     r
 }
 
-const ALL: Analysis = Analysis { harmonics: true, power_quality: true };
-const CORE: Analysis = Analysis { harmonics: false, power_quality: false };
+const ALL: Analysis = Analysis { harmonics: true, power_quality: true, cycle_spectra: true };
+const CORE: Analysis = Analysis { harmonics: false, power_quality: false, cycle_spectra: false };
 
 /// The core numbers of a cycle report as bits (the flags without EVENT, which power quality sets).
 fn core_bits(r: &CycleReport) -> Vec<u32> {
@@ -87,8 +92,9 @@ fn core_numbers_and_energy_are_bit_identical_whatever_the_switches() {
     assert!(all.cycles.len() >= 70);
     for analysis in [
         CORE,
-        Analysis { harmonics: true, power_quality: false },
-        Analysis { harmonics: false, power_quality: true },
+        Analysis { harmonics: true, power_quality: false, cycle_spectra: true },
+        Analysis { harmonics: false, power_quality: true, cycle_spectra: false },
+        Analysis { harmonics: true, power_quality: true, cycle_spectra: false },
     ] {
         let other = run(analysis, false);
         assert_eq!(other.cycles.len(), all.cycles.len(), "{analysis:?}");
@@ -105,7 +111,7 @@ fn harmonics_off_leaves_the_spectrum_zero_and_produces_no_interval() {
     assert!(on.intervals >= 6);
     assert!(on.cycles.iter().skip(5).all(|c| c.thd_pct[0] > 1.0 && c.thd_pct[3] > 10.0));
 
-    let off = run(Analysis { harmonics: false, power_quality: true }, false);
+    let off = run(Analysis { harmonics: false, power_quality: true, cycle_spectra: false }, false);
     assert_eq!(off.intervals, 0);
     assert!(off.cycles.iter().all(|c| c.thd_pct == [0.0; 7]));
     assert!(off.spectra.iter().all(|s| *s == CycleSpectrum::default()));
@@ -119,9 +125,31 @@ fn harmonics_off_leaves_the_spectrum_zero_and_produces_no_interval() {
 }
 
 #[test]
+fn per_cycle_spectra_off_leaves_them_zero_and_the_intervals_bit_identical() {
+    let on = run(ALL, false);
+    let off = run(Analysis { cycle_spectra: false, ..ALL }, false);
+    assert!(on.intervals >= 6);
+    assert!(on.cycles.iter().skip(5).all(|c| c.thd_pct[0] > 1.0));
+    assert!(off.cycles.iter().all(|c| c.thd_pct == [0.0; 7]));
+    assert!(off.spectra.iter().all(|s| *s == CycleSpectrum::default()));
+    assert_eq!(off.interval_reports.len(), on.interval_reports.len());
+    for (a, b) in on.interval_reports.iter().zip(&off.interval_reports) {
+        let bits = |r: &IntervalReport| {
+            let mut v: Vec<u32> = r.subgroups.iter().flatten().map(|x| x.to_bits()).collect();
+            v.extend(r.interharmonic_subgroups.iter().flatten().map(|x| x.to_bits()));
+            v.extend(r.thds_pct.iter().map(|x| x.to_bits()));
+            v
+        };
+        assert!(a.subgroups[0][5] > 1.0, "interval {}: no 5th harmonic", a.index);
+        assert_eq!(bits(a), bits(b), "interval {}", a.index);
+    }
+    assert_eq!(off.events, on.events);
+}
+
+#[test]
 fn harmonics_off_still_feeds_the_sliding_reference_of_the_event_detectors() {
     let on = run(ALL, true);
-    let off = run(Analysis { harmonics: false, power_quality: true }, true);
+    let off = run(Analysis { harmonics: false, power_quality: true, cycle_spectra: false }, true);
     assert!(on.events > 0);
     assert_eq!(off.events, on.events);
     assert_eq!(off.dips, on.dips);
@@ -137,7 +165,7 @@ fn power_quality_off_produces_no_event_frequency_snapshot_or_half_cycle_rms() {
     assert!(on.cycles.iter().any(|c| c.flags.contains(Flags::EVENT)));
     assert!(on.cycles.iter().skip(3).all(|c| c.u_rms_half[1][0] > 100.0));
 
-    let off = run(Analysis { harmonics: true, power_quality: false }, false);
+    let off = run(Analysis { harmonics: true, power_quality: false, cycle_spectra: true }, false);
     assert_eq!((off.events, off.snapshots, off.frequencies, off.dips), (0, 0, 0, 0));
     assert!(off.cycles.iter().all(|c| c.u_rms_half == [[0.0; 3]; 2]));
     assert!(off.cycles.iter().all(|c| !c.flags.contains(Flags::EVENT)));
@@ -172,5 +200,5 @@ fn power_quality_off_produces_no_ten_second_frequency() {
         n
     };
     assert_eq!(count(ALL), 2);
-    assert_eq!(count(Analysis { harmonics: true, power_quality: false }), 0);
+    assert_eq!(count(Analysis { harmonics: true, power_quality: false, cycle_spectra: true }), 0);
 }

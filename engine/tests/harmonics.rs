@@ -78,11 +78,18 @@ fn thd(g: &[f64; MAX_ORDER + 1], top: usize) -> f64 {
 }
 
 #[test]
-fn single_harmonics_at_every_order_are_within_class_i_over_10_at_8_khz() {
+fn single_harmonics_at_every_order_are_within_class_i_over_10_at_8_and_10_24_khz() {
     let mut worst = (0.0f64, 0usize, 0.0f64);
     let mut failures = Vec::new();
-    for (nominal, f) in [(50.0, 42.5), (50.0, 50.0), (50.0, 57.5), (60.0, 60.0)] {
-        let fs = if nominal == 60.0 { 9_600.0 } else { 8_000.0 };
+    // 8 and 9.6 kHz take the 16-tap interpolator, 10.24 kHz at 50 Hz the 12-tap one.
+    for (nominal, f, fs) in [
+        (50.0, 42.5, 8_000.0),
+        (50.0, 50.0, 8_000.0),
+        (50.0, 57.5, 8_000.0),
+        (60.0, 60.0, 9_600.0),
+        (50.0, 42.5, 10_240.0),
+        (50.0, 57.5, 10_240.0),
+    ] {
         for pct in [1.0, 10.0] {
             for h in 2..=MAX_ORDER {
                 let cfg = Config::new(Topology::SinglePhase, fs as f32, nominal as f32);
@@ -354,4 +361,27 @@ fn block_path_gives_the_same_spectra_and_intervals_as_per_frame_path() {
         assert_eq!(got, expected, "split {split}");
     }
     assert!(expected.len() > 45);
+}
+
+#[test]
+fn content_between_order_64_and_nyquist_does_not_alias_into_the_interval_groups() {
+    // At 10.24 kHz and 50 Hz the signal reaches order 102. A window of 128 points per cycle
+    // would fold order 97 onto order 31 (128 − 97); the interval's window (204.8 points per
+    // cycle) holds it above order 50, so every group up to 50 stays at its truth (zero).
+    let cfg = Config::new(Topology::SinglePhase, 10_240.0, 50.0);
+    for order in [77.0, 89.0, 97.0] {
+        let sig = single(50.0, &[(order, 5.0, 0.4)]);
+        let (intervals, _) = run(cfg, &sig, 0.5);
+        assert!(!intervals.is_empty());
+        for iv in &intervals {
+            for h in 2..=MAX_ORDER {
+                let what = format!("order {order} at 5 %: subgroup {h}");
+                check(&what, iv.subgroups[0][h] as f64, 0.0, UN).unwrap();
+                let what = format!("order {order} at 5 %: interharmonic subgroup {h}");
+                if h < MAX_ORDER {
+                    check(&what, iv.interharmonic_subgroups[0][h] as f64, 0.0, UN).unwrap();
+                }
+            }
+        }
+    }
 }

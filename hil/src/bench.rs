@@ -712,8 +712,13 @@ impl Qemu {
     ///
     /// # Errors
     /// As [`Qemu::start`].
+    /// `PERCYCLE_QEMU_ARGS` (whitespace-separated) is appended: a profile of the firmware is
+    /// `-singlestep -d exec,nochain -D FILE` (scripts/profile-mcu.sh).
     pub fn start_with(machine: &str, elf: &std::path::Path, extra: &[&str]) -> Result<Self> {
         use std::io::BufRead;
+        let from_env = std::env::var("PERCYCLE_QEMU_ARGS").unwrap_or_default();
+        let extra: Vec<&str> = extra.iter().copied().chain(from_env.split_whitespace()).collect();
+        let extra = &extra[..];
         let extra_owned: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         let mut child = std::process::Command::new("qemu-system-arm")
             .args([

@@ -23,7 +23,8 @@ impl WireConfig {
             aggregation_window_s: cfg.aggregation.window_s,
             meter_constant: cfg.meter_constant_imp_per_kwh,
             analysis: if cfg.analysis.harmonics { Self::HARMONICS } else { 0 }
-                | if cfg.analysis.power_quality { Self::POWER_QUALITY } else { 0 },
+                | if cfg.analysis.power_quality { Self::POWER_QUALITY } else { 0 }
+                | if cfg.analysis.cycle_spectra { Self::CYCLE_SPECTRA } else { 0 },
         };
         for (c, cal) in cfg.calibration.iter().enumerate().take(7) {
             w.gains[c] = cal.gain;
@@ -49,6 +50,7 @@ impl WireConfig {
         cfg.analysis = Analysis {
             harmonics: self.analysis & Self::HARMONICS != 0,
             power_quality: self.analysis & Self::POWER_QUALITY != 0,
+            cycle_spectra: self.analysis & Self::CYCLE_SPECTRA != 0,
         };
         for (c, cal) in cfg.calibration.iter_mut().enumerate() {
             *cal = ChannelCal {

@@ -217,7 +217,8 @@ pub struct WireConfig {
     /// Meter constant of the pulse output, impulses per kWh.
     pub meter_constant: u32,
     /// What the engine computes beyond the per-cycle core: bit 0 harmonics
-    /// ([`WireConfig::HARMONICS`]), bit 1 power quality ([`WireConfig::POWER_QUALITY`]).
+    /// ([`WireConfig::HARMONICS`]), bit 1 power quality ([`WireConfig::POWER_QUALITY`]), bit 2
+    /// the per-cycle spectrum ([`WireConfig::CYCLE_SPECTRA`]).
     pub analysis: u8,
 }
 
@@ -232,6 +233,9 @@ impl WireConfig {
     pub const HARMONICS: u8 = 1;
     /// `analysis` bit: Urms(1/2), voltage events, RVC, conditions, snapshots, 10-s frequency.
     pub const POWER_QUALITY: u8 = 2;
+    /// `analysis` bit: the per-cycle spectrum and THD (with [`WireConfig::HARMONICS`]; without
+    /// it, the interval window alone).
+    pub const CYCLE_SPECTRA: u8 = 4;
 
     /// CRC-32 of this configuration's postcard encoding: the value [`Identity::config_crc32`]
     /// reports for it, so the host can check which configuration a board runs.
@@ -252,7 +256,7 @@ impl WireConfig {
     ///     input_limit_lsb: (1 << 23) - 1,
     ///     aggregation_window_s: 600.0,
     ///     meter_constant: 1000,
-    ///     analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY,
+    ///     analysis: WireConfig::HARMONICS | WireConfig::POWER_QUALITY | WireConfig::CYCLE_SPECTRA,
     /// };
     /// let b = WireConfig { nominal_hz: 60.0, ..a };
     /// assert_ne!(a.crc32(), b.crc32());
