@@ -66,6 +66,8 @@ fn fft_radices(m: usize) -> &'static [usize] {
         64 => &[8, 8],
         640 => &[10, 4, 4, 4],
         768 => &[12, 4, 4, 4],
+        512 => &[8, 4, 4, 4],
+        1024 => &[4, 4, 4, 4, 4],
         _ => unreachable!(),
     }
 }
@@ -116,12 +118,12 @@ fn permutation_cycles(sigma: &[usize]) -> (Vec<u16>, Vec<u16>) {
     (points, lengths)
 }
 
-/// Writes `OUT_DIR/fft_tables.rs`: quarter-circle twiddles of the two base sizes, the twiddles
-/// of the radix-4 stages but the last of 1280 and 1536 points, and the input permutations of the
-/// three complex FFT lengths.
+/// Writes `OUT_DIR/fft_tables.rs`: quarter-circle twiddles of the three base sizes, the twiddles
+/// of the radix-4 stages but the last of 1024, 1280, 1536 and 2048 points, and the input
+/// permutations of the five complex FFT lengths.
 fn fft_tables() {
     let mut s = String::new();
-    for b in [1536usize, 1280] {
+    for b in [2048usize, 1536, 1280] {
         writeln!(
             s,
             "/// (cos θ, sin θ) of θ = 2πk/{b}, k = 0..{q}: the twiddles e^(−iθ) of a quarter circle.",
@@ -151,7 +153,17 @@ fn fft_tables() {
         writeln!(s, "],").unwrap();
     }
     writeln!(s, "];").unwrap();
-    for (n, l) in [(1280usize, 10usize), (1280, 40), (1536, 12), (1536, 48)] {
+    for (n, l) in [
+        (1280usize, 10usize),
+        (1280, 40),
+        (1536, 12),
+        (1536, 48),
+        (1024, 8),
+        (1024, 32),
+        (2048, 4),
+        (2048, 16),
+        (2048, 64),
+    ] {
         writeln!(
             s,
             "/// Twiddles of the {n}-point FFT's radix-4 stage on DFTs of {l} points: row k − 1 holds"
@@ -169,7 +181,7 @@ fn fft_tables() {
         }
         writeln!(s, "];").unwrap();
     }
-    for m in [64usize, 640, 768] {
+    for m in [64usize, 640, 768, 512, 1024] {
         let (points, lengths) = permutation_cycles(&digit_reversal(fft_radices(m)));
         writeln!(
             s,

@@ -1,9 +1,10 @@
 //! W1: forward real FFT of f32, sizes 128..2048, in one run:
 //!
-//! * `engine_microfft`: the FFT the engine uses (microfft `rfft_N`, in place on a copy, as the
-//!   engine's spectrum module calls it);
+//! * `engine_microfft`: microfft `rfft_N`, in place on a copy (the engine's FFT until it had its
+//!   own);
 //! * `engine_fft`: the engine's own real FFT (`percycle_engine::fft::rfft_N`, in place on a
-//!   copy) at the sizes it is built for, 128, 1280 and 1536, next to realfft at the same sizes;
+//!   copy) at the sizes it is built for, 128, 1024, 1280, 1536 and 2048, next to realfft at the
+//!   same sizes;
 //! * `realfft`: realfft r2c with a reused scratch buffer;
 //! * `rustfft_c2c_half_ideal_core`: rustfft's complex FFT of N/2 points on the real input packed
 //!   as N/2 complex values, with the real-split post-processing omitted. It is not a complete
@@ -135,7 +136,8 @@ macro_rules! engine_sizes {
                 black_box(buf[2])
             })
         });
-        if $n != 128 {
+        // realfft at 128, 1024 and 2048 is measured by `sizes!`.
+        if ![128, 1024, 2048].contains(&$n) {
             $group.bench_function(BenchmarkId::new("realfft", $n), |b| {
                 b.iter(|| {
                     let mut buf = black_box(x);
@@ -156,11 +158,12 @@ fn fft_real(c: &mut Criterion) {
         1024 => microfft::real::rfft_1024,
         2048 => microfft::real::rfft_2048
     );
-    // realfft at 128 is measured above.
     engine_sizes!(group,
         128 => percycle_engine::fft::rfft_128,
+        1024 => percycle_engine::fft::rfft_1024,
         1280 => percycle_engine::fft::rfft_1280,
-        1536 => percycle_engine::fft::rfft_1536
+        1536 => percycle_engine::fft::rfft_1536,
+        2048 => percycle_engine::fft::rfft_2048
     );
     group.finish();
 }

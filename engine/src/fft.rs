@@ -1,4 +1,4 @@
-//! Forward real FFT of N = 128, 1280 and 1536 points, in place, in f32.
+//! Forward real FFT of N = 128, 1024, 1280, 1536 and 2048 points, in place, in f32.
 //!
 //! A real input of N points is read as N/2 complex points z_n = x_2n + i·x_2n+1 (the layout of the
 //! array itself), transformed by a complex decimation-in-time FFT of M = N/2 points, and split
@@ -9,9 +9,9 @@
 //!
 //! Twiddles (`build.rs`, computed in f64 and rounded to f32): the radix-8 stage and each radix-4
 //! stage but the last read their own table of rows W^k, W^{2k}, … in loop order; the last radix-4
-//! stages and the real split read quarter-circle tables of 1536 and 1280 points, whose other
-//! quadrants are the same values swapped and negated, which is exact (N = 128 reads the
-//! 1536-point table with a stride of 12). The last radix-4 stages are specialised on their
+//! stages and the real split read quarter-circle tables of 2048, 1536 and 1280 points, whose
+//! other quadrants are the same values swapped and negated, which is exact (N = 128 reads the
+//! 1536-point table with a stride of 12, N = 1024 the 2048-point table with a stride of 2). The last radix-4 stages are specialised on their
 //! length, so the compiler sees every index in range; the others share one out-of-line function.
 //!
 //! Only f32 additions, subtractions and multiplications, in the order written, no fused
@@ -28,6 +28,27 @@ pub fn rfft_128(x: &mut [f32; 128]) {
     first8(x);
     stage8(x, &STAGE_128_8);
     split(x, &QUARTER_1536);
+}
+
+/// Forward real FFT of 1024 points, in place, unnormalised, packed as [`rfft_128`].
+pub fn rfft_1024(x: &mut [f32; 1024]) {
+    permute(x, &PERM_512, &PERM_512_CYCLES);
+    first8(x);
+    stage4_table(x, 8, &STAGE_1024_8);
+    stage4_table(x, 32, &STAGE_1024_32);
+    stage4::<1024, 128, 1024>(x, &QUARTER_2048);
+    split(x, &QUARTER_2048);
+}
+
+/// Forward real FFT of 2048 points, in place, unnormalised, packed as [`rfft_128`].
+pub fn rfft_2048(x: &mut [f32; 2048]) {
+    permute(x, &PERM_1024, &PERM_1024_CYCLES);
+    first4(x);
+    stage4_table(x, 4, &STAGE_2048_4);
+    stage4_table(x, 16, &STAGE_2048_16);
+    stage4_table(x, 64, &STAGE_2048_64);
+    stage4::<2048, 256, 1024>(x, &QUARTER_2048);
+    split(x, &QUARTER_2048);
 }
 
 /// Forward real FFT of 1280 points, in place, unnormalised, packed as [`rfft_128`].
@@ -207,7 +228,17 @@ fn dft8(a: [C; 8]) -> [C; 8] {
 
 /// First stage of M = 64: 8-point DFTs of consecutive points.
 #[inline(never)]
-fn first8(x: &mut [f32; 128]) {
+fn first4(x: &mut [f32]) {
+    for c in x.chunks_exact_mut(8) {
+        let y = dft4(load(c, 0), load(c, 1), load(c, 2), load(c, 3));
+        for (i, v) in y.into_iter().enumerate() {
+            store(c, i, v);
+        }
+    }
+}
+
+#[inline(never)]
+fn first8(x: &mut [f32]) {
     for c in x.chunks_exact_mut(16) {
         let y = dft8(core::array::from_fn(|i| load(c, i)));
         for (i, v) in y.into_iter().enumerate() {
@@ -464,8 +495,10 @@ mod tests {
         let mut y = x.to_vec();
         match y.len() {
             128 => rfft_128(y.as_mut_slice().try_into().unwrap()),
+            1024 => rfft_1024(y.as_mut_slice().try_into().unwrap()),
             1280 => rfft_1280(y.as_mut_slice().try_into().unwrap()),
             1536 => rfft_1536(y.as_mut_slice().try_into().unwrap()),
+            2048 => rfft_2048(y.as_mut_slice().try_into().unwrap()),
             _ => unreachable!(),
         }
         y
@@ -494,7 +527,7 @@ mod tests {
         worst
     }
 
-    const SIZES: [usize; 3] = [128, 1280, 1536];
+    const SIZES: [usize; 5] = [128, 1024, 1280, 1536, 2048];
 
     #[test]
     fn random_inputs_match_the_direct_dft() {

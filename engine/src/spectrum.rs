@@ -7,10 +7,10 @@
 //! `IV`-point window (102.4 points per cycle for 1024 points over 10 cycles), so the window is
 //! synchronous cycle by cycle, and one `IV`-point real FFT gives bins 5 Hz apart.
 //!
-//! Decision and measured reason (FFT): microfft 0.6, whose sizes live in the types and whose
-//! twiddles are constant tables, so host and target compute the same f32 values; in the same
-//! QEMU harness it runs as many instructions as CMSIS-DSP's `arm_rfft_fast_f32` (performance.md
-//! §2.1). A purpose-built real FFT is a later optimisation behind the same functions.
+//! Decision and measured reason (FFT): the engine's own real FFT (`fft`), tables generated at
+//! build time and no fused multiply-add, so host and target compute the same f32 values. On the
+//! Cortex-M4F (QEMU mps2-an386, `benches/mcu/fft/run.sh`, firmware profile) it runs 3.6 k
+//! instructions at 128 points and 104 k at 2048, where microfft 0.6 ran 5.1 k and 138 k.
 //!
 //! Grouping (bins C_k in rms, N = cycles per window): harmonic subgroup
 //! `G_sg,h² = C_{Nh−1}² + C_{Nh}² + C_{Nh+1}²` (h ≥ 1; `G_sg,0 = C_1`, DC is reported apart),
@@ -20,6 +20,7 @@
 //! fundamental, over orders 2..=50 and 2..=40 (EN 50160).
 
 use crate::config::MAX_CHANNELS;
+use crate::fft;
 use crate::math;
 use crate::report::{Flags, Phasor};
 use crate::tracker::SampleTime;
@@ -152,14 +153,16 @@ pub(crate) fn cycle_harmonics(
     out: &mut [Phasor; MAX_ORDER + 1],
     top: usize,
 ) -> (f32, f32) {
-    let spectrum = microfft::real::rfft_128(points);
+    fft::rfft_128(points);
     let n = CYCLE_POINTS as f32;
-    // X_0 holds the DC sum in .re (and the Nyquist bin in .im).
-    out[0] = Phasor { re: spectrum[0].re / n, im: 0.0 };
+    // Packed: points[0] is the DC sum, points[2h], points[2h + 1] bin h (orders ≤ 50 < 64).
+    out[0] = Phasor { re: points[0] / n, im: 0.0 };
     let scale = core::f32::consts::SQRT_2 / n;
     for (h, o) in out.iter_mut().enumerate().skip(1) {
-        let x = spectrum[h];
-        *o = if h <= top { Phasor { re: x.re * scale, im: x.im * scale } } else { Phasor::ZERO };
+        *o = match points.get(2 * h..2 * h + 2) {
+            Some(&[re, im]) if h <= top => Phasor { re: re * scale, im: im * scale },
+            _ => Phasor::ZERO,
+        };
     }
     thd(top, |h| {
         let p = out[h];
@@ -196,28 +199,31 @@ pub(crate) fn interval_groups<const IV: usize>(
     c: usize,
     top: usize,
 ) {
-    let spectrum: &[microfft::Complex32] = match IV {
+    match IV {
         1024 => match <&mut [f32; 1024]>::try_from(&mut window[..]) {
-            Ok(w) => &microfft::real::rfft_1024(w)[..],
+            Ok(w) => fft::rfft_1024(w),
             Err(_) => return,
         },
         2048 => match <&mut [f32; 2048]>::try_from(&mut window[..]) {
-            Ok(w) => &microfft::real::rfft_2048(w)[..],
+            Ok(w) => fft::rfft_2048(w),
             Err(_) => return,
         },
         _ => return,
-    };
-    let scale = 2.0 / (IV as f32 * IV as f32);
-    // Squared rms of bin k (k >= 1; the Nyquist bin is past every group).
-    let c2 = |k: usize| -> f32 {
-        match spectrum.get(k) {
-            Some(x) if k > 0 => (x.re * x.re + x.im * x.im) * scale,
-            _ => 0.0,
+    }
+    let spectrum: &[f32] = &window[..];
+    // Bin k, 1 ≤ k < IV/2, of the packed spectrum (DC and the Nyquist bin are past every group).
+    let bin = |k: usize| -> Option<(f32, f32)> {
+        match spectrum.get(2 * k..2 * k + 2) {
+            Some(&[re, im]) if k > 0 => Some((re, im)),
+            _ => None,
         }
     };
-    if let Some(x) = spectrum.get(n) {
+    let scale = 2.0 / (IV as f32 * IV as f32);
+    // Squared rms of bin k.
+    let c2 = |k: usize| -> f32 { bin(k).map_or(0.0, |(re, im)| (re * re + im * im) * scale) };
+    if let Some((re, im)) = bin(n) {
         let k = core::f32::consts::SQRT_2 / IV as f32;
-        r.fundamental[c] = Phasor { re: x.re * k, im: x.im * k };
+        r.fundamental[c] = Phasor { re: re * k, im: im * k };
     }
     r.subgroups[c][0] = math::sqrtf(c2(1));
     for h in 1..=MAX_ORDER {

@@ -24,7 +24,7 @@ count() {
 count release
 count o3
 printf '%-20s %12s %12s\n' transform firmware opt-level-3
-printf '%s\n' "engine rfft_128" "engine rfft_1280" "engine rfft_1536" \
+printf '%s\n' "engine rfft_128" "engine rfft_1024" "engine rfft_1280" "engine rfft_1536" "engine rfft_2048" \
     "microfft rfft_128" "microfft rfft_1024" "microfft rfft_2048" |
     paste -d'|' - "$log.release" "$log.o3" |
     awk -F'|' '{ printf "%-20s %12s %12s\n", $1, $2, $3 }'

@@ -1,6 +1,6 @@
 //! Runs each forward real FFT once between two calls of `mark()`, so that an instruction trace
 //! of QEMU (`-singlestep -d exec,nochain`) counts the instructions of each transform: the
-//! engine's 128, 1280 and 1536 points, then microfft's 128, 1024 and 2048 points. Every input is
+//! engine's 128, 1024, 1280, 1536 and 2048 points, then microfft's 128, 1024 and 2048 points. Every input is
 //! prepared before the first mark. After the last mark the core sleeps.
 
 #![no_std]
@@ -37,8 +37,10 @@ fn input<const N: usize>() -> [f32; N] {
 #[entry]
 fn main() -> ! {
     let mut e128 = input::<128>();
+    let mut e1024 = input::<1024>();
     let mut e1280 = input::<1280>();
     let mut e1536 = input::<1536>();
+    let mut e2048 = input::<2048>();
     let mut m128 = input::<128>();
     let mut m1024 = input::<1024>();
     let mut m2048 = input::<2048>();
@@ -46,9 +48,13 @@ fn main() -> ! {
     mark();
     fft::rfft_128(black_box(&mut e128));
     mark();
+    fft::rfft_1024(black_box(&mut e1024));
+    mark();
     fft::rfft_1280(black_box(&mut e1280));
     mark();
     fft::rfft_1536(black_box(&mut e1536));
+    mark();
+    fft::rfft_2048(black_box(&mut e2048));
     mark();
     black_box(microfft::real::rfft_128(black_box(&mut m128)));
     mark();
@@ -57,7 +63,7 @@ fn main() -> ! {
     black_box(microfft::real::rfft_2048(black_box(&mut m2048)));
     mark();
 
-    black_box((&e128, &e1280, &e1536, &m128, &m1024, &m2048));
+    black_box((&e128, &e1024, &e1280, &e1536, &e2048, &m128, &m1024, &m2048));
     loop {
         cortex_m::asm::wfi();
     }
