@@ -241,33 +241,31 @@ impl Front {
         tracker: Tracker::ZERO,
     };
 
-    pub fn new(
+    /// Configure in place, every field but the tracker (which the caller configures): back to
+    /// sample 0 with empty queues.
+    pub fn configure(
+        &mut self,
         limit: i32,
         topology: Topology,
         offsets: [i32; MAX_CHANNELS],
         inv_gain: [f32; MAX_CHANNELS],
         delays: [DelayLine; MAX_CHANNELS],
-        tracker: Tracker,
-    ) -> Self {
-        let correction = if delays.iter().all(DelayLine::is_identity) {
+    ) {
+        self.correction = if delays.iter().all(DelayLine::is_identity) {
             Correction::Frames { queue: [[0.0; LANES]; SLOTS], refs: [0; SLOTS], next: 0 }
         } else {
             Correction::Lines(delays)
         };
-        Self {
-            frames: 0,
-            m_next: 0,
-            flags: Flags::empty(),
-            invalid: Runs::EMPTY,
-            clipped: Runs::EMPTY,
-            limit,
-            topology,
-            offsets,
-            zero_offsets: offsets == [0; MAX_CHANNELS],
-            inv_gain,
-            correction,
-            tracker,
-        }
+        self.frames = 0;
+        self.m_next = 0;
+        self.flags = Flags::empty();
+        self.invalid = Runs::EMPTY;
+        self.clipped = Runs::EMPTY;
+        self.limit = limit;
+        self.topology = topology;
+        self.offsets = offsets;
+        self.zero_offsets = offsets == [0; MAX_CHANNELS];
+        self.inv_gain = inv_gain;
     }
 
     /// Back to sample 0 with empty filters.

@@ -170,6 +170,17 @@ impl<const WINDOW: usize> Interval<WINDOW> {
         Some(self.close(cfg, roles))
     }
 
+    /// Whether input content up to half the sample rate may fold onto the groups of a window of
+    /// `cycles` cycles over `len` samples, orders up to `top`: the window holds `WINDOW / cycles`
+    /// points per cycle, input content at `F` Hz sits at bin `F·cycles/f` and, past the
+    /// window's Nyquist bin, folds to `WINDOW − F·cycles/f`. The lowest folded bin, from
+    /// `F = fs/2` (`len / 2` samples-per-window worth of bins), must stay above the highest bin
+    /// the groups read (`cycles·top + 1`) with one bin of leakage to spare.
+    fn may_alias(cycles: usize, top: usize, len: f32) -> bool {
+        let lowest_fold = WINDOW as f32 - 0.5 * len;
+        lowest_fold <= (cycles * top + 2) as f32
+    }
+
     /// The window is complete: the rms per channel, and with harmonics on the groups. Returns
     /// the mean voltage rms.
     fn close(&mut self, cfg: &Config, roles: &Roles) -> f32 {
@@ -201,6 +212,9 @@ impl<const WINDOW: usize> Interval<WINDOW> {
         for c in 0..nch {
             r.dc[c] = acc.sum[c] / acc.len;
             spectrum::interval_groups(&mut self.window[c], wc, r, c, top);
+        }
+        if Self::may_alias(wc, top, acc.len) {
+            r.flags.insert(Flags::ALIASED);
         }
         if cfg.topology == Topology::ThreePhase4W {
             let f = r.fundamental;

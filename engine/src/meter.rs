@@ -55,8 +55,12 @@ pub enum Output<'a> {
 ///
 /// `RING` is the per-channel sample ring in samples (a power of two); it bounds the longest
 /// cycle and so the lowest sample-rate-to-frequency ratio the configuration may use. `WINDOW` is
-/// the IEC 61000-4-7 interval's FFT length: 1024 covers the 50th harmonic and its interharmonic
-/// subgroup at 50 Hz (10 cycles), 60 Hz (12 cycles) needs 2048. The state takes
+/// the IEC 61000-4-7 interval's FFT length, 1024, 1280, 1536 or 2048: 1024 covers the 50th
+/// harmonic and its interharmonic subgroup at 50 Hz (10 cycles), 60 Hz (12 cycles) needs 1280 or
+/// more. A window with fewer points per cycle than the input has samples may fold content from
+/// above its Nyquist order onto the groups; such intervals carry [`Flags::ALIASED`]. With 2048
+/// none are flagged from 42.5 Hz up at 12.8 kHz and below; with 1536 at 10.24 kHz, those below
+/// 49.5 Hz are, and at 60 Hz every one from about 9.3 kHz up. The state takes
 /// `4 × (7 × RING + 7 × WINDOW)` bytes on the Cortex-M4F (`8 × RING` ring lanes on the host) plus
 /// about 20 KiB of filters, detectors and reports: 104 KiB for `Meter<1024, 2048>` on the
 /// target, 65 KiB for `Meter<512, 1024>` on the host.
@@ -226,7 +230,8 @@ struct HalfCycle {
 
 impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     const RING_IS_POWER_OF_TWO: () = assert!(RING.is_power_of_two() && RING >= 64);
-    const WINDOW_IS_SUPPORTED: () = assert!(WINDOW == 1024 || WINDOW == 2048);
+    const WINDOW_IS_SUPPORTED: () =
+        assert!(WINDOW == 1024 || WINDOW == 1280 || WINDOW == 1536 || WINDOW == 2048);
 
     /// A meter with no configuration, every byte zero: the initial value of a `static` (it lands
     /// in `.bss`, so a firmware holds one copy of the state and no initial image in flash).
@@ -326,13 +331,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             Topology::SinglePhase => cfg.calibration[0].gain,
             Topology::ThreePhase4W | Topology::ThreePhase3W => cfg.calibration[0].gain / 3.0,
         };
-        let tracker = Tracker::new(
-            cfg.sample_rate_hz,
-            cfg.nominal_hz,
-            cfg.zc_hysteresis_v,
-            ref_volts_per_code,
-        );
-        let needed = tracker.max_cycle_samples() as usize + (CLOSE_LAG + LOOKBEHIND) as usize + 16;
+        let max_cycle = Tracker::max_cycle_samples_for(cfg.sample_rate_hz, cfg.nominal_hz);
+        let needed = max_cycle as usize + (CLOSE_LAG + LOOKBEHIND) as usize + 16;
         if needed > RING {
             return Err(ConfigError::RingTooSmall { needed, ring: RING });
         }
@@ -398,7 +398,13 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             ring,
             interval,
         } = self;
-        *front = Front::new(cfg.input_limit_lsb, cfg.topology, offsets, inv_gain, delays, tracker);
+        front.configure(cfg.input_limit_lsb, cfg.topology, offsets, inv_gain, delays);
+        front.tracker.configure(
+            cfg.sample_rate_hz,
+            cfg.nominal_hz,
+            cfg.zc_hysteresis_v,
+            ref_volts_per_code,
+        );
         *config = cfg;
         *roles = channel_roles;
         *nch = cfg.topology.channels();

@@ -36,6 +36,12 @@ impl Flags {
     /// The cycle's frequency lies outside the measuring range (42.5-57.5 Hz at 50 Hz nominal,
     /// 51-69 Hz at 60 Hz): the configuration does not fit the supply.
     pub const OFF_NOMINAL: Flags = Flags(1 << 10);
+    /// Interval reports only: the window holds fewer points per cycle than the input has
+    /// samples, and input content up to half the sample rate may fold onto the reported groups
+    /// (the interval's harmonics may be wrong; its rms values are not affected). Set when
+    /// `WINDOW − N·fs/(2f)` does not clear the highest bin the groups use (N cycles per window,
+    /// f the interval's frequency).
+    pub const ALIASED: Flags = Flags(1 << 11);
 
     /// Flags that make a value unfit for statistics (IEC 61000-4-30 §4.7 flagging and the
     /// conditions above): EN 50160 and aggregation leave such values out.
@@ -53,7 +59,7 @@ impl Flags {
     );
 
     /// Every flag with its name as the CSV files write it, in bit order.
-    pub const NAMES: [(Flags, &'static str); 11] = [
+    pub const NAMES: [(Flags, &'static str); 12] = [
         (Self::SETTLING, "settling"),
         (Self::HOLDOVER, "holdover"),
         (Self::NO_REFERENCE, "no_reference"),
@@ -65,6 +71,7 @@ impl Flags {
         (Self::EVENT, "event"),
         (Self::NO_LOCK, "no_lock"),
         (Self::OFF_NOMINAL, "off_nominal"),
+        (Self::ALIASED, "aliased"),
     ];
 
     /// No flag set.

@@ -204,6 +204,14 @@ pub(crate) fn interval_groups<const IV: usize>(
             Ok(w) => fft::rfft_1024(w),
             Err(_) => return,
         },
+        1280 => match <&mut [f32; 1280]>::try_from(&mut window[..]) {
+            Ok(w) => fft::rfft_1280(w),
+            Err(_) => return,
+        },
+        1536 => match <&mut [f32; 1536]>::try_from(&mut window[..]) {
+            Ok(w) => fft::rfft_1536(w),
+            Err(_) => return,
+        },
         2048 => match <&mut [f32; 2048]>::try_from(&mut window[..]) {
             Ok(w) => fft::rfft_2048(w),
             Err(_) => return,

@@ -116,23 +116,26 @@ impl Boxcars {
         lines: [[0; BOX_MAX]; STAGES - 1],
     };
 
-    fn new(fs: f32, f0: f32) -> Self {
-        let l = |k: f32| ((fs / (k * f0) + 0.5) as usize).clamp(1, BOX_MAX);
-        let len = NULLS.map(l);
-        Self {
-            len,
-            first: [0; BOX_MAX],
-            lines: [[0; BOX_MAX]; STAGES - 1],
-            n: 0,
-            sum: [0; STAGES],
-            filled: 0,
-            warmup: len.iter().sum(),
-        }
+    /// Stage lengths for sample rate `fs` and nominal frequency `f0`.
+    fn lengths(fs: f32, f0: f32) -> [usize; STAGES] {
+        NULLS.map(|k: f32| ((fs / (k * f0) + 0.5) as usize).clamp(1, BOX_MAX))
+    }
+
+    /// Configure for `fs` and `f0` in place, empty (the lines are large: no copy on the stack).
+    fn configure(&mut self, fs: f32, f0: f32) {
+        self.len = Self::lengths(fs, f0);
+        self.warmup = self.len.iter().sum();
+        self.clear();
+    }
+
+    /// Group delay of a cascade of stage lengths `len`, samples.
+    fn delay_of(len: &[usize; STAGES]) -> f32 {
+        len.iter().map(|&l| l - 1).sum::<usize>() as f32 * 0.5
     }
 
     /// Group delay of the cascade, samples.
     fn delay(&self) -> f32 {
-        self.len.iter().map(|&l| l - 1).sum::<usize>() as f32 * 0.5
+        Self::delay_of(&self.len)
     }
 
     /// Gain of the cascade at the nominal frequency relative to its sum scale.
@@ -251,40 +254,37 @@ impl Tracker {
         filter: Boxcars::ZERO,
     };
 
+    /// Configure in place, as new (the filter's lines are large: no copy on the stack).
     /// `ref_volts_per_code`: volts per unit of the integer reference fed to [`Tracker::step`].
-    pub fn new(fs: f32, f0: f32, hysteresis_v: f32, ref_volts_per_code: f32) -> Self {
-        let filter = Boxcars::new(fs, f0);
+    pub fn configure(&mut self, fs: f32, f0: f32, hysteresis_v: f32, ref_volts_per_code: f32) {
+        self.filter.configure(fs, f0);
         // The cascade sums L1·L2·L3·L4 samples; its gain at f0 is about 0.67 of that.
-        let volts_per_unit = ref_volts_per_code / filter.scale();
+        let volts_per_unit = ref_volts_per_code / self.filter.scale();
         let hysteresis = (hysteresis_v / volts_per_unit) as i64;
         let nominal_period = fs / f0;
-        Self {
-            filter,
-            volts_per_unit,
-            state: ZcState::Seeking,
-            y_prev: 0,
-            hysteresis: hysteresis.max(1),
-            t_min: nominal_period / 1.4,
-            t_max: nominal_period / 0.7,
-            nominal_period,
-            last: SampleTime::default(),
-            hold_period: nominal_period,
-            periods: [nominal_period; 3],
-            periods_next: 0,
-            locked: false,
-            peak: 0,
-            deadline: 0,
-        }
-        .with_deadline()
+        self.volts_per_unit = volts_per_unit;
+        self.state = ZcState::Seeking;
+        self.y_prev = 0;
+        self.hysteresis = hysteresis.max(1);
+        self.t_min = nominal_period / 1.4;
+        self.t_max = Self::t_max(nominal_period);
+        self.nominal_period = nominal_period;
+        self.last = SampleTime::default();
+        self.hold_period = nominal_period;
+        self.periods = [nominal_period; 3];
+        self.periods_next = 0;
+        self.locked = false;
+        self.peak = 0;
+        self.set_deadline();
+    }
+
+    /// Longest accepted period for a nominal period, samples.
+    fn t_max(nominal_period: f32) -> f32 {
+        nominal_period / 0.7
     }
 
     /// Recompute the hold-over deadline after `last` changed: the first sample `m` with
     /// `m − delay − last > t_max`.
-    fn with_deadline(mut self) -> Self {
-        self.set_deadline();
-        self
-    }
-
     fn set_deadline(&mut self) {
         let due = self.last.add(self.t_max + self.filter.delay());
         self.deadline = due.sample + 1;
@@ -301,6 +301,12 @@ impl Tracker {
     /// Longest cycle the tracker can produce, in samples.
     pub fn max_cycle_samples(&self) -> f32 {
         self.t_max + self.filter.delay()
+    }
+
+    /// Longest cycle a tracker configured for `fs` and `f0` can produce, in samples (as
+    /// [`Tracker::max_cycle_samples`] after [`Tracker::configure`]).
+    pub fn max_cycle_samples_for(fs: f32, f0: f32) -> f32 {
+        Self::t_max(fs / f0) + Boxcars::delay_of(&Boxcars::lengths(fs, f0))
     }
 
     pub fn reset(&mut self) {

@@ -7,7 +7,9 @@
 
 mod common;
 use common::*;
-use percycle_engine::{Config, IntervalReport, Meter, Output, Topology, MAX_ORDER};
+use percycle_engine::{
+    Config, Flags, IntervalReport, Meter, Output, Topology, DEFAULT_RING, DEFAULT_WINDOW, MAX_ORDER,
+};
 
 const UN: f64 = 230.0;
 
@@ -17,7 +19,16 @@ fn run(
     sig: &Signal,
     seconds: f64,
 ) -> (Vec<IntervalReport>, Vec<percycle_engine::CycleSpectrum>) {
-    let mut meter: Box<Meter> = Box::new(Meter::new(cfg).unwrap());
+    run_sized::<DEFAULT_WINDOW>(cfg, sig, seconds)
+}
+
+/// [`run`] with an interval window of `W` points.
+fn run_sized<const W: usize>(
+    cfg: Config,
+    sig: &Signal,
+    seconds: f64,
+) -> (Vec<IntervalReport>, Vec<percycle_engine::CycleSpectrum>) {
+    let mut meter: Box<Meter<DEFAULT_RING, W>> = Box::new(Meter::new(cfg).unwrap());
     let fs = cfg.sample_rate_hz as f64;
     let nch = cfg.topology.channels();
     let n = (fs * seconds) as usize;
@@ -384,4 +395,55 @@ fn content_between_order_64_and_nyquist_does_not_alias_into_the_interval_groups(
             }
         }
     }
+}
+
+/// Subgroups 2..=50 of the first channel of every interval against the truth of `sig`.
+fn check_groups(what: &str, intervals: &[IntervalReport], sig: &Signal) {
+    let truth = truth_subgroups(sig);
+    assert!(!intervals.is_empty(), "{what}: no interval");
+    for iv in intervals {
+        for h in 2..=MAX_ORDER {
+            check(&format!("{what}: subgroup {h}"), iv.subgroups[0][h] as f64, truth[h], UN)
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_1536_point_window_serves_50_and_60_hz_and_flags_the_intervals_that_may_fold() {
+    let comps =
+        [(3.0, 5.0, 0.2), (5.0, 6.0, 1.1), (29.0, 1.5, 0.4), (49.0, 1.0, 2.0), (50.0, 0.5, 0.9)];
+    // 50 Hz at 10.24 kHz: 153.6 points per cycle, input content up to order 102.4 folds no lower
+    // than order 51.2, above every group.
+    let sig = single(50.0, &comps);
+    let (intervals, _) =
+        run_sized::<1536>(Config::new(Topology::SinglePhase, 10_240.0, 50.0), &sig, 0.5);
+    check_groups("1536 points, 50 Hz, 10.24 kHz", &intervals, &sig);
+    assert!(intervals.iter().all(|iv| !iv.flags.contains(Flags::ALIASED)));
+    // 60 Hz at 7.68 kHz: 128 points per cycle, as many as the input has samples.
+    let sig = single(60.0, &comps);
+    let (intervals, _) =
+        run_sized::<1536>(Config::new(Topology::SinglePhase, 7_680.0, 60.0), &sig, 0.5);
+    check_groups("1536 points, 60 Hz, 7.68 kHz", &intervals, &sig);
+    assert!(intervals.iter().all(|iv| !iv.flags.contains(Flags::ALIASED)));
+
+    // 60 Hz at 10.24 kHz: the input reaches order 85, the window's Nyquist order is 64, and order
+    // 80 folds onto order 48 (128 − 80). The interval says so; 2048 points (170.7 per cycle)
+    // keep it apart and are not flagged.
+    let cfg = Config::new(Topology::SinglePhase, 10_240.0, 60.0);
+    let sig = single(60.0, &[(80.0, 5.0, 0.4)]);
+    let (folded, _) = run_sized::<1536>(cfg, &sig, 0.5);
+    assert!(!folded.is_empty());
+    for iv in &folded {
+        assert!(iv.flags.contains(Flags::ALIASED), "interval {} not flagged", iv.index);
+        assert!(iv.subgroups[0][48] as f64 > 0.01 * UN, "order 80 should fold onto 48 here");
+    }
+    let (clean, _) = run_sized::<2048>(cfg, &sig, 0.5);
+    check_groups("2048 points, 60 Hz, 10.24 kHz, order 80", &clean, &single(60.0, &[]));
+    assert!(clean.iter().all(|iv| !iv.flags.contains(Flags::ALIASED)));
+
+    // 25.6 kHz at 50 Hz: the input reaches order 256, past the 2048-point window's 102.4.
+    let (fast, _) =
+        run(Config::new(Topology::SinglePhase, 25_600.0, 50.0), &single(50.0, &[]), 0.5);
+    assert!(!fast.is_empty() && fast.iter().all(|iv| iv.flags.contains(Flags::ALIASED)));
 }

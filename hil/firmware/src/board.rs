@@ -134,7 +134,10 @@ pub const RECORD_BYTES: usize = 8 * 1024;
 /// would stop just short of 12.8 kHz, which needs 515).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const RING: usize = 1024;
-/// Interval FFT length: 1024 serves 50 Hz only (a 60 Hz configuration is refused).
+/// Interval FFT length: 1024 serves 50 Hz only (a 60 Hz configuration is refused); at 10.24 kHz
+/// its 102.4 points per cycle fold content above order 51 onto the groups, and every interval says
+/// so ([`percycle_engine::Flags::ALIASED`]). 1536 would serve both without folding at 50 Hz, but
+/// its 14 KiB more do not fit beside the stack in 128 KiB.
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const WINDOW: usize = 1024;
 
