@@ -33,6 +33,7 @@ mod meter;
 mod pq;
 mod report;
 mod resample;
+mod segments;
 #[cfg(feature = "serde")]
 mod serde_arrays;
 mod spectrum;

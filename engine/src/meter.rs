@@ -4,7 +4,7 @@ use crate::aggregate::{AggregateReport, Aggregator};
 use crate::conditions::Conditions;
 use crate::config::{Config, ConfigError, Roles, Topology, MAX_CHANNELS};
 use crate::delay::{DelayLine, BASE_DELAY};
-use crate::energy::{Energy, EnergyRegisters};
+use crate::energy::EnergyRegisters;
 use crate::front::{Front, Stop};
 use crate::interval::{CycleShare, Interval, Samples};
 use crate::kernels::{self, edge, Frame, Grid, LANES};
@@ -15,6 +15,7 @@ use crate::pq::{
 };
 use crate::report::{CycleReport, Flags, Phasor};
 use crate::resample::{Kernel, LOOKAHEAD, LOOKBEHIND};
+use crate::segments::{Segment, Segments};
 use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
 use crate::tracker::{Boundary, BoundaryKind, SampleTime, Tracker};
 
@@ -136,12 +137,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     recent_next: usize,
     /// Second half of the last cycle (power quality on), while the next cycle follows it.
     last_half: Option<HalfCycle>,
-    energy: Energy,
-    /// Leading partial segment waiting for the first cycle's reactive power.
-    lead: Option<Segment>,
-    /// Reactive power and creep decision of the last cycle, for the trailing segment.
-    last_q: [f32; 3],
-    last_live: [bool; 3],
+    /// The energy registers and the partial segment waiting for a cycle's reactive power.
+    segments: Segments,
     have_cycle: bool,
     /// Locked cycles still to be flagged settling.
     settle_left: u16,
@@ -181,13 +178,6 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     ring: [Frame; RING],
     /// The IEC 61000-4-30 interval being filled (its window last) and the last one completed.
     interval: Interval<WINDOW>,
-}
-
-/// Active power of a partial segment (before the first or after the last boundary).
-#[derive(Clone, Copy, Debug)]
-struct Segment {
-    p: [f32; 3],
-    seconds: f32,
 }
 
 /// Integration window on the corrected stream.
@@ -268,10 +258,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         recent_periods: [0.0; 5],
         recent_next: 0,
         last_half: None,
-        energy: Energy::ZERO,
-        lead: None,
-        last_q: [0.0; 3],
-        last_live: [false; 3],
+        segments: Segments::ZERO,
         have_cycle: false,
         settle_left: 0,
         acquired: false,
@@ -375,10 +362,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             recent_periods,
             recent_next,
             last_half,
-            energy,
-            lead,
-            last_q,
-            last_live,
+            segments,
             have_cycle,
             settle_left,
             acquired,
@@ -424,10 +408,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         *recent_periods = [cfg.sample_rate_hz / cfg.nominal_hz; 5];
         *recent_next = 0;
         *last_half = None;
-        *energy = Energy::ZERO;
-        *lead = None;
-        *last_q = [0.0; 3];
-        *last_live = [false; 3];
+        *segments = Segments::ZERO;
         *have_cycle = false;
         *settle_left = cfg.settle_cycles;
         *acquired = false;
@@ -478,12 +459,12 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
 
     /// The energy registers and pulse counts.
     pub fn energy(&self) -> &EnergyRegisters {
-        &self.energy.regs
+        self.segments.registers()
     }
 
     /// Clear the energy registers and pulse counters (a meter's register reset).
     pub fn clear_energy(&mut self) {
-        self.energy.clear();
+        self.segments.clear();
     }
 
     /// Forget the signal state (filters, cycle, ring) and restart at sample 0; energy registers
@@ -501,7 +482,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.index = 0;
         self.recent_periods = [self.cfg.sample_rate_hz / self.cfg.nominal_hz; 5];
         self.last_half = None;
-        self.lead = None;
+        self.segments.restart();
         self.have_cycle = false;
         self.settle_left = self.cfg.settle_cycles;
         self.acquired = false;
@@ -764,11 +745,8 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             if end.since(self.start) >= 0.0 {
                 let w =
                     Window { a: self.start, b: end, rect_a: self.start_is_origin, rect_b: true };
-                let seg = self.segment(&w);
-                if let Some(lead) = self.lead.take() {
-                    self.register_segment(&lead, self.last_q, self.last_live);
-                }
-                self.register_segment(&seg, self.last_q, self.last_live);
+                let tail = self.segment(&w);
+                self.segments.finish(tail, &self.cfg, &self.roles);
             }
         }
         // The interval the last cycle completed stays to be taken ([`Meter::take_interval`]).
@@ -856,9 +834,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 let disturbed = disturbed || self.detector.active();
                 self.rvc.update(stamp, &v, disturbed, &mut self.events);
             }
-            if let Some(lead) = self.lead.replace(seg) {
-                self.register_segment(&lead, self.last_q, self.last_live);
-            }
+            self.segments.partial(seg, &self.cfg, &self.roles);
             // The interval window needs contiguous cycles: start a new one.
             self.interval.restart();
             self.front.flags = flags;
@@ -880,12 +856,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if !self.acquired {
             report.flags.insert(Flags::SETTLING);
         }
-        let live = self.register_cycle(&report, x.len);
+        let live = self.segments.cycle(&report, x.len, &self.cfg, &self.roles);
         if (0..3).any(|p| self.roles.i[p].is_some() && !live[p]) {
             report.flags.insert(Flags::CREEP);
-        }
-        if let Some(lead) = self.lead.take() {
-            self.register_segment(&lead, report.q_reactive, live);
         }
         // Urms(1/2): one-period windows ending at the cycle's midpoint and at its end. The window
         // is the median length of the last five cycles (this one included), not this cycle's own
@@ -932,8 +905,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             self.snapshot = Some(Snapshot::of(kind, &report));
         }
 
-        self.last_q = report.q_reactive;
-        self.last_live = live;
         self.have_cycle = true;
         self.index += 1;
         // Runs of bad samples that no later window can reach.
@@ -1293,31 +1264,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         r.s_total = r.s_apparent.iter().sum();
         r.pf_total = ratio(r.p_total, r.s_total);
         r
-    }
-
-    /// Register one cycle's energy; returns which phases were above the creep threshold.
-    fn register_cycle(&mut self, r: &CycleReport, len: f32) -> [bool; 3] {
-        let seconds = len / self.cfg.sample_rate_hz;
-        let live = r.i_rms.map(|i| i >= self.cfg.creep_current && i > 0.0);
-        let seg = Segment { p: r.p_active, seconds };
-        self.register_segment(&seg, r.q_reactive, live);
-        live
-    }
-
-    fn register_segment(&mut self, seg: &Segment, q: [f32; 3], live: [bool; 3]) {
-        let k = self.cfg.meter_constant_imp_per_kwh;
-        let scale = seg.seconds * 1.0e6;
-        let (mut pt, mut qt) = (0.0f32, 0.0f32);
-        for p in 0..3 {
-            if self.roles.i[p].is_none() {
-                continue;
-            }
-            let (pe, qe) = if live[p] { (seg.p[p] * scale, q[p] * scale) } else { (0.0, 0.0) };
-            self.energy.register(p, pe, qe, k);
-            pt += pe;
-            qt += qe;
-        }
-        self.energy.register(3, pt, qt, k);
     }
 }
 
