@@ -25,8 +25,8 @@
 //! f32 (their budget is 0.5 % of reading). Both are exact IEEE arithmetic on host and target.
 
 use crate::config::MAX_CHANNELS;
-use crate::report::Flags;
 use crate::spectrum::IntervalReport;
+use crate::types::Flags;
 
 /// Highest harmonic order aggregated (the EN 50160 table's range).
 pub const AGGREGATE_ORDERS: usize = 25;

@@ -6,7 +6,7 @@
 use crate::config::{Config, Roles, Topology};
 use crate::pq::{close, EventKind, EventQueue, Open, VoltageEvent};
 use crate::report::CycleReport;
-use crate::tracker::SampleTime;
+use crate::types::SampleTime;
 use crate::unbalance;
 
 /// The four conditions, in the order of their [`EventKind`]s.

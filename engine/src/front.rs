@@ -10,10 +10,9 @@
 
 use crate::config::{Topology, CODE_MISSING, MAX_CHANNELS};
 use crate::delay::{DelayLine, BASE_DELAY};
-use crate::kernels::{Frame, LANES};
 use crate::math;
-use crate::report::Flags;
 use crate::tracker::{Boundary, Tracker};
+use crate::types::{Flags, Frame, LANES};
 
 /// What was wrong with a frame's samples (bits of [`Input::codes`]'s return).
 pub(crate) const BAD_INVALID: u8 = 1;

@@ -5,12 +5,12 @@
 //! over-deviation).
 
 use crate::config::{Config, Roles, Topology, MAX_CHANNELS};
-use crate::kernels::{self, Frame, Grid, LANES};
+use crate::kernels::{self, Grid};
 use crate::math;
-use crate::report::{CycleReport, Flags};
+use crate::report::CycleReport;
 use crate::resample::Kernel;
 use crate::spectrum::{self, IntervalReport};
-use crate::tracker::SampleTime;
+use crate::types::{Flags, Frame, SampleTime, LANES};
 use crate::unbalance;
 
 /// Time-domain sums of the cycles in the window.

@@ -18,20 +18,10 @@
 
 use crate::config::MAX_CHANNELS;
 use crate::math;
-use crate::report::Phasor;
 use crate::resample::{self, Kernel, KERNEL, KERNEL_PHASES, KERNEL_SHORT};
-use crate::tracker::SampleTime;
+use crate::types::{Frame, Phasor, SampleTime, LANES};
 
-/// Lanes of a ring frame: the channels of one sample side by side. On the host the largest frame
-/// (3P4W, 7 channels) is padded to 8, so that a frame is two 4-lane vectors (measured: with 7
-/// lanes the host resampler split each frame into 4 + 2 + 1 and ran 2.5 times slower). The
-/// 32-bit Arm target computes lanes one at a time and keeps 7 (4 KiB less ring for
-/// `Meter<1024, _>`). Each lane's results are the same either way.
-pub(crate) const LANES: usize = if cfg!(target_arch = "arm") { MAX_CHANNELS } else { 8 };
 const _: () = assert!(LANES >= MAX_CHANNELS);
-
-/// One sample of every channel, as exact f32 codes.
-pub(crate) type Frame = [f32; LANES];
 
 /// Lanes computed for 3P4W (7 channels): all of a frame's.
 pub(crate) const WIDE: usize = LANES;

@@ -38,6 +38,7 @@ mod segments;
 mod serde_arrays;
 mod spectrum;
 mod tracker;
+mod types;
 mod unbalance;
 
 pub use aggregate::{AggregateKind, AggregateReport, AggregationConfig, AGGREGATE_ORDERS};
@@ -51,6 +52,6 @@ pub use meter::{Finished, Meter, Output, DEFAULT_RING, DEFAULT_WINDOW};
 pub use pq::{
     EventKind, FrequencyReport, PqCounters, Snapshot, VoltageEvent, SNAPSHOT_NAMES, SNAPSHOT_VALUES,
 };
-pub use report::{CycleReport, Flags, Phasor};
+pub use report::CycleReport;
 pub use spectrum::{CycleSpectrum, IntervalReport, CYCLE_POINTS, MAX_ORDER};
-pub use tracker::SampleTime;
+pub use types::{Flags, Phasor, SampleTime};

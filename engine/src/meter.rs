@@ -7,17 +7,18 @@ use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::EnergyRegisters;
 use crate::front::{Front, Stop};
 use crate::interval::{CycleShare, Interval, Samples};
-use crate::kernels::{self, edge, Frame, Grid, LANES};
+use crate::kernels::{self, edge, Grid};
 use crate::math;
 use crate::pq::{
     EventDetector, EventKind, EventQueue, FrequencyReport, PqCounters, RvcDetector, Snapshot,
     TenSecond, VoltageEvent,
 };
-use crate::report::{CycleReport, Flags, Phasor};
+use crate::report::CycleReport;
 use crate::resample::{Kernel, LOOKAHEAD, LOOKBEHIND};
 use crate::segments::{Segment, Segments};
 use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
-use crate::tracker::{Boundary, BoundaryKind, SampleTime, Tracker};
+use crate::tracker::{Boundary, BoundaryKind, Tracker};
+use crate::types::{Flags, Frame, Phasor, SampleTime, LANES};
 
 /// Samples after a boundary that must have arrived before its cycle is closed: the resampler's
 /// taps reach [`LOOKAHEAD`] samples past the last point.

@@ -24,7 +24,7 @@
 //! declared voltage. Interruptions are always judged against the declared voltage.
 
 use crate::en50160;
-use crate::tracker::SampleTime;
+use crate::types::SampleTime;
 
 /// What kind of voltage event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -360,7 +360,7 @@ pub struct FrequencyReport {
     /// Frequency, Hz.
     pub frequency: f32,
     /// Union of the flags of the counted cycles.
-    pub flags: crate::report::Flags,
+    pub flags: crate::types::Flags,
 }
 
 /// Accumulates the cycles of the current 10-s interval.
@@ -369,7 +369,7 @@ pub(crate) struct TenSecond {
     interval: u64,
     cycles: u32,
     samples: f64,
-    flags: crate::report::Flags,
+    flags: crate::types::Flags,
     started: bool,
 }
 
@@ -379,7 +379,7 @@ impl TenSecond {
         interval: 0,
         cycles: 0,
         samples: 0.0,
-        flags: crate::report::Flags::empty(),
+        flags: crate::types::Flags::empty(),
         started: false,
     };
 
@@ -388,7 +388,7 @@ impl TenSecond {
         &mut self,
         a: SampleTime,
         len: f32,
-        flags: crate::report::Flags,
+        flags: crate::types::Flags,
         samples_per_interval: u64,
         fs: f32,
     ) -> Option<FrequencyReport> {

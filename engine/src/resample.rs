@@ -10,7 +10,7 @@
 //! above the 50th harmonic of 57.5 Hz at 10.24 kHz (0.286·fs), for three quarters of the work. Cost: one multiply-add per tap, point
 //! and channel, plus the taps' interpolation, shared by all channels.
 
-use crate::tracker::SampleTime;
+use crate::types::SampleTime;
 
 include!(concat!(env!("OUT_DIR"), "/kernel.rs"));
 

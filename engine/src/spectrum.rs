@@ -22,8 +22,7 @@
 use crate::config::MAX_CHANNELS;
 use crate::fft;
 use crate::math;
-use crate::report::{Flags, Phasor};
-use crate::tracker::SampleTime;
+use crate::types::{Flags, Phasor, SampleTime};
 
 /// Points per cycle of the per-cycle spectrum.
 pub const CYCLE_POINTS: usize = 128;

@@ -30,46 +30,7 @@
 //! that short segment (energy only, no cycle report) and tracking resumes from it, so the
 //! tracker locks again whatever the phase of the returning signal.
 
-use crate::math;
-
-/// A point on the sample axis: integer sample index plus a fraction in `[0, 1)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct SampleTime {
-    /// Sample index counted from the start of the stream (or the last reset).
-    pub sample: u64,
-    /// Fraction of a sample period after `sample`, in `[0, 1)`.
-    pub frac: f32,
-}
-
-impl SampleTime {
-    /// The stream origin.
-    pub const ZERO: Self = Self { sample: 0, frac: 0.0 };
-
-    /// Time since the start of the stream, in seconds.
-    pub fn seconds(&self, sample_rate_hz: f32) -> f64 {
-        (self.sample as f64 + self.frac as f64) / sample_rate_hz as f64
-    }
-
-    /// `self + samples`, normalised.
-    pub(crate) fn add(self, samples: f32) -> Self {
-        let whole = math::floor64(samples as f64 + self.frac as f64);
-        let frac = (samples as f64 + self.frac as f64 - whole) as f32;
-        // `frac` may round up to 1.0 in f32; keep it in [0, 1).
-        let (whole, frac) = if frac >= 1.0 { (whole + 1.0, 0.0) } else { (whole, frac) };
-        let sample = if whole >= 0.0 {
-            self.sample.saturating_add(whole as u64)
-        } else {
-            self.sample.saturating_sub((-whole) as u64)
-        };
-        Self { sample, frac }
-    }
-
-    /// `self - earlier` in samples.
-    pub(crate) fn since(self, earlier: Self) -> f32 {
-        (self.sample.wrapping_sub(earlier.sample) as i64) as f32 + (self.frac - earlier.frac)
-    }
-}
+use crate::types::SampleTime;
 
 /// Longest boxcar the tracker supports (32 kHz at 50 Hz needs 213).
 const BOX_MAX: usize = 256;

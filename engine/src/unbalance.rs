@@ -3,7 +3,7 @@
 //! voltages (and i2, i0 of the currents) over an interval, and the sequences the conditions
 //! judge per cycle.
 
-use crate::report::Phasor;
+use crate::types::Phasor;
 
 /// Magnitudes of the positive, negative and zero sequence components of three phasors
 /// (symmetrical components with a = e^(j·120°): U+ = (U1 + a·U2 + a²·U3)/3, U− = (U1 + a²·U2 +
