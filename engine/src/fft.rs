@@ -10,9 +10,10 @@
 //! Twiddles (`build.rs`, computed in f64 and rounded to f32): the radix-8 stage and each radix-4
 //! stage but the last read their own table of rows W^k, W^{2k}, … in loop order; the last radix-4
 //! stages and the real split read quarter-circle tables of 2048, 1536 and 1280 points, whose
-//! other quadrants are the same values swapped and negated, which is exact (N = 128 reads the
-//! 1536-point table with a stride of 12, N = 1024 the 2048-point table with a stride of 2). The last radix-4 stages are specialised on their
-//! length, so the compiler sees every index in range; the others share one out-of-line function.
+//! other quadrants are the same values swapped and negated, which is exact (N = 128 and 1024 read
+//! the 2048-point table with strides of 16 and 2, so a firmware that uses 128 and 2048 points
+//! holds one table). The last radix-4 stages are specialised on their length, so the compiler
+//! sees every index in range; the others share one out-of-line function.
 //!
 //! Only f32 additions, subtractions and multiplications, in the order written, no fused
 //! multiply-add: the host and the Cortex-M4F give the same bits.
@@ -27,7 +28,7 @@ pub fn rfft_128(x: &mut [f32; 128]) {
     permute(x, &PERM_64, &PERM_64_CYCLES);
     first8(x);
     stage8(x, &STAGE_128_8);
-    split(x, &QUARTER_1536);
+    split(x, &QUARTER_2048);
 }
 
 /// Forward real FFT of 1024 points, in place, unnormalised, packed as [`rfft_128`].
