@@ -34,18 +34,19 @@ fn a_run_compares_with_the_host_build_and_judges_against_the_truth() {
 }
 
 #[test]
-fn a_vector_the_small_board_cannot_run_fails_by_name_and_the_others_run() {
+fn every_foundation_vector_runs_on_the_small_board_at_50_and_60_hz() {
     let Some(elf) = common::firmware_at(
         "hil/firmware/target/netduinoplus2/thumbv7em-none-eabihf/release/percycle-firmware",
     ) else {
         return;
     };
     let (mut target, name) = bench::open_target("qemu:netduinoplus2", &elf).expect("QEMU board");
-    // A 60 Hz vector needs a 2048-point window the STM32F405 build does not have: it fails by
-    // name; the 50 Hz vectors around it still run.
+    // The STM32F405 build's 1536-point window serves 60 Hz too: the 60 Hz vector runs and is
+    // judged like the 50 Hz ones.
     let report = run_suite(target.as_mut(), &name, "foundation", Some(0.3), false, None).unwrap();
     let failed: Vec<&str> =
         report.vectors.iter().filter(|v| !v.truth.pass).map(|v| v.name.as_str()).collect();
-    assert_eq!(failed, ["3p4w_60hz_15360hz"], "{report:?}");
-    assert!(!report.pass);
+    assert!(failed.is_empty(), "{failed:?}");
+    assert!(report.vectors.iter().any(|v| v.name == "3p4w_60hz_15360hz"));
+    assert!(report.pass);
 }

@@ -185,7 +185,7 @@ pub trait Target {
 
 /// The engine sizes (`Meter<RING, WINDOW>`) the host builds, one per board: the bench compares
 /// a board with the host build of its own sizes.
-pub const HOST_SIZES: [(u16, u16); 2] = [(1024, 2048), (1024, 1024)];
+pub const HOST_SIZES: [(u16, u16); 2] = [(1024, 2048), (1024, 1536)];
 
 /// A host meter of any of [`HOST_SIZES`].
 trait HostEngine {
@@ -284,7 +284,7 @@ impl Target for HostTarget {
         }
         let cfg = w.to_config();
         self.meter = Some(match self.sizes {
-            (1024, 1024) => build::<1024, 1024>(cfg)?,
+            (1024, 1536) => build::<1024, 1536>(cfg)?,
             _ => build::<1024, 2048>(cfg)?,
         });
         Ok(())

@@ -134,12 +134,11 @@ pub const RECORD_BYTES: usize = 8 * 1024;
 /// would stop just short of 12.8 kHz, which needs 515).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const RING: usize = 1024;
-/// Interval FFT length: 1024 serves 50 Hz only (a 60 Hz configuration is refused); at 10.24 kHz
-/// its 102.4 points per cycle fold content above order 51 onto the groups, and every interval says
-/// so ([`percycle_engine::Flags::ALIASED`]). 1536 would serve both without folding at 50 Hz, but
-/// its 14 KiB more do not fit beside the stack in 128 KiB.
+/// Interval FFT length: 1536 serves 50 and 60 Hz (153.6 and 128 points per cycle); at 10.24 kHz
+/// and 50 Hz nothing folds onto the groups from 49.5 Hz up, and an interval that may fold says
+/// so ([`percycle_engine::Flags::ALIASED`]).
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
-pub const WINDOW: usize = 1024;
+pub const WINDOW: usize = 1536;
 
 extern "C" {
     static __stext: u8;

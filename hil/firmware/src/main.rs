@@ -90,7 +90,8 @@ use cortex_m_rt::{entry, exception, ExceptionFrame};
 use percycle_engine::{Meter, Output};
 use percycle_wire::{
     crc32, decode_message, encode_message, unpack_block, Body, CostCounters, Dedup, Envelope,
-    ErrorCode, FrameDecoder, Identity, RecordKind, Records, WireCycle, WireEnergy, MAX_FRAME,
+    ErrorCode, FrameDecoder, Identity, RecordKind, Records, WireCycle, WireEnergy,
+    MAX_ENCODED_FRAME, MAX_FRAME,
 };
 
 /// Encoded engine outputs of one reply: a 40-frame block closes at most one cycle and one
@@ -108,10 +109,13 @@ const MAX_CODES: usize = MAX_FRAME;
 /// Build id: changes with every build of different code (the code CRC is the stable id).
 const BUILD_ID: u32 = 1;
 
+/// The serial line and the buffers of one outgoing message: its encoding (room past
+/// [`MAX_FRAME`], so that a message too long for a frame is refused by the framing, not by the
+/// encoder) and its frame on the wire.
 struct Link<S: Serial> {
     serial: S,
     scratch: [u8; MAX_FRAME + 64],
-    frame: [u8; 2 * MAX_FRAME + 64],
+    frame: [u8; MAX_ENCODED_FRAME],
 }
 
 impl<S: Serial> Link<S> {
@@ -144,12 +148,13 @@ fn main() -> ! {
     let mut link = Link {
         serial: board::Uart::init(),
         scratch: [0; MAX_FRAME + 64],
-        frame: [0; 2 * MAX_FRAME + 64],
+        frame: [0; MAX_ENCODED_FRAME],
     };
-    let mut decoder: FrameDecoder<{ 2 * MAX_FRAME + 64 }> = FrameDecoder::new();
+    // Buffers sized to the protocol: a frame carries at most MAX_FRAME payload bytes.
+    let mut decoder: FrameDecoder<MAX_FRAME> = FrameDecoder::new();
     let mut dedup = Dedup::default();
     let mut config_crc = 0u32;
-    let mut payload = [0u8; 2 * MAX_FRAME + 64];
+    let mut payload = [0u8; MAX_FRAME];
     // Replies to the last request, kept for a retransmitted request: its cycles, its energy
     // and the final reply.
     let mut last_done: Option<(u16, u32)> = None;
