@@ -173,9 +173,9 @@ impl<const WINDOW: usize> Interval<WINDOW> {
     /// Whether input content up to half the sample rate may fold onto the groups of a window of
     /// `cycles` cycles over `len` samples, orders up to `top`: the window holds `WINDOW / cycles`
     /// points per cycle, input content at `F` Hz sits at bin `F·cycles/f` and, past the
-    /// window's Nyquist bin, folds to `WINDOW − F·cycles/f`. The lowest folded bin, from
-    /// `F = fs/2` (`len / 2` samples-per-window worth of bins), must stay above the highest bin
-    /// the groups read (`cycles·top + 1`) with one bin of leakage to spare.
+    /// window's Nyquist bin, folds to `WINDOW − F·cycles/f`. The lowest folded bin, that of
+    /// `F = fs/2` (bin `len / 2`), must stay above the highest bin the groups read
+    /// (`cycles·top + 1`) with one bin of leakage to spare.
     fn may_alias(cycles: usize, top: usize, len: f32) -> bool {
         let lowest_fold = WINDOW as f32 - 0.5 * len;
         lowest_fold <= (cycles * top + 2) as f32
