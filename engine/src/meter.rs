@@ -64,8 +64,8 @@ pub enum Output<'a> {
 /// none are flagged from 42.5 Hz up at 12.8 kHz and below; with 1536 at 10.24 kHz, those below
 /// 49.5 Hz are, and at 60 Hz every one from about 9.3 kHz up. The state takes
 /// `4 × (7 × RING + 7 × WINDOW)` bytes on the Cortex-M4F (`8 × RING` ring lanes on the host) plus
-/// about 20 KiB of filters, detectors and reports: 104 KiB for `Meter<1024, 2048>` on the
-/// target, 65 KiB for `Meter<512, 1024>` on the host.
+/// about 27 KiB of filters, detectors and reports: 111 KiB for `Meter<1024, 2048>` on the
+/// target (the firmware's `.bss` symbol), 71 KiB for `Meter<512, 1024>` on the host.
 ///
 /// # Measurement definitions
 ///
