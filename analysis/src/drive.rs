@@ -32,8 +32,8 @@ pub fn engine_value(x: f64) -> f32 {
 /// One record of the engine, as the driver hands it out.
 #[derive(Clone, Copy, Debug)]
 pub enum Record<'a> {
-    /// A cycle's report, with its harmonics; the last two cycles of a stream (handed out by
-    /// [`Meter::finish`]) come without.
+    /// A cycle's report, with its harmonics (`None` where the source has none: a board's
+    /// reports over the wire).
     Cycle(&'a CycleReport, Option<&'a CycleSpectrum>),
     /// A 10/12-cycle interval.
     Interval(&'a IntervalReport),
@@ -233,18 +233,15 @@ pub fn run(
             p.update(source.position().0);
         }
     }
-    let last: Vec<CycleReport> = meter.finish().collect();
-    for r in &last {
-        sink.record(Record::Cycle(r, None))?;
-    }
-    if let Some(iv) = meter.take_interval() {
-        sink.record(Record::Interval(iv))?;
-    }
-    while let Some(e) = meter.take_event() {
-        sink.record(Record::Event(&e))?;
-    }
-    while let Some(x) = meter.take_aggregate() {
-        sink.record(Record::Aggregate(&x))?;
+    meter.finish_with(|o| {
+        if let (None, Some(r)) = (&failed, Record::of(o)) {
+            if let Err(e) = sink.record(r) {
+                failed = Some(e);
+            }
+        }
+    });
+    if let Some(e) = failed.take() {
+        return Err(e);
     }
     if let Some(p) = progress {
         p.finish();

@@ -465,6 +465,29 @@ pub(crate) fn lane_rows(rows: [&mut [f32]; MAX_CHANNELS], n: usize) -> [&mut [f3
     })
 }
 
+/// Integration window on the corrected stream, between two sub-sample instants.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Window {
+    pub a: SampleTime,
+    pub b: SampleTime,
+    /// Rectangle convention at the start: the first sample counts in full (stream origin).
+    pub rect_a: bool,
+    /// Rectangle convention at the end: the last sample counts in full (stream end).
+    pub rect_b: bool,
+}
+
+impl Window {
+    /// Integral over the window from the integer sum over its whole samples and the values
+    /// `y = [y(a), y(a + 1), y(b), y(b + 1)]` at its boundaries' samples: the trapezoid end
+    /// corrections, or the rectangle convention at a stream end.
+    #[inline]
+    pub fn integral(&self, sum: i64, y: [f32; 4]) -> f32 {
+        let end = if self.rect_b { y[2] } else { edge(y[2], y[3], self.b.frac) };
+        let start = if self.rect_a { 0.0 } else { edge(y[0], y[1], self.a.frac) };
+        sum as f32 + end - start
+    }
+}
+
 /// Trapezoid end correction at a boundary `frac` after sample m with values `y0` = y[m] and
 /// `y1` = y[m+1]: the integral of the interpolant from the window's reference to the boundary is
 /// `Σ_{k<m} y_k + edge(y0, y1, frac)`.

@@ -40,6 +40,7 @@ mod spectrum;
 mod tracker;
 mod types;
 mod unbalance;
+mod urms_half;
 
 pub use aggregate::{AggregateKind, AggregateReport, AggregationConfig, AGGREGATE_ORDERS};
 pub use config::{

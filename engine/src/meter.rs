@@ -7,7 +7,7 @@ use crate::delay::{DelayLine, BASE_DELAY};
 use crate::energy::EnergyRegisters;
 use crate::front::{Front, Stop};
 use crate::interval::{CycleShare, Interval, Samples};
-use crate::kernels::{self, edge, Grid};
+use crate::kernels::{self, edge, Grid, Window};
 use crate::math;
 use crate::pq::{
     EventDetector, EventKind, EventQueue, FrequencyReport, PqCounters, RvcDetector, Snapshot,
@@ -19,6 +19,7 @@ use crate::segments::{Segment, Segments};
 use crate::spectrum::{self, CycleSpectrum, IntervalReport, CYCLE_POINTS};
 use crate::tracker::{Boundary, BoundaryKind, Tracker};
 use crate::types::{Flags, Frame, Phasor, SampleTime, LANES};
+use crate::urms_half::{self, CycleSquares, UrmsHalf};
 
 /// Samples after a boundary that must have arrived before its cycle is closed: the resampler's
 /// taps reach [`LOOKAHEAD`] samples past the last point.
@@ -133,11 +134,8 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     start_is_holdover: bool,
     /// Cycles reported since start or reset.
     index: u64,
-    /// Lengths of the last five tracked cycles; their median is the window of Urms(1/2).
-    recent_periods: [f32; 5],
-    recent_next: usize,
-    /// Second half of the last cycle (power quality on), while the next cycle follows it.
-    last_half: Option<HalfCycle>,
+    /// Urms(1/2): the window length and the last cycle's second half.
+    urms_half: UrmsHalf,
     /// The energy registers and the partial segment waiting for a cycle's reactive power.
     segments: Segments,
     have_cycle: bool,
@@ -181,17 +179,6 @@ pub struct Meter<const RING: usize = DEFAULT_RING, const WINDOW: usize = DEFAULT
     interval: Interval<WINDOW>,
 }
 
-/// Integration window on the corrected stream.
-#[derive(Clone, Copy, Debug)]
-struct Window {
-    a: SampleTime,
-    b: SampleTime,
-    /// Rectangle convention at the start: the first sample counts in full (stream origin).
-    rect_a: bool,
-    /// Rectangle convention at the end: the last sample counts in full (stream end).
-    rect_b: bool,
-}
-
 /// Integrals over a window, in engineering units × samples.
 #[derive(Clone, Copy, Debug, Default)]
 struct Integrals {
@@ -208,15 +195,6 @@ struct Integrals {
     /// sample of `mid`), per lane: exact, so Urms(1/2) reuses them.
     sq_codes: [i64; LANES],
     sq_codes_first: [i64; LANES],
-}
-
-/// The second half of the last cycle, for the Urms(1/2) window that spans it: Σx² in codes²
-/// per lane over whole samples `[from, to)`.
-#[derive(Clone, Copy, Debug)]
-struct HalfCycle {
-    from: u64,
-    to: u64,
-    sq: [i64; LANES],
 }
 
 impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
@@ -256,9 +234,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         start_is_origin: false,
         start_is_holdover: false,
         index: 0,
-        recent_periods: [0.0; 5],
-        recent_next: 0,
-        last_half: None,
+        urms_half: UrmsHalf::ZERO,
         segments: Segments::ZERO,
         have_cycle: false,
         settle_left: 0,
@@ -360,9 +336,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             start_is_origin,
             start_is_holdover,
             index,
-            recent_periods,
-            recent_next,
-            last_half,
+            urms_half,
             segments,
             have_cycle,
             settle_left,
@@ -406,9 +380,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         *start_is_origin = true;
         *start_is_holdover = false;
         *index = 0;
-        *recent_periods = [cfg.sample_rate_hz / cfg.nominal_hz; 5];
-        *recent_next = 0;
-        *last_half = None;
+        urms_half.reset(cfg.sample_rate_hz / cfg.nominal_hz);
         *segments = Segments::ZERO;
         *have_cycle = false;
         *settle_left = cfg.settle_cycles;
@@ -481,8 +453,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.start_is_origin = true;
         self.start_is_holdover = false;
         self.index = 0;
-        self.recent_periods = [self.cfg.sample_rate_hz / self.cfg.nominal_hz; 5];
-        self.last_half = None;
+        self.urms_half.reset(self.cfg.sample_rate_hz / self.cfg.nominal_hz);
         self.segments.restart();
         self.have_cycle = false;
         self.settle_left = self.cfg.settle_cycles;
@@ -688,25 +659,32 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.carry_len = tail.len();
     }
 
+    /// Hand a returned cycle report and what completed with it to `sink`: the one output path
+    /// of the block calls and of [`Meter::finish_with`].
     #[inline]
     fn emit(&mut self, r: Option<CycleReport>, sink: &mut dyn FnMut(Output<'_>)) {
         if let Some(r) = r {
             sink(Output::Cycle(&r, &self.spectra[1 - self.spec_next]));
-            if let Some(iv) = self.take_interval() {
-                sink(Output::Interval(iv));
-            }
-            while let Some(a) = self.aggregator.pop() {
-                sink(Output::Aggregate(&a));
-            }
-            while let Some(e) = self.events.pop() {
-                sink(Output::Event(&e));
-            }
-            if let Some(f) = self.frequency.take() {
-                sink(Output::Frequency(&f));
-            }
-            if let Some(s) = self.snapshot.take() {
-                sink(Output::Snapshot(&s));
-            }
+            self.emit_completed(sink);
+        }
+    }
+
+    /// The interval, aggregated values, events, 10-s frequency and snapshot not yet handed out.
+    fn emit_completed(&mut self, sink: &mut dyn FnMut(Output<'_>)) {
+        if let Some(iv) = self.take_interval() {
+            sink(Output::Interval(iv));
+        }
+        while let Some(a) = self.aggregator.pop() {
+            sink(Output::Aggregate(&a));
+        }
+        while let Some(e) = self.events.pop() {
+            sink(Output::Event(&e));
+        }
+        if let Some(f) = self.frequency.take() {
+            sink(Output::Frequency(&f));
+        }
+        if let Some(s) = self.snapshot.take() {
+            sink(Output::Snapshot(&s));
         }
     }
 
@@ -714,12 +692,50 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// reports not yet handed out (up to two: see [`Meter::process`]), ends the voltage events
     /// still in progress at the end of the stream, and registers the energy of the samples after
     /// the last boundary, so that every sample's energy is counted once. Take the events with
-    /// [`Meter::take_event`], the last interval with [`Meter::take_interval`] and the last
-    /// aggregated values with [`Meter::take_aggregate`]. The next frame starts a new stream at
-    /// sample 0 (as after [`Meter::reset`]); the registers are kept.
+    /// [`Meter::take_event`], the last interval with [`Meter::take_interval`], the last
+    /// aggregated values with [`Meter::take_aggregate`], and the harmonics of the last report
+    /// with [`Meter::cycle_spectrum`] ([`Meter::finish_with`] hands all of them to a sink). The
+    /// next frame starts a new stream at sample 0 (as after [`Meter::reset`]); the registers are
+    /// kept.
     pub fn finish(&mut self) -> Finished {
+        let cycles = self.end_stream();
+        if cycles[1].is_some() {
+            // The last report's harmonics (see `finish_with`) are the ones `cycle_spectrum` shows.
+            self.spec_next = 1 - self.spec_next;
+        }
+        // What completed with the last cycles stays to be taken.
+        let (interval_ready, frequency, snapshot) =
+            (self.interval_ready, self.frequency.take(), self.snapshot.take());
+        self.reset();
+        self.interval_ready = interval_ready;
+        self.frequency = frequency;
+        self.snapshot = snapshot;
+        cycles.into_iter().flatten()
+    }
+
+    /// [`Meter::finish`], handing everything to `sink` as the block calls do: the last reports
+    /// with their harmonics, then the interval, aggregated values (the last 10-min and 2-h
+    /// ones included), the events ended by the stream's end, the 10-s frequency and snapshot
+    /// not yet handed out. The meter then starts a new stream at sample 0.
+    pub fn finish_with(&mut self, mut sink: impl FnMut(Output<'_>)) {
+        let [first, last] = self.end_stream();
+        // The held report's harmonics are at `spec_next`; a cycle closed by the stream's end
+        // made the report before it (`first`, held until then) the one returned last.
+        if let Some(r) = &first {
+            sink(Output::Cycle(r, &self.spectra[1 - self.spec_next]));
+        }
+        if let Some(r) = &last {
+            sink(Output::Cycle(r, &self.spectra[self.spec_next]));
+        }
+        self.emit_completed(&mut sink);
+        self.reset();
+    }
+
+    /// The end of a stream, up to the restart: the reports not yet handed out, in order (a
+    /// second one only after a first).
+    fn end_stream(&mut self) -> [Option<CycleReport>; 2] {
         if self.nch == 0 {
-            return [None, None].into_iter().flatten();
+            return [None, None];
         }
         // Drain the delay lines into the ring (not into the tracker).
         for _ in 0..BASE_DELAY {
@@ -750,23 +766,13 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 self.segments.finish(tail, &self.cfg, &self.roles);
             }
         }
-        // The interval the last cycle completed stays to be taken ([`Meter::take_interval`]).
-        let interval_ready = self.interval_ready;
-        self.reset();
-        self.interval_ready = interval_ready;
-        [first, last].into_iter().flatten()
+        [first, last]
     }
 
     /// Hand out the interval completed by the cycle being handed out, and aggregate it.
     fn release_interval(&mut self) {
         self.interval_ready = true;
         self.aggregator.add(&self.interval.report);
-    }
-
-    /// Code of channel `c` at stream sample `m`.
-    #[inline]
-    fn at(&self, c: usize, m: u64) -> i32 {
-        self.ring[(m as usize) & (RING - 1)][c] as i32
     }
 
     /// Close the cycle that ends at boundary `b`; returns the report of the cycle before it,
@@ -815,7 +821,7 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             // The stream began mid-cycle, or a short segment ended a hold-over: no report,
             // energy only (registered with the next cycle's reactive power, not known yet).
             let seg = self.segment(&w);
-            let period = median5(self.recent_periods);
+            let period = self.urms_half.period();
             if b.kind == BoundaryKind::Resync
                 && self.cfg.analysis.power_quality
                 && self.acquired
@@ -826,7 +832,14 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
                 let mut v = [0.0f32; 3];
                 for (p, v) in v.iter_mut().enumerate() {
                     if let Some(cu) = self.roles.u[p] {
-                        *v = self.window_rms(cu, b.at, period);
+                        *v = urms_half::window_rms(
+                            &self.ring,
+                            self.gain[cu],
+                            cu,
+                            b.at,
+                            period,
+                            None,
+                        );
                     }
                 }
                 let disturbed = self.detector.active();
@@ -861,14 +874,9 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         if (0..3).any(|p| self.roles.i[p].is_some() && !live[p]) {
             report.flags.insert(Flags::CREEP);
         }
-        // Urms(1/2): one-period windows ending at the cycle's midpoint and at its end. The window
-        // is the median length of the last five cycles (this one included), not this cycle's own
-        // length: a step in amplitude or phase moves the filtered reference's zero crossings
-        // for a cycle or two (measured: 214 and 195 samples instead of 204.8 around a dip to
-        // 50 %), and a window of that length would bias the rms by half a percent.
+        // Urms(1/2)'s window counts the tracked cycles, this one included.
         if !report.flags.intersects(Flags::HOLDOVER | Flags::RESYNC) {
-            self.recent_periods[self.recent_next] = x.len;
-            self.recent_next = (self.recent_next + 1) % self.recent_periods.len();
+            self.urms_half.note(x.len);
         }
         let pq = self.cfg.analysis.power_quality;
         let opened_before = self.open_kinds();
@@ -959,26 +967,10 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
     /// Urms(1/2), voltage events, rapid voltage changes, conditions and the 10-s frequency of the
     /// cycle over `w`.
     fn power_quality(&mut self, w: &Window, x: &Integrals, report: &mut CycleReport, locked: bool) {
-        // The windows end at the midpoint's and at the end's sample, so their whole-sample
-        // sums are the cycle's own (exact integer) sums, adjusted by the few samples between
-        // the window start and the previous midpoint or this cycle's start.
-        let period = median5(self.recent_periods);
-        let ma = w.a.sample;
-        let mmid = x.mid.sample.clamp(ma, w.b.sample.max(ma));
-        let second = self.last_half.take().filter(|h| h.to == ma);
-        for p in 0..3 {
-            if let Some(cu) = self.roles.u[p] {
-                let first = second.map(|h| (h.from, h.sq[cu] + x.sq_codes_first[cu]));
-                report.u_rms_half[0][p] = self.window_rms_from(cu, x.mid, period, first);
-                let whole = Some((ma, x.sq_codes[cu]));
-                report.u_rms_half[1][p] = self.window_rms_from(cu, w.b, period, whole);
-            }
-        }
-        let mut sq = [0; LANES];
-        for (s, (&whole, &first)) in sq.iter_mut().zip(x.sq_codes.iter().zip(&x.sq_codes_first)) {
-            *s = whole - first;
-        }
-        self.last_half = Some(HalfCycle { from: mmid, to: w.b.sample, sq });
+        let period = self.urms_half.period();
+        let squares =
+            CycleSquares { window: w, mid: x.mid, sq: &x.sq_codes, sq_first: &x.sq_codes_first };
+        report.u_rms_half = self.urms_half.cycle(&self.ring, &self.gain, &self.roles.u, &squares);
         // Voltage events on the two Urms(1/2) values of this cycle, each stamped at the start of
         // its window (IEC 61000-4-30 Class A event stamps: an event starts at the start of the
         // window that first crossed and ends at the start of the window that ended it). Values
@@ -1033,42 +1025,6 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
         self.detector.open_mask()
             | (self.rvc.is_open() as u8) << 3
             | self.conditions.open_mask() << 4
-    }
-
-    /// rms of channel `c` over `[end − len, end]` (trapezoidal, as the cycle integrals), V or A.
-    fn window_rms(&self, c: usize, end: SampleTime, len: f32) -> f32 {
-        self.window_rms_from(c, end, len, None)
-    }
-
-    /// [`Meter::window_rms`], given `known = (s, Σx²)` over whole samples `[s, end.sample)`:
-    /// only the samples between `s` and the window's first sample are summed.
-    fn window_rms_from(
-        &self,
-        c: usize,
-        end: SampleTime,
-        len: f32,
-        known: Option<(u64, i64)>,
-    ) -> f32 {
-        let w = Window { a: end.add(-len), b: end, rect_a: false, rect_b: false };
-        let ring = &self.ring[..];
-        let (ma, mb) = (w.a.sample, w.b.sample);
-        let sum = match known {
-            Some((s, k)) if s <= mb && ma <= mb && s.abs_diff(ma) < (mb - ma) / 2 => {
-                if ma <= s {
-                    k + kernels::sq_sum(ring, c, ma, s)
-                } else {
-                    k - kernels::sq_sum(ring, c, s, ma)
-                }
-            }
-            _ => kernels::sq_sum(ring, c, ma, mb),
-        };
-        let sq = |m: u64| {
-            let v = self.at(c, m) as i64;
-            (v * v) as f32
-        };
-        let ends = [sq(w.a.sample), sq(w.a.sample + 1), sq(w.b.sample), sq(w.b.sample + 1)];
-        let g = self.gain[c];
-        math::sqrtf((g * g * edges(sum, &w, ends) / len).max(0.0))
     }
 
     /// Lanes the kernels compute for this topology.
@@ -1167,13 +1123,13 @@ impl<const RING: usize, const WINDOW: usize> Meter<RING, WINDOW> {
             let g = self.gain[c];
             let sqv = core::array::from_fn(|k| (code(k, c) * code(k, c)) as f32);
             let lin = core::array::from_fn(|k| code(k, c) as f32);
-            x.sq[c] = g * g * edges(sums.sq[c], w, sqv);
-            x.sum[c] = g * edges(sums.sum[c], w, lin);
+            x.sq[c] = g * g * w.integral(sums.sq[c], sqv);
+            x.sum[c] = g * w.integral(sums.sum[c], lin);
         }
         let (pairs, np) = kernels::products(width);
         for &(a, b, slot) in pairs.iter().take(np) {
             let y = core::array::from_fn(|k| (code(k, a) * code(k, b)) as f32);
-            let v = self.gain[a] * self.gain[b] * edges(sums.prod[slot], w, y);
+            let v = self.gain[a] * self.gain[b] * w.integral(sums.prod[slot], y);
             if slot < 3 {
                 x.ui[slot] = v;
             } else {
@@ -1313,28 +1269,6 @@ impl Sample for f32 {
     ) -> Option<CycleReport> {
         m.process_f32(frame)
     }
-}
-
-/// Integral over window `w` from the integer sum over its whole samples and the values
-/// `y = [y(a), y(a + 1), y(b), y(b + 1)]` at its boundaries' samples: the trapezoid end corrections,
-/// or the rectangle convention at a stream end.
-#[inline]
-fn edges(sum: i64, w: &Window, y: [f32; 4]) -> f32 {
-    let end = if w.rect_b { y[2] } else { edge(y[2], y[3], w.b.frac) };
-    let start = if w.rect_a { 0.0 } else { edge(y[0], y[1], w.a.frac) };
-    sum as f32 + end - start
-}
-
-/// Median of five values (sorting network; NaN-free inputs).
-fn median5(mut v: [f32; 5]) -> f32 {
-    for i in 1..5 {
-        let mut j = i;
-        while j > 0 && v[j - 1] > v[j] {
-            v.swap(j - 1, j);
-            j -= 1;
-        }
-    }
-    v[2]
 }
 
 #[inline]

@@ -2,7 +2,9 @@
 
 mod common;
 use common::*;
-use percycle_engine::{ChannelCal, Config, ConfigError, CycleReport, Flags, Meter, Topology};
+use percycle_engine::{
+    ChannelCal, Config, ConfigError, CycleReport, Flags, Meter, Output, Topology,
+};
 use proptest::prelude::*;
 
 fn three_phase_codes(n: usize, f: f64) -> (Config, Vec<i32>) {
@@ -323,5 +325,88 @@ fn tracker_locks_again_after_hold_over_whatever_the_phase_of_the_returning_volta
         let locked =
             flags.iter().rev().take(80).all(|f| !f.intersects(Flags::HOLDOVER | Flags::RESYNC));
         assert!(locked, "phase {phase_deg}: {:?}", &flags[flags.len() - 5..]);
+    }
+}
+
+/// 3P4W codes at `fs` and 50.2 Hz with harmonics, a dip to 50 % from 0.3 s to 0.5 s and another
+/// from 1.93 s to the end of the stream (`n` samples).
+fn codes_with_dips(fs: f32, n: usize) -> (Config, Vec<i32>) {
+    let cfg = Config::new(Topology::ThreePhase4W, fs, 50.0);
+    let sig =
+        balanced(Topology::ThreePhase4W, 50.2, 230.0, 5.0, 25.0, &[(5.0, 6.0)], &[(3.0, 30.0)]);
+    let mut data = codes(&cfg, &sig, n);
+    for (k, frame) in data.chunks_mut(7).enumerate() {
+        let t = k as f64 / fs as f64;
+        if (0.3..0.5).contains(&t) || t >= 1.93 {
+            for v in &mut frame[..3] {
+                *v /= 2;
+            }
+        }
+    }
+    (cfg, data)
+}
+
+#[test]
+fn the_sink_path_hands_out_the_last_cycles_with_their_harmonics_and_every_output_at_finish() {
+    // Stream ends across one cycle: each leaves the held report (a pending cycle is closed as
+    // soon as its boundary is placed, the tracker's delay being longer than the resampler's
+    // look-ahead).
+    for n in (16_000..16_160).step_by(5) {
+        let (cfg, data) = codes_with_dips(8_000.0, n);
+        // Pull path: per frame, with the takes after each report and after `finish`.
+        let mut a: Meter = Meter::new(cfg).unwrap();
+        let mut pulled = Vec::new();
+        let (mut intervals, mut events) = (0, 0);
+        for f in data.chunks(7) {
+            if let Some(r) = a.process(f) {
+                pulled.push((r, format!("{:?}", a.cycle_spectrum())));
+                intervals += a.take_interval().is_some() as usize;
+                while a.take_event().is_some() {
+                    events += 1;
+                }
+            }
+        }
+        let last: Vec<_> = a.finish().collect();
+        let last_spectrum = format!("{:?}", a.cycle_spectrum());
+        intervals += a.take_interval().is_some() as usize;
+        while a.take_event().is_some() {
+            events += 1;
+        }
+        // Push path: blocks and `finish_with`, everything through one sink.
+        let mut b: Meter = Meter::new(cfg).unwrap();
+        let mut pushed = Vec::new();
+        let (mut b_intervals, mut b_events, mut open_at_end) = (0, 0, 0);
+        let mut sink = |o: Output<'_>| match o {
+            Output::Cycle(r, s) => pushed.push((*r, s.index, s.thd_pct, format!("{s:?}"))),
+            Output::Interval(_) => b_intervals += 1,
+            Output::Event(e) => {
+                b_events += 1;
+                open_at_end += e.open_at_end as usize;
+            }
+            _ => {}
+        };
+        for chunk in data.chunks(1_001) {
+            b.process_block_with(chunk, &mut sink);
+        }
+        b.finish_with(&mut sink);
+
+        assert_eq!(pushed.len(), pulled.len() + last.len(), "n = {n}");
+        assert!(!last.is_empty(), "n = {n}");
+        for (k, (r, index, thd, spectrum)) in pushed.iter().enumerate() {
+            // Every cycle, the last two included, comes with its own harmonics.
+            assert_eq!(*index, r.index, "n = {n}, cycle {k}");
+            assert_eq!(format!("{thd:?}"), format!("{:?}", r.thd_pct), "n = {n}, cycle {k}");
+            if let Some((p, ps)) = pulled.get(k) {
+                assert!(bits_equal(r, p), "n = {n}, cycle {k}");
+                assert_eq!(spectrum, ps, "n = {n}, cycle {k}");
+            } else {
+                assert!(bits_equal(r, &last[k - pulled.len()]), "n = {n}, cycle {k}");
+            }
+        }
+        assert_eq!(&pushed.last().unwrap().3, &last_spectrum, "n = {n}");
+        assert_eq!(b_intervals, intervals, "n = {n}");
+        assert_eq!(b_events, events, "n = {n}");
+        assert!(b_events >= 2 && open_at_end >= 1, "n = {n}: both dips, the last open at the end");
+        assert_eq!(a.energy(), b.energy(), "n = {n}");
     }
 }

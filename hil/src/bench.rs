@@ -190,10 +190,7 @@ pub const HOST_SIZES: [(u16, u16); 2] = [(1024, 2048), (1024, 1536)];
 /// A host meter of any of [`HOST_SIZES`].
 trait HostEngine {
     fn process_block_with(&mut self, codes: &[i32], sink: &mut dyn FnMut(Output<'_>));
-    fn finish(&mut self) -> percycle_engine::Finished;
-    fn take_event(&mut self) -> Option<percycle_engine::VoltageEvent>;
-    fn take_aggregate(&mut self) -> Option<AggregateReport>;
-    fn take_interval(&mut self) -> Option<IntervalReport>;
+    fn finish_with(&mut self, sink: &mut dyn FnMut(Output<'_>));
     fn energy(&self) -> &percycle_engine::EnergyRegisters;
     fn counters(&self) -> (percycle_engine::PqCounters, u32);
 }
@@ -202,17 +199,8 @@ impl<const R: usize, const W: usize> HostEngine for Meter<R, W> {
     fn process_block_with(&mut self, codes: &[i32], sink: &mut dyn FnMut(Output<'_>)) {
         Meter::process_block_with(self, codes, sink)
     }
-    fn finish(&mut self) -> percycle_engine::Finished {
-        Meter::finish(self)
-    }
-    fn take_event(&mut self) -> Option<percycle_engine::VoltageEvent> {
-        Meter::take_event(self)
-    }
-    fn take_aggregate(&mut self) -> Option<AggregateReport> {
-        Meter::take_aggregate(self)
-    }
-    fn take_interval(&mut self) -> Option<IntervalReport> {
-        Meter::take_interval(self).copied()
+    fn finish_with(&mut self, sink: &mut dyn FnMut(Output<'_>)) {
+        Meter::finish_with(self, sink)
     }
     fn energy(&self) -> &percycle_engine::EnergyRegisters {
         Meter::energy(self)
@@ -305,19 +293,12 @@ impl Target for HostTarget {
     fn finish(&mut self) -> Result<(Outputs, WireEnergy)> {
         let m = self.meter.as_mut().context("host target not configured")?;
         let mut out = Outputs::default();
-        for r in m.finish() {
-            out.cycles.push(WireCycle::from(&r));
-            out.reports.push(Report::Cycle(r));
-        }
-        if let Some(iv) = m.take_interval() {
-            out.reports.push(Report::Interval(Box::new(iv)));
-        }
-        while let Some(e) = m.take_event() {
-            out.reports.push(Report::Event(e));
-        }
-        while let Some(a) = m.take_aggregate() {
-            out.reports.push(Report::Aggregate(Box::new(a)));
-        }
+        m.finish_with(&mut |o| {
+            if let Output::Cycle(r, _) = o {
+                out.cycles.push(WireCycle::from(r));
+            }
+            out.reports.extend(Report::of(&o));
+        });
         out.reports.push(Report::Energy(*m.energy()));
         let (counters, dropped) = m.counters();
         out.reports.push(Report::Counters(counters, dropped));

@@ -309,21 +309,17 @@ fn main() -> ! {
                 let mut cycles = 0;
                 last_cycles = [None; 8];
                 records.clear();
-                for r in m.finish() {
-                    last_cycles[cycles as usize] = Some(WireCycle::from(&r));
-                    cycles += 1;
-                    link.send(seq, Body::Cycle(WireCycle::from(&r)));
-                    let _ = records.push(RecordKind::Cycle, &r);
-                }
-                if let Some(iv) = m.take_interval() {
-                    let _ = records.push(RecordKind::Interval, iv);
-                }
-                while let Some(ev) = m.take_event() {
-                    let _ = records.push(RecordKind::Event, &ev);
-                }
-                while let Some(a) = m.take_aggregate() {
-                    let _ = records.push(RecordKind::Aggregate, &a);
-                }
+                m.finish_with(|o| {
+                    if let Output::Cycle(r, _) = o {
+                        let c = WireCycle::from(r);
+                        if let Some(slot) = last_cycles.get_mut(cycles as usize) {
+                            *slot = Some(c);
+                        }
+                        cycles += 1;
+                        link.send(seq, Body::Cycle(c));
+                    }
+                    record(records, &o);
+                });
                 let _ = records.push(RecordKind::Energy, m.energy());
                 let _ = records.push_pair(RecordKind::Counters, m.counters(), &m.events_dropped());
                 if records.overflowed() {
