@@ -4,9 +4,11 @@
 #
 #   scripts/certify.sh [SUITE] [extra `percycle certify` options]
 #
-# Without SUITE it runs `foundation` (per-cycle values, energy), `en50160` (power-quality
-# events, unbalance, 10-s frequency) and `hostile` (right or flagged: events, flags and quiet
-# values on hostile input); results go to target/certify/<suite>.
+# Without SUITE it runs `all`: the energy type test (IEC 62053 test points against the class
+# limits, `--class`, default 0.5S,2), `foundation` (per-cycle values, energy), `en50160`
+# (power-quality events, 10-s frequency) and `hostile` (right or flagged), and writes the
+# type-test report to target/certify/all (report.html with its charts, report.json, report.md,
+# tables/*.csv). A named suite writes its results to target/certify/<suite>.
 #
 # The engine runs on the emulated board (QEMU mps2-an386 running hil/firmware, fed over its
 # serial port) unless PERCYCLE_TARGET says otherwise: `qemu:netduinoplus2` (the STM32F405
@@ -29,8 +31,7 @@ case "$target" in
             --target-dir "target/$machine")
         ;;
 esac
-suites=("${1:-foundation}")
-[[ $# -eq 0 ]] && suites=(foundation en50160 hostile)
+suites=("${1:-all}")
 status=0
 for suite in "${suites[@]}"; do
     echo "==> suite ${suite} (engine on ${target})"

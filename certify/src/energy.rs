@@ -25,7 +25,7 @@ use percycle_analysis::source::{collect, Source};
 use percycle_engine::Flags;
 use percycle_hil::bench::{analysis_of, nominal_of, stream_recovering, wire_vector, Target};
 use percycle_vectors::{
-    active_energy_wh, suite, synthesize, write_vector, FileKind, Recipe, Truth, WavFormat,
+    active_energy_wh, suite, synthesize, write_vector, FileKind, Recipe, Truth, Vector, WavFormat,
 };
 use serde::Serialize;
 use std::path::Path;
@@ -94,7 +94,7 @@ pub fn certify(
     suite_name: &str,
     out: &Path,
     progress: bool,
-    mut target: Option<&mut dyn Target>,
+    mut target: Option<&mut (dyn Target + '_)>,
 ) -> Result<Vec<VectorResult>> {
     let recipes = suite(suite_name).with_context(|| {
         format!(
@@ -110,35 +110,49 @@ pub fn certify(
         if progress {
             eprintln!("[{}/{}] {}", k + 1, recipes.len(), recipe.name);
         }
-        let vector = synthesize(recipe).with_context(|| format!("synthesising {}", recipe.name))?;
-        let path = write_vector(&vectors_dir, &vector, FileKind::Wav(WavFormat::I32))?;
-        // The file is read back as `percycle analyze` reads it: channels and full scales from
-        // its sidecar.
-        let mut wav = WavSource::open(&path, None)?;
-        let analysis = match target.as_deref_mut() {
-            None => analyze_source(&mut wav, &Options::default())
-                .with_context(|| format!("analysing {}", path.display()))?,
-            Some(t) => match on_target(t, &mut wav, recipe.frequency.f0_hz, &recipe.name, progress)
-            {
-                Ok(a) => a,
-                // A vector the target cannot be configured for fails, by name; the rest run.
-                Err(e) => match percycle_hil::bench::refusal(&e) {
-                    Some(r) => {
-                        results.push(VectorResult::not_run(&recipe.name, &r.to_string()));
-                        continue;
-                    }
-                    None => return Err(e),
-                },
-            },
-        };
-        percycle_analysis::analyze::write_outputs(
-            &out.join("results").join(&recipe.name),
-            &analysis,
-        )?;
-        results.push(judge(recipe, &vector.truth, &analysis)?);
+        match run_recipe(recipe, &vectors_dir, target.as_deref_mut(), progress)? {
+            Ok((vector, analysis)) => {
+                percycle_analysis::analyze::write_outputs(
+                    &out.join("results").join(&recipe.name),
+                    &analysis,
+                )?;
+                results.push(judge(recipe, &vector.truth, &analysis)?);
+            }
+            // A vector the target cannot be configured for fails, by name; the rest run.
+            Err(refused) => results.push(VectorResult::not_run(&recipe.name, &refused)),
+        }
     }
     write_report(out, suite_name, &results)?;
     Ok(results)
+}
+
+/// One recipe synthesised, written as a 32-bit WAV with its sidecar under `vectors_dir`, read
+/// back and analysed as `percycle analyze` would (channels and full scales from the sidecar), on
+/// the host or on `target`. `Ok(Err(reason))` when the target refused the configuration.
+///
+/// # Errors
+/// A file that cannot be written or read back, or a target error that a restart does not cure.
+pub fn run_recipe(
+    recipe: &Recipe,
+    vectors_dir: &Path,
+    target: Option<&mut (dyn Target + '_)>,
+    progress: bool,
+) -> Result<std::result::Result<(Vector, Analysis), String>> {
+    let vector = synthesize(recipe).with_context(|| format!("synthesising {}", recipe.name))?;
+    let path = write_vector(vectors_dir, &vector, FileKind::Wav(WavFormat::I32))?;
+    let mut wav = WavSource::open(&path, None)?;
+    let analysis = match target {
+        None => analyze_source(&mut wav, &Options::default())
+            .with_context(|| format!("analysing {}", path.display()))?,
+        Some(t) => match on_target(t, &mut wav, recipe.frequency.f0_hz, &recipe.name, progress) {
+            Ok(a) => a,
+            Err(e) => match percycle_hil::bench::refusal(&e) {
+                Some(r) => return Ok(Err(r.to_string())),
+                None => return Err(e),
+            },
+        },
+    };
+    Ok(Ok((vector, analysis)))
 }
 
 /// A source through a target (board): its reports as an analysis. The codes and calibration

@@ -470,7 +470,7 @@ pub fn options(truth: &HostileTruth) -> Options {
 /// error a restart does not cure.
 pub fn analyze_case(
     case: &HostileCase,
-    target: Option<&mut dyn Target>,
+    target: Option<&mut (dyn Target + '_)>,
     progress: bool,
 ) -> Result<Analysis> {
     let r = &case.recipe;
@@ -497,7 +497,7 @@ pub fn analyze_case(
 pub fn run_suite(
     out: &Path,
     progress: bool,
-    target: Option<&mut dyn Target>,
+    target: Option<&mut (dyn Target + '_)>,
 ) -> Result<Vec<HostileResult>> {
     run_cases(&hostile_cases(), out, progress, target)
 }
@@ -514,7 +514,7 @@ pub fn run_cases(
     cases: &[HostileCase],
     out: &Path,
     progress: bool,
-    mut target: Option<&mut dyn Target>,
+    mut target: Option<&mut (dyn Target + '_)>,
 ) -> Result<Vec<HostileResult>> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut results = Vec::with_capacity(cases.len());

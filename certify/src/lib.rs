@@ -5,7 +5,12 @@
 //! ([`energy`]), the EN 50160 events ([`pq`]) and the hostile signals ([`hostile`]); and a suite
 //! streamed through the bench with every report compared to the host build ([`hil_suite`]).
 
+pub mod all;
+pub mod class;
 pub mod energy;
 pub mod hil_suite;
 pub mod hostile;
+pub mod negative;
 pub mod pq;
+pub mod report;
+pub mod typetest;

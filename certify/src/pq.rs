@@ -424,7 +424,7 @@ pub fn analyze_case(case: &PqCase) -> Result<Analysis> {
 pub fn run_suite(
     out: &Path,
     progress: bool,
-    mut target: Option<&mut dyn percycle_hil::bench::Target>,
+    mut target: Option<&mut (dyn percycle_hil::bench::Target + '_)>,
 ) -> Result<Vec<PqResult>> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let cases = en50160_suite();

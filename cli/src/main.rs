@@ -66,11 +66,16 @@ enum Command {
     },
     /// Run a vector suite through the engine and judge it against analytic truth.
     Certify {
-        /// Suite name: `en50160` (power-quality events, unbalance, 10-s frequency), `hostile`
-        /// (right or flagged: events, flags and quiet values against the hostile truth) or a
-        /// vector suite of `percycle-vectors list` (per-cycle values and energy).
+        /// Suite name: `all` (every suite below and the energy type test, with the type-test
+        /// report `report.html`), `en50160` (power-quality events, unbalance, 10-s frequency),
+        /// `hostile` (right or flagged: events, flags and quiet values against the hostile truth)
+        /// or a vector suite of `percycle-vectors list` (per-cycle values and energy).
         #[arg(long, default_value = "foundation")]
         suite: String,
+        /// Accuracy classes the type-test report judges against: ACTIVE[,REACTIVE], active one
+        /// of 0.2S, 0.5S (IEC 62053-22), 1, 2 (IEC 62053-21), reactive 2 or 3 (IEC 62053-23).
+        #[arg(long, default_value = "0.5S,2")]
+        class: percycle_certify::class::Classes,
         /// Output directory for vectors, results and the report.
         #[arg(long, default_value = "target/certify")]
         out: PathBuf,
@@ -401,7 +406,7 @@ fn run() -> Result<ExitCode> {
                 Verdict::NotEvaluated => ExitCode::from(3),
             })
         }
-        Command::Certify { suite, out, target, firmware } => {
+        Command::Certify { suite, out, target, firmware, class } => {
             let firmware = percycle_hil::bench::firmware_for(&target, firmware)?;
             let mut t = (target != "host")
                 .then(|| percycle_hil::bench::open_target(&target, &firmware))
@@ -410,6 +415,25 @@ fn run() -> Result<ExitCode> {
                 eprintln!("engine on {name}");
             }
             let t = t.as_mut().map(|(t, _)| t.as_mut() as &mut dyn percycle_hil::bench::Target);
+            if suite == "all" {
+                let command = std::env::args().collect::<Vec<_>>().join(" ");
+                let report = percycle_certify::all::run(&out, class, &target, &command, true, t)?;
+                let s = &report.summary;
+                println!(
+                    "{} test points: {} passed, {} failed",
+                    s.points,
+                    s.passed,
+                    s.failed.len()
+                );
+                for t in &s.tightest {
+                    println!("{t}");
+                }
+                for f in &s.failed {
+                    println!("FAILED: {f}");
+                }
+                println!("report: {}", out.join("report.html").display());
+                return Ok(if report.pass() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            }
             let (table, pass) = if suite == "en50160" {
                 let results = percycle_certify::pq::run_suite(&out, true, t)?;
                 (percycle_certify::pq::table(&results), results.iter().all(|r| r.pass))
