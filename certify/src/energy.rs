@@ -23,7 +23,7 @@ use percycle_analysis::read::WavSource;
 use percycle_analysis::setup::Options;
 use percycle_analysis::source::{collect, Source};
 use percycle_engine::Flags;
-use percycle_hil::bench::{analysis_of, nominal_of, stream_recovering, wire_vector, Target};
+use percycle_hil::bench::{analysis_of, stream_recovering, wire_vector, Target};
 use percycle_vectors::{
     active_energy_wh, suite, synthesize, write_vector, FileKind, Recipe, Truth, Vector, WavFormat,
 };
@@ -142,22 +142,28 @@ pub fn run_recipe(
     let path = write_vector(vectors_dir, &vector, FileKind::Wav(WavFormat::I32))?;
     let mut wav = WavSource::open(&path, None)?;
     let analysis = match target {
-        None => analyze_source(&mut wav, &Options::default())
-            .with_context(|| format!("analysing {}", path.display()))?,
-        Some(t) => match on_target(t, &mut wav, recipe.frequency.f0_hz, &recipe.name, progress) {
-            Ok(a) => a,
-            Err(e) => match percycle_hil::bench::refusal(&e) {
-                Some(r) => return Ok(Err(r.to_string())),
-                None => return Err(e),
-            },
-        },
+        None => {
+            // The nominal frequency the meter is set for, as on a target.
+            let nominal = Some(recipe.nominal_frequency_hz() as f32);
+            analyze_source(&mut wav, &Options { nominal_hz: nominal, ..Options::default() })
+                .with_context(|| format!("analysing {}", path.display()))?
+        }
+        Some(t) => {
+            match on_target(t, &mut wav, recipe.nominal_frequency_hz(), &recipe.name, progress) {
+                Ok(a) => a,
+                Err(e) => match percycle_hil::bench::refusal(&e) {
+                    Some(r) => return Ok(Err(r.to_string())),
+                    None => return Err(e),
+                },
+            }
+        }
     };
     Ok(Ok((vector, analysis)))
 }
 
 /// A source through a target (board): its reports as an analysis. The codes and calibration
 /// are those of [`wire_vector`]: the setup of `percycle analyze`, at the full scales the source
-/// states, nominal 60 Hz when `f0_hz` is above 55 Hz.
+/// states and the nominal frequency `nominal_hz` (the recipe's, [`Recipe::nominal_frequency_hz`]).
 ///
 /// # Errors
 /// A read error of the source, or a target error that a restart does not cure (naming the
@@ -165,14 +171,14 @@ pub fn run_recipe(
 pub fn on_target(
     target: &mut dyn Target,
     source: &mut dyn Source,
-    f0_hz: f64,
+    nominal_hz: f64,
     name: &str,
     progress: bool,
 ) -> Result<Analysis> {
     let full_scale: Option<Vec<f64>> =
         source.info().channels.iter().map(|c| c.full_scale).collect();
     let w = collect(source)?;
-    let opts = Options { nominal_hz: Some(nominal_of(f0_hz)), ..Options::default() };
+    let opts = Options { nominal_hz: Some(nominal_hz as f32), ..Options::default() };
     let (cfg, codes, nch) = wire_vector(&w, full_scale.as_deref(), &opts)?;
     codes_on_target(target, &cfg, &codes, nch, name, progress)
 }

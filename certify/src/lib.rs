@@ -8,6 +8,7 @@
 pub mod all;
 pub mod class;
 pub mod energy;
+pub mod harmonics;
 pub mod hil_suite;
 pub mod hostile;
 pub mod negative;

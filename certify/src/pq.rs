@@ -441,7 +441,7 @@ pub fn run_suite(
                 crate::energy::on_target(
                     t,
                     &mut WaveformSource::new(&v.waveform, None)?,
-                    r.frequency.f0_hz,
+                    r.nominal_frequency_hz(),
                     &r.name,
                     progress,
                 )?

@@ -29,7 +29,16 @@ fn the_report_of_every_suite_parses_and_each_verdict_is_the_error_within_its_lim
     let svgs: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("svg")).collect();
     let charts: usize = report.sections.iter().map(|s| s.charts.len()).sum();
     assert_eq!(svgs.len(), charts);
-    assert!(charts >= 5, "accuracy, one phase, reactive, dip and swell tables: {charts}");
+    assert!(
+        charts >= 7,
+        "accuracy, one phase, reactive, two spectra, dip and swell tables: {charts}"
+    );
+    // Every harmonics case has its rows, the rectifier its THD.
+    let harmonics = report.sections.iter().find(|s| s.key == "harmonics").unwrap();
+    for r in percycle_certify::harmonics::cases() {
+        assert!(harmonics.points.iter().any(|p| p.id == format!("HS-{}-U", r.name)), "{}", r.name);
+    }
+    assert!(harmonics.points.iter().any(|p| p.id == "HS-h_rectifier_current-THD"));
     let mut from = 0;
     while let Some(start) = html[from..].find("<svg") {
         let start = from + start;
