@@ -1,12 +1,13 @@
 //! `percycle certify --suite all`: every suite on one target, and the type-test report that
 //! brings them together (see [`crate::report`]): the energy type test ([`crate::typetest`]), the
 //! engine's own accuracy on the foundation vectors ([`crate::energy`]), the EN 50160 events
-//! ([`crate::pq`]), the harmonic subgroups ([`crate::harmonics`]) and right-or-flagged on
+//! ([`crate::pq`]), frequency, magnitude and unbalance at Class A test points
+//! ([`crate::classa`]), the harmonic subgroups ([`crate::harmonics`]) and right-or-flagged on
 //! hostile input ([`crate::hostile`]).
 
 use crate::class::Classes;
 use crate::report::{self, Chart, Firmware, Header, Report, Section, TestPoint};
-use crate::{energy, harmonics, hostile, pq, typetest};
+use crate::{classa, energy, harmonics, hostile, pq, typetest};
 use anyhow::Result;
 use percycle_engine::en50160::{
     dip_cell, swell_cell, DIP_COLUMN_LABELS, DIP_ROW_LABELS, SWELL_COLUMN_LABELS, SWELL_ROW_LABELS,
@@ -60,6 +61,8 @@ pub fn run(
     phase("en50160");
     let events = pq::run_suite(&out.join("en50160"), progress, target.as_deref_mut())?;
     sections.push(events_section(&events));
+    phase("class A");
+    sections.push(classa::run(&out.join("classa"), progress, target.as_deref_mut())?);
     phase("harmonics");
     sections.push(harmonics::run(&out.join("harmonics"), progress, target.as_deref_mut())?);
     phase("hostile");

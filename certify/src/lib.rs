@@ -7,6 +7,7 @@
 
 pub mod all;
 pub mod class;
+pub mod classa;
 pub mod energy;
 pub mod harmonics;
 pub mod hil_suite;
