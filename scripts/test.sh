@@ -41,7 +41,9 @@ install() {
 }
 
 firmware() {
-    (cd hil/firmware && cargo build --release && cargo build --release --no-default-features --features netduinoplus2 --target-dir target/netduinoplus2)
+    (cd hil/firmware && cargo build --release &&
+        cargo build --release --no-default-features --features netduinoplus2 --target-dir target/netduinoplus2 &&
+        cargo build --release --no-default-features --features nucleo-f446re --target-dir target/nucleo-f446re)
 }
 
 run "install" install
@@ -51,7 +53,7 @@ run "clippy (engine, $TARGET)" cargo clippy -p percycle-engine --target "$TARGET
 run "build (engine, $TARGET, debug)" cargo build -p percycle-engine --target "$TARGET"
 run "build (engine, $TARGET, release)" cargo build -p percycle-engine --target "$TARGET" --release
 run "cargo fmt --check (hil/firmware)" cargo fmt --manifest-path hil/firmware/Cargo.toml --check
-run "firmware release builds (mps2-an386, netduinoplus2)" firmware
+run "firmware release builds (mps2-an386, netduinoplus2, nucleo-f446re)" firmware
 run "cargo test --workspace" cargo test --workspace
 run "cargo doc --workspace --no-deps" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 run "cargo bench --workspace --no-run" cargo bench --workspace --no-run

@@ -165,9 +165,13 @@ enum HilCommand {
         #[arg(long, default_value = "target/hil")]
         out: PathBuf,
     },
-    /// Instructions (not CPU cycles) per mains cycle of the engine on the emulated board, and the
-    /// firmware's flash and RAM.
+    /// The engine's cost per mains cycle, and the firmware's flash and RAM: instructions (not
+    /// CPU cycles) on the emulated board, CPU cycles from the DWT cycle counter on a real board.
     Cost {
+        /// Where to measure: `qemu` (mps2-an386 under `-icount`: instructions) or
+        /// `serial:PATH[@BAUD]` (a real board flashed with the given firmware: CPU cycles).
+        #[arg(long, default_value = "qemu")]
+        target: String,
         /// Firmware ELF.
         #[arg(
             long,
@@ -311,7 +315,7 @@ fn run() -> Result<ExitCode> {
             Ok(if pass { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Hil {
-            command: HilCommand::Cost { firmware, vector, seconds, json, jobs: only },
+            command: HilCommand::Cost { target, firmware, vector, seconds, json, jobs: only },
         } => {
             use percycle_wire::WireConfig;
             use WireConfig as W;
@@ -330,10 +334,24 @@ fn run() -> Result<ExitCode> {
                 }
             }
             let jobs = all.iter().filter(|j| only.is_empty() || only.iter().any(|o| o == j.0));
-            println!(
-                "engine cost on QEMU mps2-an386 (-icount), {vector}, {seconds} s: INSTRUCTIONS, \
-                 not CPU cycles"
-            );
+            // A real board: opened once, its cost counters restart with each configuration.
+            let mut board = if target == "qemu" || target == "qemu:mps2-an386" {
+                None
+            } else if target.starts_with("serial:") {
+                let (b, name) = percycle_hil::bench::open_target(&target, &firmware)?;
+                Some((b, name))
+            } else {
+                anyhow::bail!("--target {target}: qemu or serial:PATH[@BAUD]");
+            };
+            match &board {
+                None => println!(
+                    "engine cost on QEMU mps2-an386 (-icount), {vector}, {seconds} s: INSTRUCTIONS, \
+                     not CPU cycles"
+                ),
+                Some((_, name)) => println!(
+                    "engine cost on {name}, {vector}, {seconds} s: CPU CYCLES (DWT cycle counter)"
+                ),
+            }
             println!(
                 "{:<24} {:>16} {:>14} {:>16}",
                 "job", "per mains cycle", "per channel", "largest block"
@@ -341,7 +359,16 @@ fn run() -> Result<ExitCode> {
             let mut rows = Vec::new();
             let mut stack = 0;
             for &(name, analysis) in jobs {
-                let c = percycle_hil::bench::cost(&firmware, &vector, seconds, analysis)?;
+                let c = match board.as_mut() {
+                    None => percycle_hil::bench::cost(&firmware, &vector, seconds, analysis)?,
+                    Some((b, _)) => percycle_hil::bench::cost_on(
+                        b.as_mut(),
+                        &vector,
+                        seconds,
+                        analysis,
+                        percycle_hil::bench::CostClock::Cycles,
+                    )?,
+                };
                 println!(
                     "{name:<24} {:>16.0} {:>14.0} {:>16.0}",
                     c.instructions_per_cycle,
@@ -371,8 +398,13 @@ fn run() -> Result<ExitCode> {
                 stack
             );
             if let Some(path) = json {
+                let unit = if board.is_some() {
+                    "CPU cycles (DWT cycle counter)"
+                } else {
+                    "instructions (QEMU -icount), not CPU cycles"
+                };
                 let doc = serde_json::json!({
-                    "unit": "instructions (QEMU -icount), not CPU cycles",
+                    "unit": unit,
                     "vector": vector,
                     "seconds": seconds,
                     "rows": rows,

@@ -359,3 +359,25 @@ fn hil_run_takes_suites_and_recordings_in_one_run() {
     assert_eq!(rec["mismatch_count"], 0);
     assert_eq!(rec["frames"], 20000);
 }
+
+#[test]
+fn cost_on_a_real_board_that_is_not_attached_says_so_and_names_the_port() {
+    let out = percycle()
+        .args(["hil", "cost", "--target", "serial:/dev/percycle-no-such-board", "--jobs", "core"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/dev/percycle-no-such-board"), "{err}");
+    let out = percycle().args(["hil", "cost", "--target", "usb"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--target usb"));
+}
+
+#[test]
+fn certify_refuses_an_unknown_class_naming_it() {
+    let out = percycle().args(["certify", "--suite", "all", "--class", "0.7"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("0.7") && err.contains("0.5S"), "{err}");
+}

@@ -3,8 +3,13 @@
 use std::path::PathBuf;
 
 fn main() {
-    let board = if std::env::var_os("CARGO_FEATURE_NETDUINOPLUS2").is_some() {
+    let on = |f: &str| std::env::var_os(format!("CARGO_FEATURE_{f}")).is_some();
+    let board = if on("MPS2_AN386") {
+        "memory-mps2-an386.x"
+    } else if on("NETDUINOPLUS2") {
         "memory-netduinoplus2.x"
+    } else if on("NUCLEO_F446RE") {
+        "memory-nucleo-f446re.x"
     } else {
         "memory-mps2-an386.x"
     };

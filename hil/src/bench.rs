@@ -813,18 +813,21 @@ impl Target for Qemu {
 /// 2^shift ns.
 pub const ICOUNT_SHIFT: u32 = 4;
 
-/// Instructions per mains cycle of the engine on the emulated board.
+/// The engine's cost per mains cycle on a board: instructions on the emulated board (QEMU
+/// `-icount`), CPU cycles on a real one (the DWT cycle counter).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Cost {
     /// Vector measured.
     pub vector: String,
+    /// What the numbers count: `instructions` or `CPU cycles`.
+    pub unit: &'static str,
     /// Mains cycles processed.
     pub cycles: u32,
-    /// Instructions (not CPU cycles) per mains cycle, whole engine (all channels).
+    /// Instructions (or CPU cycles, see `unit`) per mains cycle, whole engine (all channels).
     pub instructions_per_cycle: f64,
     /// The same per channel.
     pub instructions_per_cycle_per_channel: f64,
-    /// Most instructions spent on one sample block.
+    /// Most instructions (or CPU cycles) spent on one sample block.
     pub instructions_max_block: f64,
     /// Deepest stack use of the firmware since boot, bytes.
     pub stack_bytes: u32,
@@ -838,6 +841,31 @@ pub struct Cost {
 pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64, analysis: u8) -> Result<Cost> {
     let shift = format!("shift={ICOUNT_SHIFT},align=off,sleep=off");
     let mut q = Qemu::start_with("mps2-an386", elf, &["-icount", &shift])?;
+    cost_on(&mut q, vector, seconds, analysis, CostClock::Icount)
+}
+
+/// How a board's cost ticks become the numbers of [`Cost`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CostClock {
+    /// QEMU `-icount shift=ICOUNT_SHIFT`: SysTick ticks at the core clock, each instruction
+    /// 2^shift ns: instructions.
+    Icount,
+    /// A real board: ticks are CPU cycles (the DWT cycle counter).
+    Cycles,
+}
+
+/// The engine's cost on `target` (a board already identified), streaming `seconds` of the
+/// foundation vector `vector` with the `analysis` bits.
+///
+/// # Errors
+/// An unknown vector, or the board failing.
+pub fn cost_on(
+    target: &mut dyn Target,
+    vector: &str,
+    seconds: f64,
+    analysis: u8,
+    clock: CostClock,
+) -> Result<Cost> {
     let recipe = percycle_vectors::suite("foundation")
         .and_then(|s| s.into_iter().find(|r| r.name == vector))
         .with_context(|| format!("no foundation vector `{vector}`"))?
@@ -845,14 +873,20 @@ pub fn cost(elf: &std::path::Path, vector: &str, seconds: f64, analysis: u8) -> 
     let v = percycle_vectors::synthesize(&recipe)?;
     let (mut cfg, codes, nch) = wire_synthesised(&v)?;
     cfg.analysis = analysis;
-    stream(&mut q, &cfg, &codes, nch, 40)?;
-    let c = q.cost()?;
-    // ticks × clock period (ns) / 2^shift ns per instruction.
-    let per_tick = 1e9 / c.core_clock_hz as f64 / (1u64 << ICOUNT_SHIFT) as f64;
+    stream(target, &cfg, &codes, nch, 40)?;
+    let c = target.cost()?;
+    let (per_tick, unit) = match clock {
+        // ticks × clock period (ns) / 2^shift ns per instruction.
+        CostClock::Icount => {
+            (1e9 / c.core_clock_hz as f64 / (1u64 << ICOUNT_SHIFT) as f64, "instructions")
+        }
+        CostClock::Cycles => (1.0, "CPU cycles"),
+    };
     let total = c.core_ticks_total as f64 * per_tick;
     let cycles = c.cycles.max(1) as f64;
     Ok(Cost {
         vector: vector.to_string(),
+        unit,
         cycles: c.cycles,
         instructions_per_cycle: total / cycles,
         instructions_per_cycle_per_channel: total / cycles / nch as f64,

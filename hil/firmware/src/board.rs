@@ -140,6 +140,79 @@ pub const RING: usize = 1024;
 #[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
 pub const WINDOW: usize = 1536;
 
+/// USART2 of the STM32F446RE on a Nucleo-64 board: PA2 (TX) and PA3 (RX) wired to the
+/// ST-LINK's virtual COM port, so the bench reaches the board over the USB cable that flashes it.
+#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
+pub struct Uart;
+
+#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
+impl Uart {
+    const BASE: usize = 0x4000_4400;
+    const SR: usize = Self::BASE;
+    const DR: usize = Self::BASE + 0x04;
+    const BRR: usize = Self::BASE + 0x08;
+    const CR1: usize = Self::BASE + 0x0C;
+    const RCC_AHB1ENR: usize = 0x4002_3830;
+    const RCC_APB1ENR: usize = 0x4002_3840;
+    const GPIOA_MODER: usize = 0x4002_0000;
+    const GPIOA_AFRL: usize = 0x4002_0020;
+
+    /// Clock GPIOA and USART2, put PA2/PA3 on alternate function 7 (USART2), 115 200 Bd from
+    /// the 16 MHz HSI (APB1 undivided after reset), transmitter and receiver on.
+    pub fn init() -> Self {
+        wr(Self::RCC_AHB1ENR, rd(Self::RCC_AHB1ENR) | 1);
+        wr(Self::RCC_APB1ENR, rd(Self::RCC_APB1ENR) | 1 << 17);
+        let moder = rd(Self::GPIOA_MODER) & !(0b1111 << 4);
+        wr(Self::GPIOA_MODER, moder | 0b1010 << 4);
+        let afrl = rd(Self::GPIOA_AFRL) & !(0xFF << 8);
+        wr(Self::GPIOA_AFRL, afrl | 0x77 << 8);
+        wr(Self::BRR, 0x8B);
+        wr(Self::CR1, 1 << 13 | 1 << 3 | 1 << 2);
+        Uart
+    }
+}
+
+#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
+impl Serial for Uart {
+    fn read(&mut self) -> Option<u8> {
+        if rd(Self::SR) & 1 << 5 != 0 {
+            Some(rd(Self::DR) as u8)
+        } else {
+            None
+        }
+    }
+
+    fn write(&mut self, byte: u8) {
+        while rd(Self::SR) & 1 << 7 == 0 {}
+        wr(Self::DR, byte as u32);
+    }
+}
+
+/// Name of the board in the firmware identification.
+#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
+pub const BOARD: &str = "nucleo-f446re";
+
+/// Core clock, Hz: the 16 MHz HSI the chip starts on (no PLL set up; the engine's cost is
+/// counted in core cycles by the DWT, which do not depend on the clock).
+#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
+pub const CORE_CLOCK_HZ: u32 = 16_000_000;
+/// Bytes of encoded engine outputs one reply may hold (128 KiB of RAM in all).
+#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
+pub const RECORD_BYTES: usize = 8 * 1024;
+/// Engine sample ring per channel, as on the STM32F405 build.
+#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
+pub const RING: usize = 1024;
+/// Interval FFT length, as on the STM32F405 build: 50 and 60 Hz in 128 KiB.
+#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
+pub const WINDOW: usize = 1536;
+
+/// A real board times the engine with the DWT cycle counter (CPU cycles); the emulated boards
+/// with SysTick (under QEMU's `-icount`, instructions).
+pub const DWT_CYCLES: bool = cfg!(all(
+    feature = "nucleo-f446re",
+    not(any(feature = "mps2-an386", feature = "netduinoplus2"))
+));
+
 extern "C" {
     static __stext: u8;
     static __etext: u8;

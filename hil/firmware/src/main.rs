@@ -6,6 +6,8 @@
 //!
 //! * `mps2-an386` (default): QEMU's Cortex-M4F board, CMSDK UART0.
 //! * `netduinoplus2`: STM32F405, USART1 (the real F4 peripheral under QEMU).
+//! * `nucleo-f446re`: a real board, the STM32F446RE Nucleo-64: USART2 to the ST-LINK's virtual
+//!   COM port, the engine timed in CPU cycles by the DWT cycle counter (`scripts/flash.sh`).
 //!
 //! ## Settings
 //!
@@ -55,20 +57,29 @@ mod clock {
     static WRAPS: AtomicU32 = AtomicU32::new(0);
     const RELOAD: u32 = 0x00FF_FFFF;
 
-    /// Start SysTick on the core clock, wrapping every 2^24 ticks.
+    /// Start SysTick on the core clock, wrapping every 2^24 ticks; on a real board also the
+    /// DWT cycle counter, which then gives the time.
     pub fn start() {
-        if let Some(p) = cortex_m::Peripherals::take() {
+        if let Some(mut p) = cortex_m::Peripherals::take() {
             let mut syst = p.SYST;
             syst.set_clock_source(SystClkSource::Core);
             syst.set_reload(RELOAD);
             syst.clear_current();
             syst.enable_interrupt();
             syst.enable_counter();
+            if crate::board::DWT_CYCLES {
+                p.DCB.enable_trace();
+                p.DWT.enable_cycle_counter();
+            }
         }
     }
 
-    /// Ticks since `start`.
+    /// Ticks since `start`: CPU cycles from the DWT counter on a real board, SysTick ticks at
+    /// the core clock on an emulated one.
     pub fn now() -> u64 {
+        if crate::board::DWT_CYCLES {
+            return dwt_cycles();
+        }
         loop {
             let before = WRAPS.load(Ordering::Acquire);
             let current = SYST::get_current();
@@ -78,9 +89,28 @@ mod clock {
         }
     }
 
+    /// The 32-bit DWT cycle counter extended to 64 bits: SysTick interrupts every 2^24 cycles,
+    /// so a wrap of the counter (every 2^32) is always seen by `SysTick` or here.
+    fn dwt_cycles() -> u64 {
+        cortex_m::interrupt::free(|_| {
+            let now = cortex_m::peripheral::DWT::cycle_count();
+            let (high, last) = (DWT_HIGH.load(Ordering::Relaxed), DWT_LAST.load(Ordering::Relaxed));
+            let high = if now < last { high + 1 } else { high };
+            DWT_HIGH.store(high, Ordering::Relaxed);
+            DWT_LAST.store(now, Ordering::Relaxed);
+            (high as u64) << 32 | now as u64
+        })
+    }
+
+    static DWT_HIGH: AtomicU32 = AtomicU32::new(0);
+    static DWT_LAST: AtomicU32 = AtomicU32::new(0);
+
     #[exception]
     fn SysTick() {
         WRAPS.fetch_add(1, Ordering::AcqRel);
+        if crate::board::DWT_CYCLES {
+            dwt_cycles();
+        }
     }
 }
 
