@@ -5,6 +5,7 @@
 //! ([`crate::classa`]), the harmonic subgroups ([`crate::harmonics`]) and right-or-flagged on
 //! hostile input ([`crate::hostile`]).
 
+use crate::against_host::{AgainstHost, Compared};
 use crate::class::Classes;
 use crate::report::{self, Chart, Firmware, Header, Report, Section, TestPoint};
 use crate::{classa, energy, harmonics, hostile, pq, typetest};
@@ -28,8 +29,14 @@ pub fn run(
     target_name: &str,
     command: &str,
     progress: bool,
-    mut target: Option<&mut (dyn Target + '_)>,
+    target: Option<&mut (dyn Target + '_)>,
 ) -> Result<Report> {
+    // A board runs beside its host twin: every vector is also compared bit for bit.
+    let mut against = match target {
+        Some(t) => Some(AgainstHost::new(t)?),
+        None => None,
+    };
+    let mut target = against.as_mut().map(|t| t as &mut dyn Target);
     let firmware = match target.as_deref_mut() {
         Some(t) => {
             let id = t.identify()?;
@@ -68,6 +75,9 @@ pub fn run(
     phase("hostile");
     let hostile = hostile::run_suite(&out.join("hostile"), progress, target)?;
     sections.push(hostile_section(&hostile));
+    if let Some(a) = against {
+        sections.push(board_section(&a.compared));
+    }
     let reference = Config::new(Topology::ThreePhase4W, 10_240.0, 50.0);
     let header = Header {
         target: target_name.to_string(),
@@ -258,6 +268,32 @@ fn events_section(results: &[pq::PqResult]) -> Section {
         intro: "The EN 50160 suite: Event IN and OUT against the Class A ±½ cycle, the residual or maximum against the engine's bound (0.02 % Udin, a tenth of Class A's 0.2 %), the EN 50160 cell of the measured event against the true cell, and the 10-s frequency.".into(),
         points,
         charts,
+    }
+}
+
+/// Board against host: per vector, bit-identical or the first difference.
+fn board_section(compared: &[Compared]) -> Section {
+    let points = compared
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            TestPoint::judged(
+                format!("BH-{:03}-{}", k + 1, c.name),
+                "board against its host build (design: the same bits on both)",
+                format!("{}: {} cycles, {} reports", c.name, c.cycles, c.reports),
+                "records differing in any bit",
+                (f64::NAN, f64::NAN, ""),
+                (c.differences as f64, 0.0, "records"),
+                c.first_difference.clone().unwrap_or_else(|| "bit-identical".into()),
+            )
+        })
+        .collect();
+    Section {
+        key: "board-vs-host".into(),
+        title: "Board against host".into(),
+        intro: "Every vector of every section also ran through the host build of the board's engine sizes; each row is one vector: bit-identical reports and registers, or the first difference.".into(),
+        points,
+        charts: Vec::new(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! ([`energy`]), the EN 50160 events ([`pq`]) and the hostile signals ([`hostile`]); and a suite
 //! streamed through the bench with every report compared to the host build ([`hil_suite`]).
 
+pub mod against_host;
 pub mod all;
 pub mod class;
 pub mod classa;

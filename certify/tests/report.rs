@@ -193,3 +193,48 @@ fn a_current_phase_error_of_a_quarter_degree_fails_exactly_the_points_it_moves_b
     assert!(expected.iter().any(|id| id.starts_with("A-7.9-PF05L-")), "{expected:?}");
     assert_eq!(got, expected);
 }
+
+#[test]
+fn on_a_target_every_vector_is_compared_with_the_host_build() {
+    // The host build as the target: every vector bit-identical to its twin, one row each.
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = HostTarget::default();
+    let report = all::run(
+        dir.path(),
+        Classes::default(),
+        "host (through the wire types)",
+        "test",
+        false,
+        Some(&mut host),
+    )
+    .unwrap();
+    let section = report.sections.iter().find(|s| s.key == "board-vs-host").unwrap();
+    let vectors: usize =
+        report.sections.iter().filter(|s| s.key != "board-vs-host").map(|s| s.points.len()).sum();
+    assert!(
+        section.points.len() > 100 && section.points.len() < vectors,
+        "{}",
+        section.points.len()
+    );
+    assert!(section.points.iter().all(|p| p.pass && p.note == "bit-identical"));
+    assert!(report.pass(), "{:?}", report.summary.failed);
+}
+
+#[test]
+fn a_board_that_differs_from_its_host_build_fails_each_vector_with_its_first_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = HostTarget::default();
+    let mut off = Miscalibrated::new(&mut host as &mut dyn Target, 1e-6, 0.0);
+    let mut t = percycle_certify::against_host::AgainstHost::new(&mut off).unwrap();
+    typetest::run(dir.path(), Classes::default(), false, Some(&mut t)).unwrap();
+    assert!(!t.compared.is_empty());
+    for c in &t.compared {
+        // Every vector with current differs; the no-load one (no current) is the same.
+        if c.name.contains("NOLOAD") {
+            assert_eq!(c.differences, 0, "{c:?}");
+        } else {
+            assert!(c.differences > 0, "{c:?}");
+            assert!(c.first_difference.is_some());
+        }
+    }
+}

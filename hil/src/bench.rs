@@ -170,6 +170,11 @@ pub trait Target {
     fn stats(&self) -> LinkStats {
         LinkStats::default()
     }
+    /// A vector named `name` starts (its configuration follows): for targets that keep a
+    /// record per vector.
+    fn begin(&mut self, name: &str) {
+        let _ = name;
+    }
     /// Processing cost counters since the last configuration (boards only).
     fn cost(&mut self) -> Result<percycle_wire::CostCounters> {
         bail!("this target has no cost counters")
@@ -1239,6 +1244,7 @@ pub fn stream_recovering(
     progress: bool,
 ) -> Result<(Run, u32)> {
     let mut restarts = 0;
+    target.begin(name);
     loop {
         match stream(target, cfg, codes, channels, BLOCK_FRAMES) {
             Ok(run) => return Ok((run, restarts)),
