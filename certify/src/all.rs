@@ -10,12 +10,12 @@ use crate::class::Classes;
 use crate::report::{self, Chart, Firmware, Header, Report, Section, TestPoint};
 use crate::{classa, energy, harmonics, hostile, pq, typetest};
 use anyhow::Result;
+use percycle_analysis::setup::Options;
 use percycle_engine::en50160::{
     dip_cell, swell_cell, DIP_COLUMN_LABELS, DIP_ROW_LABELS, SWELL_COLUMN_LABELS, SWELL_ROW_LABELS,
 };
-use percycle_engine::{Config, Topology};
-use percycle_hil::bench::Target;
-use percycle_vectors::ExpectedKind;
+use percycle_hil::bench::{wire_vector, Target};
+use percycle_vectors::{default_full_scale, synthesize, ExpectedKind};
 use std::path::Path;
 
 /// Run every suite; writes each suite's own results under `out/<suite>` and the type-test
@@ -37,8 +37,15 @@ pub fn run(
         None => None,
     };
     let mut target = against.as_mut().map(|t| t as &mut dyn Target);
+    // The reference configuration: that of the energy test point at In, PF 1.
+    let reference = synthesize(&typetest::reference_recipe())?;
+    let full_scale = default_full_scale(&reference);
+    let opts = Options { nominal_hz: Some(50.0), ..Options::default() };
+    let (reference_cfg, _, _) = wire_vector(&reference.waveform, Some(&full_scale), &opts)?;
     let firmware = match target.as_deref_mut() {
         Some(t) => {
+            // Configured with the reference, the board reports that configuration's CRC.
+            t.configure(&reference_cfg)?;
             let id = t.identify()?;
             let v = id.version;
             Some(Firmware {
@@ -78,12 +85,12 @@ pub fn run(
     if let Some(a) = against {
         sections.push(board_section(&a.compared));
     }
-    let reference = Config::new(Topology::ThreePhase4W, 10_240.0, 50.0);
     let header = Header {
         target: target_name.to_string(),
         firmware,
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
-        engine_config: serde_json::to_string(&reference)?,
+        engine_config: serde_json::to_string(&reference_cfg.to_config())?,
+        engine_config_crc32: format!("{:08x}", reference_cfg.crc32()),
         date: report::utc_now(),
         command: command.to_string(),
         classes: classes.to_string(),

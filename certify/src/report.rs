@@ -154,7 +154,7 @@ pub struct Firmware {
     pub build_id: u32,
     /// CRC-32 of the code image.
     pub code_crc32: String,
-    /// CRC-32 of the reference configuration as configured on the target.
+    /// CRC-32 of the configuration the target reports, once configured with the reference one.
     pub config_crc32: String,
     /// Engine sizes `Meter<RING, WINDOW>`.
     pub sizes: String,
@@ -171,6 +171,8 @@ pub struct Header {
     pub engine_version: String,
     /// The reference configuration of the energy test points (JSON of the engine's `Config`).
     pub engine_config: String,
+    /// CRC-32 of that configuration as the wire protocol encodes it (what a board reports).
+    pub engine_config_crc32: String,
     /// UTC date and time of the run.
     pub date: String,
     /// The command that reproduces the report.
@@ -255,7 +257,11 @@ impl Report {
         ] {
             let _ = writeln!(m, "- **{k}**: {v}");
         }
-        let _ = writeln!(m, "- **Engine configuration**: `{}`\n", h.engine_config);
+        let _ = writeln!(
+            m,
+            "- **Engine configuration** (CRC-32 {}): `{}`\n",
+            h.engine_config_crc32, h.engine_config
+        );
         let s = &self.summary;
         let _ = writeln!(
             m,
@@ -310,6 +316,7 @@ impl Report {
             ("Firmware", fw.as_str()),
             ("Engine", h.engine_version.as_str()),
             ("Engine configuration", h.engine_config.as_str()),
+            ("Configuration CRC-32", h.engine_config_crc32.as_str()),
             ("Date (UTC)", h.date.as_str()),
             ("Classes", h.classes.as_str()),
             ("Command", h.command.as_str()),

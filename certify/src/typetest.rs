@@ -58,6 +58,12 @@ struct Point {
     plot: Option<(f64, String)>,
 }
 
+/// The reference test point's vector (In, PF 1, 230 V, 50 Hz): its configuration is the one
+/// the report's header states.
+pub fn reference_recipe() -> Recipe {
+    vector("reference", 1.0, 0.0)
+}
+
 /// The seed meter's vector: balanced 3P4W at `i` × In and load angle `angle` degrees.
 fn vector(name: &str, i: f64, angle: f64) -> Recipe {
     Recipe::new(name, Topology::ThreePhase4W)

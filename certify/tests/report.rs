@@ -217,6 +217,9 @@ fn on_a_target_every_vector_is_compared_with_the_host_build() {
         section.points.len()
     );
     assert!(section.points.iter().all(|p| p.pass && p.note == "bit-identical"));
+    // The target, configured with the reference configuration, reports the header's CRC.
+    let fw = report.header.firmware.as_ref().unwrap();
+    assert_eq!(fw.config_crc32, report.header.engine_config_crc32);
     assert!(report.pass(), "{:?}", report.summary.failed);
 }
 

@@ -220,11 +220,13 @@ impl<const R: usize, const W: usize> HostEngine for Meter<R, W> {
 pub struct HostTarget {
     sizes: (u16, u16),
     meter: Option<Box<dyn HostEngine>>,
+    /// [`WireConfig::crc32`] of the configuration in use (0 before one), as a board reports it.
+    config_crc32: u32,
 }
 
 impl Default for HostTarget {
     fn default() -> Self {
-        Self { sizes: HOST_SIZES[0], meter: None }
+        Self { sizes: HOST_SIZES[0], meter: None, config_crc32: 0 }
     }
 }
 
@@ -244,7 +246,7 @@ impl HostTarget {
                 HOST_SIZES
             );
         }
-        Ok(Self { sizes, meter: None })
+        Ok(Self { sizes, meter: None, config_crc32: 0 })
     }
 }
 
@@ -257,7 +259,7 @@ impl Target for HostTarget {
             version: [0, 1, 0],
             build_id: 0,
             code_crc32: 0,
-            config_crc32: 0,
+            config_crc32: self.config_crc32,
             board,
             ring: self.sizes.0,
             window: self.sizes.1,
@@ -280,6 +282,7 @@ impl Target for HostTarget {
             (1024, 1536) => build::<1024, 1536>(cfg)?,
             _ => build::<1024, 2048>(cfg)?,
         });
+        self.config_crc32 = w.crc32();
         Ok(())
     }
 
