@@ -72,7 +72,7 @@ enum Command {
         /// or a vector suite of `percycle-vectors list` (per-cycle values and energy).
         #[arg(long, default_value = "foundation")]
         suite: String,
-        /// Accuracy classes the type-test report judges against: ACTIVE[,REACTIVE], active one
+        /// Accuracy classes the type-test report judges against: ACTIVE or ACTIVE,REACTIVE, active one
         /// of 0.2S, 0.5S (IEC 62053-22), 1, 2 (IEC 62053-21), reactive 2 or 3 (IEC 62053-23).
         #[arg(long, default_value = "0.5S,2")]
         class: percycle_certify::class::Classes,
