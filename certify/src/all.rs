@@ -232,7 +232,7 @@ fn events_section(results: &[pq::PqResult]) -> Section {
                 }
                 points.push(TestPoint::judged(
                     format!("{id}-CELL"),
-                    "EN 50160 6.1 (dip and swell tables)",
+                    "EN 50160 (dip and swell tables)",
                     conditions,
                     "EN 50160 table cell",
                     (f64::NAN, f64::NAN, ""),
