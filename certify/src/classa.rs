@@ -3,7 +3,7 @@
 //!
 //! | quantity | test points | limit |
 //! |---|---|---|
-//! | 10-s power frequency | 42.5, 47.5, 50, 52.5, 57.5 Hz (nominal 50 Hz); 51, 60, 69 Hz (nominal 60 Hz), with the 5th and 7th harmonics at 6 % and 5 % | ±10 mHz |
+//! | 10-s power frequency | the edges and the middle of the measuring ranges: 42.5, 50, 57.5 Hz (nominal 50 Hz); 51, 69 Hz (nominal 60 Hz); the 5th and 7th harmonics at 6 % and 5 %; 20 s each (the first 10-s value holds the settling cycles) | ±10 mHz |
 //! | 10/12-cycle voltage magnitude | 10, 50, 100, 150 % Udin at 50 and 60 Hz | ±0.1 % Udin |
 //! | negative-sequence unbalance u2 | 0.5, 1, 2, 5 % | ±0.15 % absolute |
 //!
@@ -47,16 +47,7 @@ enum Check {
 
 fn cases() -> Vec<(Recipe, Check)> {
     let mut v = Vec::new();
-    for (f, nominal) in [
-        (42.5, 50.0),
-        (47.5, 50.0),
-        (50.0, 50.0),
-        (52.5, 50.0),
-        (57.5, 50.0),
-        (51.0, 60.0),
-        (60.0, 60.0),
-        (69.0, 60.0),
-    ] {
+    for (f, nominal) in [(42.5, 50.0), (50.0, 50.0), (57.5, 50.0), (51.0, 60.0), (69.0, 60.0)] {
         let name = format!("a_frequency_{}hz", f.to_string().replace('.', "p"));
         let r =
             base(&name, f, nominal, 20.2).with_u_harmonic(5, 6.0, 0.0).with_u_harmonic(7, 5.0, 0.0);
