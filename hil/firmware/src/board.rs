@@ -82,30 +82,28 @@ pub const RING: usize = 1024;
 #[cfg(feature = "mps2-an386")]
 pub const WINDOW: usize = 2048;
 
-/// USART1 of the STM32F405 (QEMU `netduinoplus2`).
-#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
-pub struct Uart;
+/// An STM32F4 USART at `BASE` (the same registers on every F4), polled.
+#[cfg(any(feature = "netduinoplus2", feature = "nucleo-f446re"))]
+pub struct Usart<const BASE: usize>;
 
-#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
-impl Uart {
-    const BASE: usize = 0x4001_1000;
-    const SR: usize = Self::BASE;
-    const DR: usize = Self::BASE + 0x04;
-    const BRR: usize = Self::BASE + 0x08;
-    const CR1: usize = Self::BASE + 0x0C;
-    const RCC_APB2ENR: usize = 0x4002_3844;
+#[cfg(any(feature = "netduinoplus2", feature = "nucleo-f446re"))]
+impl<const BASE: usize> Usart<BASE> {
+    const SR: usize = BASE;
+    const DR: usize = BASE + 0x04;
+    const BRR: usize = BASE + 0x08;
+    const CR1: usize = BASE + 0x0C;
 
-    /// Clock the USART, 115 200 Bd from 16 MHz HSI, enable it with transmitter and receiver.
-    pub fn init() -> Self {
-        wr(Self::RCC_APB2ENR, rd(Self::RCC_APB2ENR) | 1 << 4);
+    /// 115 200 Bd from a 16 MHz bus clock, transmitter and receiver on (the caller has
+    /// clocked the USART and its pins).
+    fn enable() -> Self {
         wr(Self::BRR, 0x8B);
         wr(Self::CR1, 1 << 13 | 1 << 3 | 1 << 2);
-        Uart
+        Usart
     }
 }
 
-#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
-impl Serial for Uart {
+#[cfg(any(feature = "netduinoplus2", feature = "nucleo-f446re"))]
+impl<const BASE: usize> Serial for Usart<BASE> {
     fn read(&mut self) -> Option<u8> {
         if rd(Self::SR) & 1 << 5 != 0 {
             Some(rd(Self::DR) as u8)
@@ -117,6 +115,21 @@ impl Serial for Uart {
     fn write(&mut self, byte: u8) {
         while rd(Self::SR) & 1 << 7 == 0 {}
         wr(Self::DR, byte as u32);
+    }
+}
+
+/// USART1 of the STM32F405 (QEMU `netduinoplus2`).
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+pub type Uart = Usart<0x4001_1000>;
+
+#[cfg(all(feature = "netduinoplus2", not(feature = "mps2-an386")))]
+impl Uart {
+    const RCC_APB2ENR: usize = 0x4002_3844;
+
+    /// Clock the USART, 115 200 Bd from 16 MHz HSI, enable it with transmitter and receiver.
+    pub fn init() -> Self {
+        wr(Self::RCC_APB2ENR, rd(Self::RCC_APB2ENR) | 1 << 4);
+        Self::enable()
     }
 }
 
@@ -143,15 +156,10 @@ pub const WINDOW: usize = 1536;
 /// USART2 of the STM32F446RE on a Nucleo-64 board: PA2 (TX) and PA3 (RX) wired to the
 /// ST-LINK's virtual COM port, so the bench reaches the board over the USB cable that flashes it.
 #[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
-pub struct Uart;
+pub type Uart = Usart<0x4000_4400>;
 
 #[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
 impl Uart {
-    const BASE: usize = 0x4000_4400;
-    const SR: usize = Self::BASE;
-    const DR: usize = Self::BASE + 0x04;
-    const BRR: usize = Self::BASE + 0x08;
-    const CR1: usize = Self::BASE + 0x0C;
     const RCC_AHB1ENR: usize = 0x4002_3830;
     const RCC_APB1ENR: usize = 0x4002_3840;
     const GPIOA_MODER: usize = 0x4002_0000;
@@ -166,25 +174,7 @@ impl Uart {
         wr(Self::GPIOA_MODER, moder | 0b1010 << 4);
         let afrl = rd(Self::GPIOA_AFRL) & !(0xFF << 8);
         wr(Self::GPIOA_AFRL, afrl | 0x77 << 8);
-        wr(Self::BRR, 0x8B);
-        wr(Self::CR1, 1 << 13 | 1 << 3 | 1 << 2);
-        Uart
-    }
-}
-
-#[cfg(all(feature = "nucleo-f446re", not(any(feature = "mps2-an386", feature = "netduinoplus2"))))]
-impl Serial for Uart {
-    fn read(&mut self) -> Option<u8> {
-        if rd(Self::SR) & 1 << 5 != 0 {
-            Some(rd(Self::DR) as u8)
-        } else {
-            None
-        }
-    }
-
-    fn write(&mut self, byte: u8) {
-        while rd(Self::SR) & 1 << 7 == 0 {}
-        wr(Self::DR, byte as u32);
+        Self::enable()
     }
 }
 
