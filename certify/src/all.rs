@@ -18,6 +18,10 @@ use percycle_hil::bench::{wire_vector, Target};
 use percycle_vectors::{default_full_scale, synthesize, ExpectedKind};
 use std::path::Path;
 
+/// The parts of the type-test report, in its order: `percycle certify --suite all` runs each,
+/// `--suite PART` one of them.
+pub const PARTS: [&str; 6] = ["energy", "foundation", "en50160", "classa", "harmonics", "hostile"];
+
 /// Run every suite; writes each suite's own results under `out/<suite>` and the type-test
 /// report (`report.html`, `report.json`, `report.md`, `tables/*.csv`) under `out`.
 ///
@@ -31,6 +35,26 @@ pub fn run(
     progress: bool,
     target: Option<&mut (dyn Target + '_)>,
 ) -> Result<Report> {
+    run_parts(out, &PARTS, classes, target_name, command, progress, target)
+}
+
+/// [`run`] for some of the [`PARTS`] only.
+///
+/// # Errors
+/// As [`run`], and a part that is not one of [`PARTS`] (named).
+pub fn run_parts(
+    out: &Path,
+    parts: &[&str],
+    classes: Classes,
+    target_name: &str,
+    command: &str,
+    progress: bool,
+    target: Option<&mut (dyn Target + '_)>,
+) -> Result<Report> {
+    if let Some(p) = parts.iter().find(|p| !PARTS.contains(p)) {
+        anyhow::bail!("no part `{p}` of the type-test report (parts: {})", PARTS.join(", "));
+    }
+    let want = |p: &str| parts.contains(&p);
     // A board runs beside its host twin: every vector is also compared bit for bit.
     let mut against = match target {
         Some(t) => Some(AgainstHost::new(t)?),
@@ -64,24 +88,36 @@ pub fn run(
             eprintln!("==> {name}");
         }
     };
-    phase("energy type test");
-    let mut sections =
-        typetest::run(&out.join("energy"), classes, progress, target.as_deref_mut())?;
+    let mut sections = Vec::new();
+    if want("energy") {
+        phase("energy type test");
+        sections = typetest::run(&out.join("energy"), classes, progress, target.as_deref_mut())?;
+    }
     let tightest = typetest::tightest(&sections);
-    phase("foundation");
-    let foundation =
-        energy::certify("foundation", &out.join("foundation"), progress, target.as_deref_mut())?;
-    sections.push(foundation_section(&foundation));
-    phase("en50160");
-    let events = pq::run_suite(&out.join("en50160"), progress, target.as_deref_mut())?;
-    sections.push(events_section(&events));
-    phase("class A");
-    sections.push(classa::run(&out.join("classa"), progress, target.as_deref_mut())?);
-    phase("harmonics");
-    sections.push(harmonics::run(&out.join("harmonics"), progress, target.as_deref_mut())?);
-    phase("hostile");
-    let hostile = hostile::run_suite(&out.join("hostile"), progress, target)?;
-    sections.push(hostile_section(&hostile));
+    if want("foundation") {
+        phase("foundation");
+        let dir = out.join("foundation");
+        let foundation = energy::certify("foundation", &dir, progress, target.as_deref_mut())?;
+        sections.push(foundation_section(&foundation));
+    }
+    if want("en50160") {
+        phase("en50160");
+        let events = pq::run_suite(&out.join("en50160"), progress, target.as_deref_mut())?;
+        sections.push(events_section(&events));
+    }
+    if want("classa") {
+        phase("class A");
+        sections.push(classa::run(&out.join("classa"), progress, target.as_deref_mut())?);
+    }
+    if want("harmonics") {
+        phase("harmonics");
+        sections.push(harmonics::run(&out.join("harmonics"), progress, target.as_deref_mut())?);
+    }
+    if want("hostile") {
+        phase("hostile");
+        let hostile = hostile::run_suite(&out.join("hostile"), progress, target)?;
+        sections.push(hostile_section(&hostile));
+    }
     if let Some(a) = against {
         sections.push(board_section(&a.compared));
     }

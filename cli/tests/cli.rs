@@ -381,3 +381,23 @@ fn certify_refuses_an_unknown_class_naming_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("0.7") && err.contains("0.5S"), "{err}");
 }
+
+#[test]
+fn certify_runs_the_harmonics_suite_alone_into_the_type_test_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = percycle()
+        .args(["certify", "--suite", "harmonics", "--target", "host", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report.json")).unwrap(),
+    )
+    .unwrap();
+    let keys: Vec<&str> =
+        json["sections"].as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["harmonics"]);
+    assert!(dir.path().join("tables/harmonics.csv").is_file());
+    assert!(dir.path().join("report.html").is_file());
+}
