@@ -6,6 +6,7 @@
 //! | 10-s power frequency | the edges and the middle of the measuring ranges: 42.5, 50, 57.5 Hz (nominal 50 Hz); 51, 69 Hz (nominal 60 Hz); the 5th and 7th harmonics at 6 % and 5 %; 20 s each (the first 10-s value holds the settling cycles) | ±10 mHz |
 //! | 10/12-cycle voltage magnitude | 10, 50, 100, 150 % Udin at 50 and 60 Hz | ±0.1 % Udin |
 //! | negative-sequence unbalance u2 | 0.5, 1, 2, 5 % | ±0.15 % absolute |
+//! | rapid voltage change: ΔUss and ΔUmax of a lasting step of 4 % and 6 % down and 4 % up on all phases (threshold 3 %) | exactly one RVC event; ±0.2 % Udin (the Class A uncertainty of Urms(1/2), which both come from) |
 //!
 //! Each row is the worst unflagged value of its vector against the closed-form truth; a vector
 //! without an unflagged value fails. For magnitude and unbalance an interval flagged only for
@@ -15,9 +16,9 @@
 use crate::energy::run_recipe;
 use crate::report::{Section, TestPoint};
 use anyhow::Result;
-use percycle_engine::Flags;
+use percycle_engine::{EventKind, Flags};
 use percycle_hil::bench::Target;
-use percycle_vectors::{Recipe, Topology};
+use percycle_vectors::{Recipe, Step, Topology};
 use std::path::Path;
 
 /// Declared voltage, V.
@@ -26,6 +27,7 @@ const UDIN: f64 = 230.0;
 const FREQUENCY_LIMIT_HZ: f64 = 0.010;
 const MAGNITUDE_LIMIT_PCT: f64 = 0.1;
 const UNBALANCE_LIMIT_PCT: f64 = 0.15;
+const RVC_LIMIT_PCT: f64 = 0.2;
 
 fn base(name: &str, f: f64, nominal: f64, seconds: f64) -> Recipe {
     Recipe::new(name, Topology::ThreePhase4W)
@@ -43,6 +45,8 @@ enum Check {
     Magnitude(f64),
     /// Interval u2, %.
     Unbalance(f64),
+    /// One RVC event with this ΔUss (= ΔUmax for a lasting step), V.
+    Rvc(f64),
 }
 
 fn cases() -> Vec<(Recipe, Check)> {
@@ -66,6 +70,16 @@ fn cases() -> Vec<(Recipe, Check)> {
         let mut r = base(&format!("a_unbalance_u2_{u2}pct"), 50.0, 50.0, 0.6);
         r.phases[0].u_rms_v = UDIN * (1.0 + x);
         v.push((r, Check::Unbalance(u2)));
+    }
+    for (tag, factor) in [("down4pct", 0.96), ("down6pct", 0.94), ("up4pct", 1.04)] {
+        // Steady for more than 1 s after settling, then a lasting step at 2 s.
+        let r = base(&format!("a_rvc_{tag}"), 50.0, 50.0, 4.0).with_step(Step::dip(
+            2.0,
+            2.0,
+            &[0, 1, 2],
+            factor,
+        ));
+        v.push((r, Check::Rvc(UDIN * (1.0 - factor).abs())));
     }
     v
 }
@@ -119,6 +133,12 @@ pub fn run(
                 UNBALANCE_LIMIT_PCT,
                 "% (absolute)",
             ),
+            Check::Rvc(_) => (
+                "IEC 61000-4-30 5.11 (RVC)",
+                "ΔUss and ΔUmax of the one RVC event, worst",
+                RVC_LIMIT_PCT,
+                "% Udin",
+            ),
         };
         let (errs, truth, count, note): (Vec<f64>, f64, usize, String) = match result {
             Err(why) => (Vec::new(), f64::NAN, 0, format!("not run: {why}")),
@@ -145,6 +165,22 @@ pub fn run(
                     let e = clean.map(|iv| iv.u2_pct as f64 - u2).collect();
                     (e, u2, a.intervals.len(), String::new())
                 }
+                Check::Rvc(d) => {
+                    let rvc: Vec<_> =
+                        a.events.iter().filter(|e| e.kind == EventKind::Rvc).collect();
+                    let others = a.events.len() - rvc.len();
+                    match rvc[..] {
+                        [e] => {
+                            let err = |v: f32| 100.0 * (v as f64 - d) / UDIN;
+                            let e = vec![err(e.delta_ss_v), err(e.extreme_v)];
+                            (e, d, 1, format!("{others} other events"))
+                        }
+                        _ => {
+                            let why = format!("{} RVC events, one expected", rvc.len());
+                            (Vec::new(), d, rvc.len(), why)
+                        }
+                    }
+                }
             },
         };
         let worst = errs.iter().copied().fold(f64::NAN, |w: f64, e| {
@@ -161,12 +197,12 @@ pub fn run(
         };
         let measured = match check {
             Check::Frequency(_) => truth + worst / 1e3,
-            Check::Magnitude(_) => truth + worst * UDIN / 100.0,
+            Check::Magnitude(_) | Check::Rvc(_) => truth + worst * UDIN / 100.0,
             Check::Unbalance(_) => truth + worst,
         };
         let value_unit = match check {
             Check::Frequency(_) => "Hz",
-            Check::Magnitude(_) => "V",
+            Check::Magnitude(_) | Check::Rvc(_) => "V",
             Check::Unbalance(_) => "%",
         };
         points.push(TestPoint::judged(
