@@ -671,7 +671,8 @@ fn cells_chart(
         .x_labels(nc * 2 + 1)
         .y_labels(nr * 2 + 1)
         .x_label_formatter(&|x| label_at(&cols_v, *x))
-        .y_label_formatter(&|y| label_at(&rows_v, *y))
+        // The first row at the top, as the standard's tables print it.
+        .y_label_formatter(&|y| label_at(&rows_v, nr as f64 - *y))
         .draw()
         .map_err(chart_error)?;
     for r in 0..nr {
@@ -684,7 +685,7 @@ fn cells_chart(
             .map_err(chart_error)?;
         }
     }
-    let centre = |(r, k): (usize, usize)| (k as f64 + 0.5, r as f64 + 0.5);
+    let centre = |(r, k): (usize, usize)| (k as f64 + 0.5, (nr - 1 - r) as f64 + 0.5);
     for (j, &(truth, measured)) in cases.iter().enumerate() {
         // Spread the cases of one cell so that each stays visible.
         let off = ((j % 5) as f64 - 2.0) * 0.12;
