@@ -128,13 +128,13 @@ pub fn run(
                 "% Udin",
             ),
             Check::Unbalance(_) => (
-                "IEC 61000-4-30 5.7.1 Class A",
+                "IEC 61000-4-30 5.7 Class A",
                 "10/12-cycle u2, worst",
                 UNBALANCE_LIMIT_PCT,
                 "% (absolute)",
             ),
             Check::Rvc(_) => (
-                "IEC 61000-4-30 5.11 (RVC)",
+                "IEC 61000-4-30 (rapid voltage change)",
                 "ΔUss and ΔUmax of the one RVC event, worst",
                 RVC_LIMIT_PCT,
                 "% Udin",
