@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub mod analyze;
+pub mod calendar;
 pub mod drive;
 pub mod en50160;
 pub mod evaluate;

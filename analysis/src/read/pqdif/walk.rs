@@ -53,16 +53,8 @@ pub(super) fn timestamp_text((days, seconds): (u32, f64)) -> String {
     }
     let micros = (seconds * 1e6).round() as i64;
     let day_us = 86_400_000_000i64;
-    let z = i64::from(days) - 25_569 + micros / day_us + 719_468;
+    let (y, m, d) = crate::calendar::civil_from_days(i64::from(days) - 25_569 + micros / day_us);
     let rest = micros % day_us;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
     let (h, rem) = (rest / 3_600_000_000, rest % 3_600_000_000);
     let (mi, rem) = (rem / 60_000_000, rem % 60_000_000);
     format!("{y:04}-{m:02}-{d:02} {h:02}:{mi:02}:{:02}.{:06}", rem / 1_000_000, rem % 1_000_000)
