@@ -2,13 +2,13 @@
 //! brings them together (see [`crate::report`]): the energy type test ([`crate::typetest`]), the
 //! engine's own accuracy on the foundation vectors ([`crate::energy`]), the EN 50160 events
 //! ([`crate::pq`]), frequency, magnitude and unbalance at Class A test points
-//! ([`crate::classa`]), the harmonic subgroups ([`crate::harmonics`]) and right-or-flagged on
+//! ([`crate::classa`]), aggregation and flagging ([`crate::aggregation`]), the harmonic subgroups ([`crate::harmonics`]) and right-or-flagged on
 //! hostile input ([`crate::hostile`]).
 
 use crate::against_host::{AgainstHost, Compared};
 use crate::class::Classes;
 use crate::report::{self, Chart, Firmware, Header, Report, Section, TestPoint};
-use crate::{classa, energy, harmonics, hostile, pq, typetest};
+use crate::{aggregation, classa, energy, harmonics, hostile, pq, typetest};
 use anyhow::Result;
 use percycle_analysis::setup::Options;
 use percycle_engine::en50160::{
@@ -108,6 +108,8 @@ pub fn run_parts(
     if want("classa") {
         phase("class A");
         sections.push(classa::run(&out.join("classa"), progress, target.as_deref_mut())?);
+        let dir = out.join("aggregation");
+        sections.push(aggregation::run(&dir, progress, target.as_deref_mut())?);
     }
     if want("harmonics") {
         phase("harmonics");

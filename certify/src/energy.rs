@@ -138,32 +138,44 @@ pub fn run_recipe(
     target: Option<&mut (dyn Target + '_)>,
     progress: bool,
 ) -> Result<std::result::Result<(Vector, Analysis), String>> {
+    run_recipe_with(recipe, vectors_dir, &Options::default(), target, progress)
+}
+
+/// [`run_recipe`] with analysis options (e.g. the aggregation window); the nominal frequency is
+/// always the recipe's ([`Recipe::nominal_frequency_hz`]), as a meter is set for its supply.
+///
+/// # Errors
+/// As [`run_recipe`].
+pub fn run_recipe_with(
+    recipe: &Recipe,
+    vectors_dir: &Path,
+    options: &Options,
+    target: Option<&mut (dyn Target + '_)>,
+    progress: bool,
+) -> Result<std::result::Result<(Vector, Analysis), String>> {
     let vector = synthesize(recipe).with_context(|| format!("synthesising {}", recipe.name))?;
     let path = write_vector(vectors_dir, &vector, FileKind::Wav(WavFormat::I32))?;
     let mut wav = WavSource::open(&path, None)?;
+    let opts =
+        Options { nominal_hz: Some(recipe.nominal_frequency_hz() as f32), ..options.clone() };
     let analysis = match target {
-        None => {
-            // The nominal frequency the meter is set for, as on a target.
-            let nominal = Some(recipe.nominal_frequency_hz() as f32);
-            analyze_source(&mut wav, &Options { nominal_hz: nominal, ..Options::default() })
-                .with_context(|| format!("analysing {}", path.display()))?
-        }
-        Some(t) => {
-            match on_target(t, &mut wav, recipe.nominal_frequency_hz(), &recipe.name, progress) {
-                Ok(a) => a,
-                Err(e) => match percycle_hil::bench::refusal(&e) {
-                    Some(r) => return Ok(Err(r.to_string())),
-                    None => return Err(e),
-                },
-            }
-        }
+        None => analyze_source(&mut wav, &opts)
+            .with_context(|| format!("analysing {}", path.display()))?,
+        Some(t) => match on_target(t, &mut wav, &opts, &recipe.name, progress) {
+            Ok(a) => a,
+            Err(e) => match percycle_hil::bench::refusal(&e) {
+                Some(r) => return Ok(Err(r.to_string())),
+                None => return Err(e),
+            },
+        },
     };
     Ok(Ok((vector, analysis)))
 }
 
 /// A source through a target (board): its reports as an analysis. The codes and calibration
-/// are those of [`wire_vector`]: the setup of `percycle analyze`, at the full scales the source
-/// states and the nominal frequency `nominal_hz` (the recipe's, [`Recipe::nominal_frequency_hz`]).
+/// are those of [`wire_vector`]: the setup of `percycle analyze` with `options` (the nominal
+/// frequency the meter is set for, the aggregation window), at the full scales the source
+/// states.
 ///
 /// # Errors
 /// A read error of the source, or a target error that a restart does not cure (naming the
@@ -171,15 +183,14 @@ pub fn run_recipe(
 pub fn on_target(
     target: &mut dyn Target,
     source: &mut dyn Source,
-    nominal_hz: f64,
+    options: &Options,
     name: &str,
     progress: bool,
 ) -> Result<Analysis> {
     let full_scale: Option<Vec<f64>> =
         source.info().channels.iter().map(|c| c.full_scale).collect();
     let w = collect(source)?;
-    let opts = Options { nominal_hz: Some(nominal_hz as f32), ..Options::default() };
-    let (cfg, codes, nch) = wire_vector(&w, full_scale.as_deref(), &opts)?;
+    let (cfg, codes, nch) = wire_vector(&w, full_scale.as_deref(), options)?;
     codes_on_target(target, &cfg, &codes, nch, name, progress)
 }
 

@@ -6,6 +6,7 @@
 //! streamed through the bench with every report compared to the host build ([`hil_suite`]).
 
 pub mod against_host;
+pub mod aggregation;
 pub mod all;
 pub mod class;
 pub mod classa;

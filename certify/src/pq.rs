@@ -441,7 +441,10 @@ pub fn run_suite(
                 crate::energy::on_target(
                     t,
                     &mut WaveformSource::new(&v.waveform, None)?,
-                    r.nominal_frequency_hz(),
+                    &percycle_analysis::setup::Options {
+                        nominal_hz: Some(r.nominal_frequency_hz() as f32),
+                        ..Default::default()
+                    },
                     &r.name,
                     progress,
                 )?
