@@ -241,6 +241,20 @@ impl ReactiveClass {
             source: "IEC 62053-23 (recalled)",
         })
     }
+
+    /// The starting current of a transformer-operated meter, in multiples of In: IEC 62053-23
+    /// 0.003 In (class 2) and 0.005 In (class 3).
+    pub fn starting_current(self) -> f64 {
+        match self {
+            ReactiveClass::C2 => 0.003,
+            ReactiveClass::C3 => 0.005,
+        }
+    }
+
+    /// The lowest current of the accuracy table (sin φ 1), in multiples of In.
+    pub fn minimum_current(self) -> f64 {
+        0.02
+    }
 }
 
 impl fmt::Display for ActiveClass {

@@ -10,6 +10,7 @@
 //! | influence quantities | 7.10 (Table 4) | voltage ±10 % and 80-115 %, frequency ±2 % and ±5 %, 5th harmonic in U and I, reversed phase sequence, voltage unbalance |
 //! | starting, no load, constant, repeatability | 7.7, 7.6, and the meter-constant and repeatability tests | |
 //! | reactive | IEC 62053-23 accuracy table | sin φ 1, 0.5, 0.25 |
+//! | reactive influence, starting | IEC 62053-23 | the influence quantities above at sin φ 1 and 0.5 (inductive); the starting current (0.003 In class 2, 0.005 In class 3) |
 //!
 //! Influence quantities are judged against the class limit at the test point, tighter than the
 //! standard (which adds an allowance for the influence). The ADC is 24-bit with fixed full
@@ -156,54 +157,7 @@ fn points(classes: Classes) -> Vec<(&'static str, Point)> {
     }
     for pf in [Pf::Unity, Pf::HalfInductive] {
         let Some(l) = active.limit(1.0, pf) else { continue };
-        let influences: Vec<(&str, String, Recipe)> = vec![
-            ("U090", "voltage 90 % Un".into(), vector("", 1.0, 0.0).with_voltage(0.9 * UN)),
-            ("U110", "voltage 110 % Un".into(), vector("", 1.0, 0.0).with_voltage(1.1 * UN)),
-            (
-                "U080",
-                "voltage 80 % Un (extended range)".into(),
-                vector("", 1.0, 0.0).with_voltage(0.8 * UN),
-            ),
-            (
-                "U115",
-                "voltage 115 % Un (extended range)".into(),
-                vector("", 1.0, 0.0).with_voltage(1.15 * UN),
-            ),
-            ("F098", "frequency 98 % fn (49 Hz)".into(), vector("", 1.0, 0.0).with_frequency(49.0)),
-            (
-                "F102",
-                "frequency 102 % fn (51 Hz)".into(),
-                vector("", 1.0, 0.0).with_frequency(51.0),
-            ),
-            (
-                "F095",
-                "frequency 95 % fn (47.5 Hz)".into(),
-                vector("", 1.0, 0.0).with_frequency(47.5),
-            ),
-            (
-                "F105",
-                "frequency 105 % fn (52.5 Hz)".into(),
-                vector("", 1.0, 0.0).with_frequency(52.5),
-            ),
-            (
-                "H5",
-                "5th harmonic, 10 % in U and 40 % in I, in phase".into(),
-                vector("", 1.0, 0.0).with_u_harmonic(5, 10.0, 0.0).with_i_harmonic(5, 40.0, 0.0),
-            ),
-            ("REV", "reversed phase sequence (L1, L3, L2)".into(), {
-                let mut r = vector("", 1.0, 0.0);
-                r.phases[1].u_phase_deg = 120.0;
-                r.phases[2].u_phase_deg = -120.0;
-                r
-            }),
-            ("UNB", "voltage unbalance: U1 −10 %, U3 +10 %".into(), {
-                let mut r = vector("", 1.0, 0.0);
-                r.phases[0].u_rms_v = 0.9 * UN;
-                r.phases[2].u_rms_v = 1.1 * UN;
-                r
-            }),
-        ];
-        for (tag, what, mut recipe) in influences {
+        for (tag, what, mut recipe) in influences() {
             let id = format!("A-7.10-{tag}-{}", pf_id(pf));
             recipe.name = id.clone();
             for p in &mut recipe.phases {
@@ -255,7 +209,73 @@ fn points(classes: Classes) -> Vec<(&'static str, Point)> {
             ));
         }
     }
+    for sin in [Pf::Unity, Pf::HalfInductive] {
+        let Some(l) = reactive.limit(1.0, sin) else { continue };
+        for (tag, what, mut recipe) in influences() {
+            let id = format!("R-{tag}-{}", sin_id(sin));
+            recipe.name = id.clone();
+            for p in &mut recipe.phases {
+                p.load_angle_deg = sin.reactive_angle_deg();
+            }
+            v.push((
+                "reactive-influence",
+                Point {
+                    recipe,
+                    id,
+                    clause: "IEC 62053-23 (influence quantities)".into(),
+                    conditions: format!("{what}; In, sin φ {} (inductive)", sin_label(sin)),
+                    measure: Measure::Reactive,
+                    limit: l.pct,
+                    note: format!(
+                        "{}; the class limit at the point (the standard adds an allowance for the influence); truth: the fundamental's reactive energy",
+                        limit_note(l)
+                    ),
+                    plot: None,
+                },
+            ));
+        }
+    }
     v
+}
+
+/// The influence quantities of clause 7.10, one at a time, each on the vector at In and PF 1
+/// (the caller sets the load angle): tag, description, vector.
+fn influences() -> Vec<(&'static str, String, Recipe)> {
+    vec![
+        ("U090", "voltage 90 % Un".into(), vector("", 1.0, 0.0).with_voltage(0.9 * UN)),
+        ("U110", "voltage 110 % Un".into(), vector("", 1.0, 0.0).with_voltage(1.1 * UN)),
+        (
+            "U080",
+            "voltage 80 % Un (extended range)".into(),
+            vector("", 1.0, 0.0).with_voltage(0.8 * UN),
+        ),
+        (
+            "U115",
+            "voltage 115 % Un (extended range)".into(),
+            vector("", 1.0, 0.0).with_voltage(1.15 * UN),
+        ),
+        ("F098", "frequency 98 % fn (49 Hz)".into(), vector("", 1.0, 0.0).with_frequency(49.0)),
+        ("F102", "frequency 102 % fn (51 Hz)".into(), vector("", 1.0, 0.0).with_frequency(51.0)),
+        ("F095", "frequency 95 % fn (47.5 Hz)".into(), vector("", 1.0, 0.0).with_frequency(47.5)),
+        ("F105", "frequency 105 % fn (52.5 Hz)".into(), vector("", 1.0, 0.0).with_frequency(52.5)),
+        (
+            "H5",
+            "5th harmonic, 10 % in U and 40 % in I, in phase".into(),
+            vector("", 1.0, 0.0).with_u_harmonic(5, 10.0, 0.0).with_i_harmonic(5, 40.0, 0.0),
+        ),
+        ("REV", "reversed phase sequence (L1, L3, L2)".into(), {
+            let mut r = vector("", 1.0, 0.0);
+            r.phases[1].u_phase_deg = 120.0;
+            r.phases[2].u_phase_deg = -120.0;
+            r
+        }),
+        ("UNB", "voltage unbalance: U1 −10 %, U3 +10 %".into(), {
+            let mut r = vector("", 1.0, 0.0);
+            r.phases[0].u_rms_v = 0.9 * UN;
+            r.phases[2].u_rms_v = 1.1 * UN;
+            r
+        }),
+    ]
 }
 
 fn pf_id(pf: Pf) -> &'static str {
@@ -321,7 +341,7 @@ pub fn run(
     let dir = out.join("vectors").join("energy");
     std::fs::create_dir_all(&dir)?;
     let planned = points(classes);
-    let extra = 3 + REPEATS;
+    let extra = 4 + REPEATS;
     let total = planned.len() + extra;
     let mut sections: Vec<Section> = SECTIONS
         .iter()
@@ -374,7 +394,16 @@ pub fn run(
         section(&mut sections, key).points.push(tp);
     }
     let special = &mut section(&mut sections, "starting-no-load").points;
-    special.extend(starting_and_no_load(&dir, classes.active, &mut tick, target, progress)?);
+    special.extend(starting_and_no_load(
+        &dir,
+        classes.active,
+        &mut tick,
+        target.as_deref_mut(),
+        progress,
+    )?);
+    tick("R-START");
+    let start = reactive_starting(&dir, classes.reactive, target, progress)?;
+    section(&mut sections, "reactive-influence").points.push(start);
     for s in &mut sections {
         let chart = match s.key.as_str() {
             "accuracy" => Some((
@@ -404,12 +433,13 @@ pub fn run(
 /// Runs of the repeatability point.
 const REPEATS: usize = 5;
 
-const SECTIONS: [(&str, &str, &str); 5] = [
+const SECTIONS: [(&str, &str, &str); 6] = [
     ("accuracy", "Active energy: accuracy (clause 7.9)", "Balanced load at the currents and power factors of the class's limit table; error of the total active energy register (A+ − A−) against the exact integral of the synthesised signal over the same samples."),
     ("single-phase-load", "Active energy: one phase loaded (clause 7.9)", "Polyphase meter with a single-phase load and balanced voltages, each phase in turn."),
     ("influence", "Active energy: influence quantities (clause 7.10)", "One influence quantity at a time at In, PF 1 and PF 0.5 L, judged against the class limit at the point (tighter than the standard, which allows an additional variation)."),
     ("starting-no-load", "Active energy: starting current (clause 7.7), no load (clause 7.6), meter constant, repeatability", "Starting current judged against the limit at the class's minimum current (the standard asks only that the meter registers); no load at 115 % Un with the current circuit open; pulses against the register; the spread of repeated measurements against a tenth of the class limit (the project's own bound)."),
     ("reactive", "Reactive energy (IEC 62053-23)", "Balanced inductive load at sin φ 1, 0.5 and 0.25; error of the total reactive register (R+ − R−, fundamental reactive energy) against U·I·sin φ over the same samples."),
+    ("reactive-influence", "Reactive energy: influence quantities, starting current (IEC 62053-23)", "The influence quantities of the active test, one at a time at In, sin φ 1 and 0.5 (inductive), judged against the class limit at the point; the starting current judged against the limit at the class's lowest current. Truth: the fundamental's reactive energy (a harmonic adds none)."),
 ];
 
 fn section<'a>(sections: &'a mut [Section], key: &str) -> &'a mut Section {
@@ -422,6 +452,34 @@ fn class_of(classes: Classes, key: &str) -> String {
     } else {
         classes.active.to_string()
     }
+}
+
+/// The reactive starting current: 1 s at Ist, sin φ 1 (inductive), judged against the class
+/// limit at its lowest current.
+fn reactive_starting(
+    dir: &Path,
+    class: ReactiveClass,
+    target: Option<&mut (dyn Target + '_)>,
+    progress: bool,
+) -> Result<TestPoint> {
+    let ist = class.starting_current();
+    let id = "R-START";
+    let r = vector(id, ist, Pf::Unity.reactive_angle_deg()).with_duration(1.0);
+    let truth = reactive_truth_varh(&r);
+    let lim = class.limit(class.minimum_current(), Pf::Unity).map_or(f64::NAN, |l| l.pct);
+    let (measured, note) = match run_recipe(&r, dir, target, progress)? {
+        Ok((_, a)) => (registered(&a, Measure::Reactive), format!("limit: the class limit at its lowest current, {} In (the standard asks only that the meter starts and keeps registering); IEC 62053-23 (recalled): limit unconfirmed", class.minimum_current())),
+        Err(why) => (f64::NAN, format!("not run: {why}")),
+    };
+    Ok(TestPoint::judged(
+        id,
+        "IEC 62053-23 (starting current)",
+        format!("starting current {ist} In ({} mA), sin φ 1 (inductive), balanced", ist * IN * 1e3),
+        "reactive energy",
+        (measured, truth, "varh"),
+        (100.0 * (measured - truth) / truth, lim, "%"),
+        note,
+    ))
 }
 
 /// Starting current, no load, meter constant and repeatability.
@@ -606,7 +664,7 @@ pub fn tightest(sections: &[Section]) -> Vec<String> {
             reactive.iter().all(|&(i, pf, e, _)| c.limit(i, pf).is_none_or(|l| e.abs() <= l.pct))
         });
         out.push(match met {
-            Some(c) => format!("Reactive energy: every point meets class {c} (IEC 62053-23), the tightest of 2, 3."),
+            Some(c) => format!("Reactive energy: every accuracy point meets class {c} (IEC 62053-23), the tightest of 2, 3."),
             None => "Reactive energy: some point fails even class 3.".into(),
         });
     }

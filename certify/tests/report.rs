@@ -150,7 +150,8 @@ fn a_current_phase_error_of_a_quarter_degree_fails_exactly_the_points_it_moves_b
         for p in &s.points {
             // The load angle of the point, from its conditions.
             let c = &p.conditions;
-            let phi: f64 = if s.key == "reactive" {
+            let reactive = p.quantity == "reactive energy";
+            let phi: f64 = if reactive {
                 if c.contains("sin φ 1 ") {
                     90.0
                 } else if c.contains("sin φ 0.5 ") {
@@ -174,7 +175,7 @@ fn a_current_phase_error_of_a_quarter_degree_fails_exactly_the_points_it_moves_b
                 .find(|(tag, _)| p.id.contains(tag))
                 .map_or(50.0, |&(_, f)| f);
             let (a, b) = ((phi + delta * f / 50.0).to_radians(), phi.to_radians());
-            let predicted = if s.key == "reactive" {
+            let predicted = if reactive {
                 100.0 * (a.sin() / b.sin() - 1.0)
             } else {
                 100.0 * (a.cos() / b.cos() - 1.0)
