@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Generate the standard vector suites, run them through the engine and print a pass/fail table
-# against the analytic truth for each. Exits non-zero when any check fails.
+# Generate the standard vector suites, run them through the engine, judge every value against
+# the analytic truth and print the summary of the type-test report. Exits non-zero when any
+# check fails.
 #
 #   scripts/certify.sh [SUITE] [extra `percycle certify` options]
 #

@@ -22,6 +22,12 @@ use std::path::Path;
 /// `--suite PART` one of them.
 pub const PARTS: [&str; 6] = ["energy", "foundation", "en50160", "classa", "harmonics", "hostile"];
 
+/// A vector suite of [`percycle_vectors::suite_names`] that is not a part of its own (e.g.
+/// `smoke`): it runs as the `foundation` part does, judged at the engine's own bounds.
+fn vector_suite(name: &str) -> bool {
+    !PARTS.contains(&name) && percycle_vectors::suite_names().contains(&name)
+}
+
 /// Run every suite; writes each suite's own results under `out/<suite>` and the type-test
 /// report (`report.html`, `report.json`, `report.md`, `tables/*.csv`) under `out`.
 ///
@@ -38,10 +44,11 @@ pub fn run(
     run_parts(out, &PARTS, classes, target_name, command, progress, target)
 }
 
-/// [`run`] for some of the [`PARTS`] only.
+/// [`run`] for some of the [`PARTS`] only, or for a vector suite that is not one of them
+/// (`smoke`), judged as the foundation vectors are.
 ///
 /// # Errors
-/// As [`run`], and a part that is not one of [`PARTS`] (named).
+/// As [`run`], and a name that is neither (named, with the names known).
 pub fn run_parts(
     out: &Path,
     parts: &[&str],
@@ -51,8 +58,10 @@ pub fn run_parts(
     progress: bool,
     target: Option<&mut (dyn Target + '_)>,
 ) -> Result<Report> {
-    if let Some(p) = parts.iter().find(|p| !PARTS.contains(p)) {
-        anyhow::bail!("no part `{p}` of the type-test report (parts: {})", PARTS.join(", "));
+    if let Some(p) = parts.iter().find(|p| !PARTS.contains(p) && !vector_suite(p)) {
+        let extra = percycle_vectors::suite_names().iter().filter(|s| vector_suite(s));
+        let known: Vec<&str> = ["all"].into_iter().chain(PARTS).chain(extra.copied()).collect();
+        anyhow::bail!("unknown suite `{p}` (suites: {})", known.join(", "));
     }
     let want = |p: &str| parts.contains(&p);
     // A board runs beside its host twin: every vector is also compared bit for bit.
@@ -94,11 +103,10 @@ pub fn run_parts(
         sections = typetest::run(&out.join("energy"), classes, progress, target.as_deref_mut())?;
     }
     let tightest = typetest::tightest(&sections);
-    if want("foundation") {
-        phase("foundation");
-        let dir = out.join("foundation");
-        let foundation = energy::certify("foundation", &dir, progress, target.as_deref_mut())?;
-        sections.push(foundation_section(&foundation));
+    for &name in parts.iter().filter(|&&p| p == "foundation" || vector_suite(p)) {
+        phase(name);
+        let results = energy::certify(name, &out.join(name), progress, target.as_deref_mut())?;
+        sections.push(foundation_section(name, &results));
     }
     if want("en50160") {
         phase("en50160");
@@ -141,7 +149,7 @@ pub fn run_parts(
 
 /// The engine's own bounds on the foundation vectors: a tenth of the Class A and class 0.1S
 /// budgets (design.md).
-fn foundation_section(results: &[energy::VectorResult]) -> Section {
+fn foundation_section(suite: &str, results: &[energy::VectorResult]) -> Section {
     let clause = "engine bound (1/10 of IEC 61000-4-30 Class A, IEC 62053-22 0.1S)";
     let mut points = Vec::new();
     for r in results {
@@ -193,8 +201,8 @@ fn foundation_section(results: &[energy::VectorResult]) -> Section {
         ));
     }
     Section {
-        key: "foundation".into(),
-        title: "Engine accuracy on the foundation vectors".into(),
+        key: suite.into(),
+        title: format!("Engine accuracy on the {suite} vectors"),
         intro: "Per-cycle rms, frequency, P and Q and the energy registers against the analytic truth, at the engine's own bounds (a tenth of the class budgets, so that sensors and the analogue front end keep the rest).".into(),
         points,
         charts: Vec::new(),

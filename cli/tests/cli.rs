@@ -260,14 +260,30 @@ fn certify_smoke_suite_passes_and_writes_its_report() {
         percycle().args(["certify", "--suite", "smoke", "--out"]).arg(dir.path()).output().unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout.contains("2 passed, 0 failed"), "{stdout}");
+    // Two vectors, five rows each (rms, frequency, P and Q, energy, quadrants).
+    assert!(stdout.contains("10 test points: 10 passed, 0 failed"), "{stdout}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap())
             .unwrap();
-    assert_eq!(report["results"].as_array().unwrap().len(), 2);
+    let sections = report["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 1);
+    assert_eq!(sections[0]["key"], "smoke");
+    assert_eq!(sections[0]["points"].as_array().unwrap().len(), 10);
+    assert!(dir.path().join("report.html").is_file());
+    // The suite's own per-vector results beside the report.
+    let detail = std::fs::read_to_string(dir.path().join("smoke").join("report.json")).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&detail).unwrap()["results"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let unknown =
         percycle().args(["certify", "--suite", "nope", "--out"]).arg(dir.path()).output().unwrap();
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("unknown suite `nope`"));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("unknown suite `nope` (suites: all, energy, foundation,"), "{stderr}");
+    assert!(stderr.contains("smoke"), "{stderr}");
 }
 
 #[test]
