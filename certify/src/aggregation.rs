@@ -4,11 +4,11 @@
 //! One vector stands for a stretch of clock windows: the "10-min" window is shortened to
 //! [`WINDOW_S`] (the engine's `aggregation.window_s`, carried to a board in its configuration),
 //! so that a stream of a few seconds holds several clock ticks; every rule judged here is the
-//! same at 600 s. The voltage of all three phases alternates between [`HIGH_V`] and [`LOW_V`]
+//! same at 600 s. The voltage of all three phases alternates between 250 V and 210 V
 //! every half second (whole cycles at 50 Hz, inside the ±10 % band, no event), and one dip to
-//! [`DIP_V`] lasts 100 ms in the second window. Because every level lasts whole cycles and every
+//! 100 V lasts 100 ms in the second window. Because every level lasts whole cycles and every
 //! basic interval ten of them, the mean square of any span of whole seconds is
-//! `(HIGH_V² + LOW_V²) / 2` whatever the span's phase, and that of a span holding the dip is the
+//! `(250² + 210²) / 2` V² whatever the span's phase, and that of a span holding the dip is the
 //! same less the dip's share: the truth of each aggregate needs no knowledge of where the
 //! meter's intervals fall.
 //!
