@@ -6,6 +6,9 @@
 pub trait Serial {
     /// A received byte, if one is waiting.
     fn read(&mut self) -> Option<u8>;
+    /// Wait for the next received byte (or any other interrupt) where the port can sleep
+    /// until then; return at once where it cannot (the caller polls [`Serial::read`] again).
+    fn idle(&mut self) {}
     /// Send one byte, waiting for room in the transmitter.
     fn write(&mut self, byte: u8);
     /// Send bytes.
@@ -40,12 +43,26 @@ impl Uart {
     const CTRL: usize = Self::BASE + 0x08;
     const BAUDDIV: usize = Self::BASE + 0x10;
 
-    /// Enable transmitter and receiver (25 MHz / 217 ≈ 115 200 Bd on the real board; QEMU
-    /// ignores the rate).
+    const INTSTATUS: usize = Self::BASE + 0x0C;
+    /// UART0 receive interrupt line of the MPS2 boards (IRQ 0).
+    const RX_IRQ: u32 = 0;
+    /// NVIC interrupt set-enable register 0.
+    const NVIC_ISER0: usize = 0xE000_E100;
+
+    /// Enable transmitter, receiver and the receive interrupt (25 MHz / 217 ≈ 115 200 Bd on
+    /// the real board; QEMU ignores the rate). The interrupt only wakes the core from `WFI`
+    /// in [`Serial::idle`]: its handler acknowledges it and the main loop reads the byte.
     pub fn init() -> Self {
         wr(Self::BAUDDIV, 217);
-        wr(Self::CTRL, 0b11);
+        wr(Self::CTRL, 0b1011);
+        wr(Self::NVIC_ISER0, 1 << Self::RX_IRQ);
         Uart
+    }
+
+    /// Acknowledge the receive interrupt (write one to clear); the byte stays in the data
+    /// register.
+    pub fn acknowledge() {
+        wr(Self::INTSTATUS, 0b10);
     }
 }
 
@@ -57,6 +74,19 @@ impl Serial for Uart {
         } else {
             None
         }
+    }
+
+    /// Sleep until a byte arrives: with interrupts masked, check the receive buffer and `WFI`
+    /// (a pending interrupt wakes it even masked, so a byte that arrives between the check
+    /// and the `WFI` is not missed); unmasked again, the handler acknowledges the interrupt.
+    /// Under QEMU the core then waits without polling the UART, which would contend with the
+    /// emulator's delivery of the next byte.
+    fn idle(&mut self) {
+        cortex_m::interrupt::free(|_| {
+            if rd(Self::STATE) & 0b10 == 0 {
+                cortex_m::asm::wfi();
+            }
+        });
     }
 
     fn write(&mut self, byte: u8) {

@@ -193,7 +193,10 @@ fn main() -> ! {
     let records = take_static!(ReplyRecords = ReplyRecords::new()).unwrap();
 
     loop {
-        let Some(byte) = link.serial.read() else { continue };
+        let Some(byte) = link.serial.read() else {
+            link.serial.idle();
+            continue;
+        };
         let len = match decoder.push(byte) {
             None => continue,
             Some(Err(percycle_wire::WireError::Empty)) => continue,
@@ -402,6 +405,14 @@ impl<S: Serial> core::fmt::Write for Text<'_, S> {
         self.0.write_all(s.as_bytes());
         Ok(())
     }
+}
+
+/// Every device interrupt: on the MPS2 boards the only one enabled is the UART's receive
+/// interrupt, which [`board::Serial::idle`] sleeps on; acknowledge it.
+#[exception]
+unsafe fn DefaultHandler(_irqn: i16) {
+    #[cfg(feature = "mps2-an386")]
+    board::Uart::acknowledge();
 }
 
 #[exception]
