@@ -242,6 +242,14 @@ impl ReactiveClass {
         })
     }
 
+    /// The limit for a polyphase meter with one phase loaded (balanced voltages): the class's
+    /// balanced limit plus half of it, as for active energy (recalled), or `None` where the
+    /// class sets none.
+    pub fn single_phase_load_limit(self, i_over_in: f64, pf: Pf) -> Option<Limit> {
+        let base = self.limit(i_over_in.max(0.1), pf)?;
+        Some(Limit { pct: base.pct * 1.5, ..base })
+    }
+
     /// The starting current of a transformer-operated meter, in multiples of In: IEC 62053-23
     /// 0.003 In (class 2) and 0.005 In (class 3).
     pub fn starting_current(self) -> f64 {

@@ -10,7 +10,7 @@
 //! | influence quantities | 7.10 (Table 4) | voltage ±10 % and 80-115 %, frequency ±2 % and ±5 %, 5th harmonic in U and I, reversed phase sequence, voltage unbalance |
 //! | starting, no load, constant, repeatability | 7.7, 7.6, and the meter-constant and repeatability tests | |
 //! | reactive | IEC 62053-23 accuracy table | sin φ 1, 0.5, 0.25 |
-//! | reactive influence, starting | IEC 62053-23 | the influence quantities above at sin φ 1 and 0.5 (inductive); the starting current (0.003 In class 2, 0.005 In class 3) |
+//! | reactive: one phase loaded, influence, starting | IEC 62053-23 | each phase loaded alone; the influence quantities above at sin φ 1 and 0.5 (inductive); the starting current (0.003 In class 2, 0.005 In class 3) |
 //!
 //! Influence quantities are judged against the class limit at the test point, tighter than the
 //! standard (which adds an allowance for the influence). The ADC is 24-bit with fixed full
@@ -205,6 +205,38 @@ fn points(classes: Classes) -> Vec<(&'static str, Point)> {
                     limit: l.pct,
                     note: limit_note(l),
                     plot: Some((i, format!("sin φ {}", sin_label(sin)))),
+                },
+            ));
+        }
+    }
+    for phase in 0..3 {
+        for (i, sin) in
+            [(0.1, Pf::Unity), (1.0, Pf::Unity), (IMAX, Pf::Unity), (1.0, Pf::HalfInductive)]
+        {
+            let Some(l) = reactive.single_phase_load_limit(i, sin) else { continue };
+            let id = format!("R-L{}-{}-I{}", phase + 1, sin_id(sin), id_current(i));
+            let mut recipe = vector(&id, i, sin.reactive_angle_deg());
+            for (k, p) in recipe.phases.iter_mut().enumerate() {
+                if k != phase {
+                    p.i_rms_a = 0.0;
+                }
+            }
+            v.push((
+                "reactive-influence",
+                Point {
+                    recipe,
+                    id,
+                    clause: "IEC 62053-23 (single-phase load)".into(),
+                    conditions: format!(
+                        "L{} loaded only, balanced voltages, {}, sin φ {} (inductive)",
+                        phase + 1,
+                        pct_label(i),
+                        sin_label(sin)
+                    ),
+                    measure: Measure::Reactive,
+                    limit: l.pct,
+                    note: format!("{}; 1.5 × the balanced limit", limit_note(l)),
+                    plot: None,
                 },
             ));
         }
@@ -439,7 +471,7 @@ const SECTIONS: [(&str, &str, &str); 6] = [
     ("influence", "Active energy: influence quantities (clause 7.10)", "One influence quantity at a time at In, PF 1 and PF 0.5 L, judged against the class limit at the point (tighter than the standard, which allows an additional variation)."),
     ("starting-no-load", "Active energy: starting current (clause 7.7), no load (clause 7.6), meter constant, repeatability", "Starting current judged against the limit at the class's minimum current (the standard asks only that the meter registers); no load at 115 % Un with the current circuit open; pulses against the register; the spread of repeated measurements against a tenth of the class limit (the project's own bound)."),
     ("reactive", "Reactive energy (IEC 62053-23)", "Balanced inductive load at sin φ 1, 0.5 and 0.25; error of the total reactive register (R+ − R−, fundamental reactive energy) against U·I·sin φ over the same samples."),
-    ("reactive-influence", "Reactive energy: influence quantities, starting current (IEC 62053-23)", "The influence quantities of the active test, one at a time at In, sin φ 1 and 0.5 (inductive), judged against the class limit at the point; the starting current judged against the limit at the class's lowest current. Truth: the fundamental's reactive energy (a harmonic adds none)."),
+    ("reactive-influence", "Reactive energy: one phase loaded, influence quantities, starting current (IEC 62053-23)", "One phase loaded with balanced voltages, each phase in turn; the influence quantities of the active test, one at a time at In, sin φ 1 and 0.5 (inductive), judged against the class limit at the point; the starting current judged against the limit at the class's lowest current. Truth: the fundamental's reactive energy (a harmonic adds none)."),
 ];
 
 fn section<'a>(sections: &'a mut [Section], key: &str) -> &'a mut Section {
