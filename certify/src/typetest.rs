@@ -75,6 +75,21 @@ fn vector(name: &str, i: f64, angle: f64) -> Recipe {
         .with_quantisation(24, 500.0, 20.0)
 }
 
+/// Currents and power factors (sin φ for reactive) of the one-phase-loaded points.
+const ONE_PHASE_POINTS: [(f64, Pf); 4] =
+    [(0.1, Pf::Unity), (1.0, Pf::Unity), (IMAX, Pf::Unity), (1.0, Pf::HalfInductive)];
+
+/// [`vector`] with only phase `phase` (0-based) carrying current; the voltages stay balanced.
+fn one_phase_loaded(name: &str, phase: usize, i: f64, angle: f64) -> Recipe {
+    let mut r = vector(name, i, angle);
+    for (k, p) in r.phases.iter_mut().enumerate() {
+        if k != phase {
+            p.i_rms_a = 0.0;
+        }
+    }
+    r
+}
+
 fn pct_label(i: f64) -> String {
     let p = i * 100.0;
     if (p - p.round()).abs() < 1e-9 {
@@ -124,17 +139,10 @@ fn points(classes: Classes) -> Vec<(&'static str, Point)> {
         }
     }
     for phase in 0..3 {
-        for (i, pf) in
-            [(0.1, Pf::Unity), (1.0, Pf::Unity), (IMAX, Pf::Unity), (1.0, Pf::HalfInductive)]
-        {
+        for (i, pf) in ONE_PHASE_POINTS {
             let Some(l) = active.single_phase_load_limit(i, pf) else { continue };
             let id = format!("A-7.9-L{}-{}-I{}", phase + 1, pf_id(pf), id_current(i));
-            let mut recipe = vector(&id, i, pf.load_angle_deg());
-            for (k, p) in recipe.phases.iter_mut().enumerate() {
-                if k != phase {
-                    p.i_rms_a = 0.0;
-                }
-            }
+            let recipe = one_phase_loaded(&id, phase, i, pf.load_angle_deg());
             v.push((
                 "single-phase-load",
                 Point {
@@ -210,17 +218,10 @@ fn points(classes: Classes) -> Vec<(&'static str, Point)> {
         }
     }
     for phase in 0..3 {
-        for (i, sin) in
-            [(0.1, Pf::Unity), (1.0, Pf::Unity), (IMAX, Pf::Unity), (1.0, Pf::HalfInductive)]
-        {
+        for (i, sin) in ONE_PHASE_POINTS {
             let Some(l) = reactive.single_phase_load_limit(i, sin) else { continue };
             let id = format!("R-L{}-{}-I{}", phase + 1, sin_id(sin), id_current(i));
-            let mut recipe = vector(&id, i, sin.reactive_angle_deg());
-            for (k, p) in recipe.phases.iter_mut().enumerate() {
-                if k != phase {
-                    p.i_rms_a = 0.0;
-                }
-            }
+            let recipe = one_phase_loaded(&id, phase, i, sin.reactive_angle_deg());
             v.push((
                 "reactive-influence",
                 Point {
