@@ -207,7 +207,13 @@ fn judge(a: &Analysis, conditions: &str) -> Vec<TestPoint> {
         };
         let mut note = format!("{} of {} {name} values judged", judged.len(), all.len());
         if kind == AggregateKind::TwoHour {
-            note.push_str(" (the stream's end closes a 2-h value of the windows it holds)");
+            // The engine closes the 2-h window at the stream's end with the windows it holds
+            // and says how many in `values`.
+            let held: Vec<String> = all.iter().map(|x| format!("{} of 12", x.values)).collect();
+            note.push_str(&format!(
+                " (closed by the stream's end, holding {} 10-min values)",
+                held.join(", ")
+            ));
         }
         points.push(TestPoint::judged(
             id,
