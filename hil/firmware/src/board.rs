@@ -2,7 +2,7 @@
 //!
 //! This is the only module with `unsafe`: volatile accesses to memory-mapped UART registers.
 
-/// A byte-wide serial port, polled.
+/// A byte-wide serial port: polled for bytes, with an optional sleep until the next one.
 pub trait Serial {
     /// A received byte, if one is waiting.
     fn read(&mut self) -> Option<u8>;
