@@ -173,3 +173,34 @@ fn values_not_taken_on_the_per_frame_path_are_counted_when_lost() {
     let kept = std::iter::from_fn(|| meter.take_aggregate()).count();
     assert_eq!(kept, 3);
 }
+
+#[test]
+fn a_ten_minute_window_of_600_s_holds_3000_intervals_and_their_rms_against_the_closed_form() {
+    // Twenty minutes with the clock 1 s ahead of the stream: ticks at stream 599 s and 1199 s,
+    // inside running 150/180-cycle blocks. L1 alternates between 230 V and 220.8 V every 30 s
+    // (whole cycles), so any span of whole minutes has the mean square (1 + 0.96²)/2 · 230²,
+    // whatever its phase; the window [599, 1199) holds 3000 intervals, ten minutes of them.
+    let r = run(1200.0, 600.0, 1.0, |t| if (t / 30.0) as u64 % 2 == 0 { 1.0 } else { 0.96 });
+    let ten = of_kind(&r, AggregateKind::TenMinute);
+    assert_eq!(ten.len(), 2, "{ten:?}");
+    let a = &ten[1];
+    assert_eq!((a.start_s, a.length_s, a.window, a.values), (599.0, 600.0, 1, 3000));
+    assert_eq!(a.flags, Flags::empty());
+    let truth = 230.0 * ((1.0 + 0.96f64 * 0.96) / 2.0).sqrt();
+    assert!((a.rms[0] as f64 - truth).abs() < 0.023, "U1 {} for {truth}", a.rms[0]);
+    for c in 1..3 {
+        assert!((a.rms[c] - 230.0).abs() < 0.023, "U{} {}", c + 1, a.rms[c]);
+    }
+    assert!((a.frequency - 50.0).abs() < 1e-4, "{}", a.frequency);
+    // The first window [−1, 599) holds the 2995 intervals from the stream's start (90 %: 2700);
+    // the last, [1199, 1799), is incomplete.
+    assert_eq!(ten[0].values, 2995);
+    assert_eq!(r.incomplete, 1);
+    // At the tick a new block starts with the first interval of the window; the block running
+    // across the tick completes its 15 intervals.
+    let blocks = of_kind(&r, AggregateKind::ThreeSecond);
+    let first = r.intervals.iter().map(|iv| iv.start.seconds(FS as f32)).find(|&s| s >= 599.0);
+    assert!(blocks.iter().any(|b| Some(b.start_s) == first), "{first:?}");
+    assert!(blocks.iter().any(|b| b.start_s < 599.0 && b.start_s + b.length_s > 599.0));
+    assert!(blocks.iter().all(|b| b.values == 15));
+}
