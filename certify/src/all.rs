@@ -28,27 +28,14 @@ fn vector_suite(name: &str) -> bool {
     !PARTS.contains(&name) && percycle_vectors::suite_names().contains(&name)
 }
 
-/// Run every suite; writes each suite's own results under `out/<suite>` and the type-test
-/// report (`report.html`, `report.json`, `report.md`, `tables/*.csv`) under `out`.
+/// Run the suites `parts` (each of the [`PARTS`], all of them for `--suite all`, or a vector
+/// suite that is not one of them, `smoke`, judged as the foundation vectors are) on one
+/// target; writes each suite's own results under `out/<suite>` and the type-test report
+/// (`report.html`, `report.json`, `report.md`, `tables/*.csv`) under `out`.
 ///
 /// # Errors
-/// A file that cannot be written or read back, or a target that fails beyond recovery.
-pub fn run(
-    out: &Path,
-    classes: Classes,
-    target_name: &str,
-    command: &str,
-    progress: bool,
-    target: Option<&mut (dyn Target + '_)>,
-) -> Result<Report> {
-    run_parts(out, &PARTS, classes, target_name, command, progress, target)
-}
-
-/// [`run`] for some of the [`PARTS`] only, or for a vector suite that is not one of them
-/// (`smoke`), judged as the foundation vectors are.
-///
-/// # Errors
-/// As [`run`], and a name that is neither (named, with the names known).
+/// A file that cannot be written or read back, a target that fails beyond recovery, or a name
+/// that is neither a part nor a vector suite (named, with the names known).
 pub fn run_parts(
     out: &Path,
     parts: &[&str],

@@ -10,8 +10,9 @@ use percycle_hil::bench::{HostTarget, Target};
 #[test]
 fn the_report_of_every_suite_parses_and_each_verdict_is_the_error_within_its_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let report = all::run(
+    let report = all::run_parts(
         dir.path(),
+        &all::PARTS,
         Classes::default(),
         "host",
         "percycle certify --suite all",
@@ -200,8 +201,9 @@ fn on_a_target_every_vector_is_compared_with_the_host_build() {
     // The host build as the target: every vector bit-identical to its twin, one row each.
     let dir = tempfile::tempdir().unwrap();
     let mut host = HostTarget::default();
-    let report = all::run(
+    let report = all::run_parts(
         dir.path(),
+        &all::PARTS,
         Classes::default(),
         "host (through the wire types)",
         "test",
